@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dlock top-level Makefile.  The module is built by Kbuild (see Kbuild and
+# kmod/Kbuild); userspace pieces by the Makefiles of their folders.
+#
+#   make            module, libdlock, tools
+#   make check      every check and test; ends with "N passed, N failed"
+#   make demo       boot a VM, form a 3-node cell, show election and failover
+#   make deps       install what is missing (Debian packages, kernel pieces)
+
+# Kernel build tree: the running kernel's when it has one, else the newest
+# Debian 6.1 headers installed.  KDIR612 is the second kernel we build for.
+KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; else \
+		ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
+KDIR612 ?= $(shell ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null | \
+		grep -v -e cloud -e rt-amd64 | sort -V | tail -n 1)
+PREFIX ?= /usr/local
+DESTDIR ?=
+export KDIR KDIR612 PREFIX DESTDIR
+
+.PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit \
+	install clean
+
+all: modules lib tools
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules-612:
+	$(MAKE) -C $(KDIR612) M=$(CURDIR) modules
+
+lib:
+	$(MAKE) -C lib
+
+tools: lib
+	$(MAKE) -C tools
+
+unit: lib
+	$(MAKE) -C tests/unit check
+
+sim:
+	$(MAKE) -C tests/sim
+
+sim-check:
+	$(MAKE) -C tests/sim check
+
+deps:
+	bash tests/deps.sh
+
+check: deps
+	bash tests/check.sh
+
+demo: deps
+	bash tests/vm/demo.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C lib install
+	$(MAKE) -C tools install
+	install -D -m 0644 uapi/linux/dlock.h $(DESTDIR)$(PREFIX)/include/linux/dlock.h
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C lib clean
+	-$(MAKE) -C tools clean
+	-$(MAKE) -C tests/unit clean
+	-$(MAKE) -C tests/sim clean
+	rm -rf .build
