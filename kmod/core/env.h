@@ -3,7 +3,7 @@
  * env.h - the one seam between the portable protocol core and its host.
  *
  * Everything under kmod/core/ includes this header and nothing from
- * <linux/*>, so the same .c files build into dlock.ko and into the userspace
+ * <linux/...>, so the same .c files build into dlock.ko and into the userspace
  * simulator.  The host supplies:
  *
  *   - scalar types (u8..u64, s32, s64, bool, size_t), memcpy/memset/memcmp,
