@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * admin.c - the administration handle: the "dlock" generic netlink family
+ * through libnl-genl.
+ *
+ * Each handle owns its own netlink socket and builds a fresh libnl callback
+ * set per request, so handles share nothing and need no locks.  Requests
+ * always ask for an ACK: a reply, then the ACK, or an error carrying the
+ * kernel's extended ack.  libnl 3.7 turns kernel errors into its own NLE_*
+ * codes and drops the extack, so the error callback here reads both the
+ * errno and NLMSGERR_ATTR_MSG itself.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "dlock.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct dlock_admin {
+	struct nl_sock *sk;
+	int family;
+	bool has_error_msg;
+	char error_msg[256];
+};
+
+/* What one request expects back, handed to the libnl callbacks. */
+struct dlock_request {
+	struct dlock_admin *adm;
+	/* parses a reply's attributes; NULL when no reply is expected */
+	int (*parse)(struct nlattr **tb, void *arg);
+	void *arg;
+	int err;		/* negative errno from the kernel or a parser */
+	bool done;		/* ACK or error seen */
+};
+
+/* libnl's NLE_* codes back to the errno they stand for. */
+static int dlock_nlerr_to_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:
+		return 0;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_NOATTR:
+		return -ENOENT;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_PROTO_MISMATCH:
+		return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+		return -ENODEV;
+	default:
+		return -EPROTO;
+	}
+}
+
+static void dlock_admin_set_error_msg(struct dlock_admin *adm,
+				      const char *msg, size_t len)
+{
+	if (len >= sizeof(adm->error_msg))
+		len = sizeof(adm->error_msg) - 1;
+	memcpy(adm->error_msg, msg, len);
+	adm->error_msg[len] = '\0';
+	adm->has_error_msg = len > 0;
+}
+
+/*
+ * Find NLMSGERR_ATTR_MSG in an error message.  The TLVs follow struct
+ * nlmsgerr and, unless the kernel capped the ack (NETLINK_CAP_ACK), a copy
+ * of the request's payload.
+ */
+static void dlock_admin_save_extack(struct dlock_admin *adm,
+				    const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = nlmsg_data(nlh);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t payload = sizeof(*e);
+	size_t start, len;
+	const char *msg;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return;
+		payload += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	}
+	start = NLMSG_HDRLEN + NLMSG_ALIGN(payload);
+	if (nlh->nlmsg_len <= start)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlh + start),
+		      nlh->nlmsg_len - start, NULL) < 0)
+		return;
+	if (!tb[NLMSGERR_ATTR_MSG])
+		return;
+	msg = nla_data(tb[NLMSGERR_ATTR_MSG]);
+	/* The kernel sends it NUL-terminated; do not rely on that. */
+	len = strnlen(msg, nla_len(tb[NLMSGERR_ATTR_MSG]));
+	dlock_admin_set_error_msg(adm, msg, len);
+}
+
+static int dlock_request_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			       void *arg)
+{
+	struct dlock_request *req = arg;
+	const struct nlmsghdr *nlh;
+
+	(void)nla;
+	/* libnl hands over the payload; its header sits right before it. */
+	nlh = (const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	dlock_admin_save_extack(req->adm, nlh);
+	req->err = e->error < 0 ? e->error : -EPROTO;
+	req->done = true;
+	return NL_STOP;
+}
+
+static int dlock_request_ack(struct nl_msg *msg, void *arg)
+{
+	struct dlock_request *req = arg;
+
+	(void)msg;
+	req->done = true;
+	return NL_STOP;
+}
+
+static struct nla_policy dlock_reply_policy[DLOCK_A_MAX + 1] = {
+	[DLOCK_A_ABI_VERSION] = { .type = NLA_U32 },
+	[DLOCK_A_NODE_ID] = { .type = NLA_U32 },
+	[DLOCK_A_CELL_ID] = { .type = NLA_U32 },
+	[DLOCK_A_STATE] = { .type = NLA_U32 },
+	[DLOCK_A_LEADER_ID] = { .type = NLA_U32 },
+	[DLOCK_A_TERM] = { .type = NLA_U64 },
+};
+
+static int dlock_request_reply(struct nl_msg *msg, void *arg)
+{
+	struct dlock_request *req = arg;
+	struct nlattr *tb[DLOCK_A_MAX + 1];
+	int err;
+
+	if (!req->parse) {
+		/* Nothing expected: a module speaking a newer protocol. */
+		return NL_OK;
+	}
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, DLOCK_A_MAX,
+			    dlock_reply_policy);
+	if (err < 0) {
+		req->err = -EPROTO;
+		return NL_SKIP;
+	}
+	err = req->parse(tb, req->arg);
+	if (err < 0 && !req->err)
+		req->err = err;
+	return NL_OK;
+}
+
+/*
+ * Send a request built by the caller (consumed here) and wait for its ACK or
+ * error, passing any reply to parse.
+ */
+static int dlock_admin_transact(struct dlock_admin *adm, struct nl_msg *msg,
+				int (*parse)(struct nlattr **tb, void *arg),
+				void *arg)
+{
+	struct dlock_request req = {
+		.adm = adm,
+		.parse = parse,
+		.arg = arg,
+	};
+	struct nl_cb *cb;
+	int err;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, dlock_request_reply, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, dlock_request_ack, &req);
+	nl_cb_err(cb, NL_CB_CUSTOM, dlock_request_error, &req);
+
+	err = nl_send_auto(adm->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		err = dlock_nlerr_to_errno(err);
+		goto out;
+	}
+	err = 0;
+	while (!req.done) {
+		err = nl_recvmsgs(adm->sk, cb);
+		if (err < 0 && !req.done) {
+			err = dlock_nlerr_to_errno(err);
+			goto out;
+		}
+	}
+	err = req.err;
+out:
+	nl_cb_put(cb);
+	return err;
+}
+
+/* A request for cmd with the ACK flag, or NULL without memory. */
+static struct nl_msg *dlock_admin_new_request(struct dlock_admin *adm,
+						uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, adm->family, 0,
+			 NLM_F_ACK, cmd, DLOCK_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int dlock_admin_open(struct dlock_admin **admp)
+{
+	struct dlock_admin *adm;
+	int one = 1;
+	int err;
+
+	if (!admp)
+		return -EINVAL;
+	*admp = NULL;
+	adm = calloc(1, sizeof(*adm));
+	if (!adm)
+		return -ENOMEM;
+	adm->sk = nl_socket_alloc();
+	if (!adm->sk) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = genl_connect(adm->sk);
+	if (err < 0) {
+		err = dlock_nlerr_to_errno(err);
+		goto err_sock;
+	}
+	/*
+	 * Ask for the kernel's explanation with every error, and for acks
+	 * without a copy of the request.  Kernels before 4.12 lack these;
+	 * errors are then reported without explanation, which is fine.
+	 */
+	setsockopt(nl_socket_get_fd(adm->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(adm->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	adm->family = genl_ctrl_resolve(adm->sk, DLOCK_GENL_NAME);
+	if (adm->family < 0) {
+		err = dlock_nlerr_to_errno(adm->family);
+		goto err_sock;
+	}
+	*admp = adm;
+	return 0;
+
+err_sock:
+	nl_socket_free(adm->sk);
+err_free:
+	free(adm);
+	return err;
+}
+
+void dlock_admin_close(struct dlock_admin *adm)
+{
+	if (!adm)
+		return;
+	nl_socket_free(adm->sk);
+	free(adm);
+}
+
+const char *dlock_admin_last_error(const struct dlock_admin *adm)
+{
+	if (!adm || !adm->has_error_msg)
+		return NULL;
+	return adm->error_msg;
+}
+
+static int dlock_parse_status(struct nlattr **tb, void *arg)
+{
+	struct dlock_status *st = arg;
+
+	/* The ABI version is what tells a status reply from anything else. */
+	if (!tb[DLOCK_A_ABI_VERSION])
+		return -EPROTO;
+	st->abi_version = nla_get_u32(tb[DLOCK_A_ABI_VERSION]);
+	if (tb[DLOCK_A_NODE_ID])
+		st->node_id = nla_get_u32(tb[DLOCK_A_NODE_ID]);
+	if (tb[DLOCK_A_CELL_ID])
+		st->cell_id = nla_get_u32(tb[DLOCK_A_CELL_ID]);
+	if (tb[DLOCK_A_STATE])
+		st->state = nla_get_u32(tb[DLOCK_A_STATE]);
+	if (tb[DLOCK_A_LEADER_ID])
+		st->leader_id = nla_get_u32(tb[DLOCK_A_LEADER_ID]);
+	if (tb[DLOCK_A_TERM])
+		st->term = nla_get_u64(tb[DLOCK_A_TERM]);
+	return 0;
+}
+
+int dlock_admin_status(struct dlock_admin *adm, struct dlock_status *st)
+{
+	struct dlock_status reply;
+	struct nl_msg *msg;
+	int err;
+
+	if (!adm || !st)
+		return -EINVAL;
+	adm->has_error_msg = false;
+	msg = dlock_admin_new_request(adm, DLOCK_CMD_GET_STATUS);
+	if (!msg)
+		return -ENOMEM;
+	/* abi_version 0 after a successful transaction means no reply came. */
+	memset(&reply, 0, sizeof(reply));
+	err = dlock_admin_transact(adm, msg, dlock_parse_status, &reply);
+	if (!err && !reply.abi_version) {
+		static const char why[] = "the module sent no status";
+
+		dlock_admin_set_error_msg(adm, why, sizeof(why) - 1);
+		err = -EPROTO;
+	}
+	if (err)
+		return err;
+	*st = reply;
+	return 0;
+}
+
+int dlock_admin_set_node(struct dlock_admin *adm, uint32_t node_id,
+			 uint32_t cell_id)
+{
+	struct nl_msg *msg;
+
+	if (!adm)
+		return -EINVAL;
+	adm->has_error_msg = false;
+	if (!node_id) {
+		static const char why[] = "node id must be non-zero";
+
+		dlock_admin_set_error_msg(adm, why, sizeof(why) - 1);
+		return -EINVAL;
+	}
+	msg = dlock_admin_new_request(adm, DLOCK_CMD_SET_NODE);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, DLOCK_A_NODE_ID, node_id) < 0 ||
+	    nla_put_u32(msg, DLOCK_A_CELL_ID, cell_id) < 0) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return dlock_admin_transact(adm, msg, NULL, NULL);
+}
