@@ -20,6 +20,7 @@
 #define DLOCK_CORE_NODE_H
 
 #include "env.h"
+#include "lockmode.h"	/* DL_MODE_*, DL_LKF_* */
 
 struct dl_node;
 
@@ -50,12 +51,6 @@ enum dl_node_state {
 	DL_STATE_MEMBER = 4,
 	DL_STATE_CATCHING_UP = 5,
 };
-
-/* Lock request flags (same bits as uapi's DLOCK_LKF_*). */
-#define DL_LKF_NOQUEUE		(1U << 0)
-#define DL_LKF_CONVERT		(1U << 1)
-#define DL_LKF_VALBLK		(1U << 2)
-#define DL_LKF_ALL		(DL_LKF_NOQUEUE | DL_LKF_CONVERT | DL_LKF_VALBLK)
 
 /**
  * struct dl_node_timeouts - the cell's timing, identical on every node
