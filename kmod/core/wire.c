@@ -122,14 +122,16 @@ int dl_wire_buf_done(const struct dl_wire_buf *b)
 /* ---- Names and drop reasons ------------------------------------------ */
 
 static const char *const dl_wire_op_names[DL_OP_TYPE_COUNT] = {
-	[DL_OP_RAFT_BASE + 0] = "raft0",
-	[DL_OP_RAFT_BASE + 1] = "raft1",
-	[DL_OP_RAFT_BASE + 2] = "raft2",
-	[DL_OP_RAFT_BASE + 3] = "raft3",
-	[DL_OP_RAFT_BASE + 4] = "raft4",
-	[DL_OP_RAFT_BASE + 5] = "raft5",
-	[DL_OP_RAFT_BASE + 6] = "raft6",
-	[DL_OP_RAFT_BASE + 7] = "raft7",
+	/* DL_OP_RAFT_BASE + enum dl_raft_msg_type (raft.h) */
+	[DL_OP_RAFT_BASE + 0] = "raft_prevote",
+	[DL_OP_RAFT_BASE + 1] = "raft_prevote_resp",
+	[DL_OP_RAFT_BASE + 2] = "raft_vote",
+	[DL_OP_RAFT_BASE + 3] = "raft_vote_resp",
+	[DL_OP_RAFT_BASE + 4] = "raft_append",
+	[DL_OP_RAFT_BASE + 5] = "raft_append_resp",
+	[DL_OP_RAFT_BASE + 6] = "raft_snapshot",
+	[DL_OP_RAFT_BASE + 7] = "raft_snapshot_resp",
+	[DL_OP_RAFT_BASE + 8] = "raft_timeout_now",
 	[DL_OP_REQUEST] = "request",
 	[DL_OP_RESPONSE] = "response",
 	[DL_OP_EVENT] = "event",
@@ -184,7 +186,9 @@ static bool dl_wire_op_bounds(unsigned int type, u16 *min, u16 *max)
 		return false;
 	if (type >= DL_OP_RAFT_BASE && type <= DL_OP_RAFT_LAST) {
 		/* wire_raft.c checks Raft bodies field by field */
-		*min = 1;
+		if (!dl_wire_op_names[type])
+			return false;
+		*min = DL_WIRE_RAFT_FIXED;
 		*max = DL_WIRE_MAX_BODY;
 		return true;
 	}

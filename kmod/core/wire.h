@@ -437,4 +437,53 @@ int dl_wire_dec_hello(const struct dl_wire_op *op, struct dl_wire_hello *m);
  * decoders return 0 or DL_WIRE_EBODY and never read past op->len.
  */
 
+/* ---- Raft (wire_raft.c) ----------------------------------------------- */
+
+/*
+ * A struct dl_raft_msg travels as op DL_OP_RAFT_BASE + msg type; from, to
+ * and the sender's incarnation are the datagram header's src, dst and
+ * incarnation.  Body:
+ *   u8  flags        DL_RAFT_F_*
+ *   u8  nr_voters    0..DL_RAFT_MAX_VOTERS (SNAPSHOT only)
+ *   u16 nr_entries   0..DL_RAFT_MAX_ENTRIES (APPEND only)
+ *   u64 to_incarnation, term, index, log_term, commit, hint, ctx, offset
+ *   u32 data_len     0..DL_RAFT_MAX_SNAPSHOT_CHUNK (SNAPSHOT only)
+ *   u32 voters[nr_voters]
+ *   entries[nr_entries]: u64 term, u8 type, u16 len, u8 data[len]
+ *   u8  data[data_len]
+ */
+#define DL_WIRE_RAFT_FIXED	(4 + 8 * 8 + 4)
+
+struct dl_raft_msg;
+struct dl_raft_entry;
+
+/** dl_wire_raft_op() - op type carrying Raft message type @msg_type. */
+static inline u8 dl_wire_raft_op(u8 msg_type)
+{
+	return (u8)(DL_OP_RAFT_BASE + msg_type);
+}
+
+/**
+ * dl_wire_enc_raft() - encode a Raft message body
+ * @buf: output
+ * @cap: its room
+ * @m: the message
+ *
+ * Return: body length, -EINVAL for a message outside the limits of raft.h,
+ * -ENOSPC when @cap is too small.
+ */
+int dl_wire_enc_raft(void *buf, size_t cap, const struct dl_raft_msg *m);
+
+/**
+ * dl_wire_dec_raft() - decode a Raft message body
+ * @op: the op (type in the Raft range)
+ * @hdr: its datagram's header (from, to, incarnation)
+ * @m: out: the message; entries and data point into @op's body
+ * @ents: room for DL_RAFT_MAX_ENTRIES entries, which @m->entries uses
+ *
+ * Return: 0 or DL_WIRE_EBODY.
+ */
+int dl_wire_dec_raft(const struct dl_wire_op *op, const struct dl_wire_hdr *hdr,
+		     struct dl_raft_msg *m, struct dl_raft_entry *ents);
+
 #endif /* DLOCK_CORE_WIRE_H */
