@@ -78,6 +78,8 @@ void dl_env_log(struct dl_env *env, int level, const char *fmt, ...)
  *   dl_rcu_dereference(p)
  *   dl_rcu_assign_pointer(p, v)
  *   dl_synchronize_rcu()
+ *   __dl_rcu, the annotation of a pointer read with dl_rcu_dereference()
+ *     (sparse checks every access to it in the kernel build)
  *
  * They are defined as macros by the host header.
  */

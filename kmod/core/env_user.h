@@ -23,6 +23,7 @@ typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
 
+#define __dl_rcu			/* sparse annotation: nothing here */
 #define dl_rcu_read_lock()		rcu_read_lock()
 #define dl_rcu_read_unlock()		rcu_read_unlock()
 #define dl_rcu_dereference(p)		rcu_dereference(p)
