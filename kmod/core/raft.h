@@ -115,9 +115,10 @@ enum dl_raft_msg_type {
 #define DL_RAFT_F_HEARTBEAT	0x02	/* APPEND: no log check */
 #define DL_RAFT_F_CATCHING_UP	0x04	/* *_RESP: sender not voting */
 #define DL_RAFT_F_CAUGHT_UP	0x08	/* APPEND: you may vote now */
-#define DL_RAFT_F_LAST		(1U << 4)	/* SNAPSHOT: final chunk */
+#define DL_RAFT_F_LAST		0x10	/* SNAPSHOT: final chunk */
 #define DL_RAFT_F_TRANSFER	0x20	/* VOTE: leadership transfer */
-#define DL_RAFT_F_ALL		0x3f
+#define DL_RAFT_F_NEED_SNAPSHOT	0x40	/* APPEND_RESP: log dropped, send one */
+#define DL_RAFT_F_ALL		0x7f
 
 /* Log entry types. */
 enum dl_raft_entry_type {
@@ -371,8 +372,8 @@ u64 dl_raft_next_deadline(const struct dl_raft *r);
  *
  * The entry is sent at the next dl_raft_flush() (or end of step/tick), so
  * several proposals share one APPEND.  Returns 0; -ENOTCONN if this node is
- * not the leader; -EINVAL for a bad length; -ENOBUFS if the log is full;
- * -ENOMEM.
+ * not the leader; -EBUSY during a leadership transfer; -EINVAL for a bad
+ * length; -ENOBUFS if the log is full; -ENOMEM.
  */
 int dl_raft_propose(struct dl_raft *r, const void *data, size_t len,
 		    u64 *index_out);
