@@ -164,7 +164,7 @@ struct dl_wire_op_bounds {
 #define DL_EVENT_FIXED	(4 + 4 + 8 * 5)
 
 static const struct dl_wire_op_bounds dl_wire_bounds[DL_OP_TYPE_COUNT] = {
-	[DL_OP_REQUEST] = { 10, DL_WIRE_MAX_BODY },
+	[DL_OP_REQUEST] = { 12, DL_WIRE_MAX_BODY },
 	[DL_OP_RESPONSE] = { 20, 20 },
 	[DL_OP_EVENT] = { DL_EVENT_FIXED, DL_EVENT_FIXED + DL_WIRE_LVB_MAX },
 	[DL_OP_REDIRECT] = { 20, 20 },
@@ -385,10 +385,13 @@ int dl_wire_enc_request(void *buf, size_t cap, const struct dl_wire_request *m)
 {
 	struct dl_wire_buf b;
 
-	if (!m->cmd_len || m->cmd_len > DL_WIRE_MAX_BODY - 10)
+	if (!m->cmd_len || m->ls_len > DL_WIRE_NAME_MAX ||
+	    (m->ls_len && !m->ls_name))
 		return -EINVAL;
 	dl_wire_buf_write(&b, buf, cap);
 	dl_wire_put_u64(&b, m->req_id);
+	dl_wire_put_u8(&b, m->ls_len);
+	dl_wire_put_bytes(&b, m->ls_name, m->ls_len);
 	dl_wire_put_u16(&b, m->cmd_len);
 	dl_wire_put_bytes(&b, m->cmd, m->cmd_len);
 	return dl_wire_enc_end(&b, buf);
@@ -402,6 +405,12 @@ int dl_wire_dec_request(const struct dl_wire_op *op, struct dl_wire_request *m)
 		return DL_WIRE_EBODY;
 	dl_wire_buf_read(&b, op->body, op->len);
 	m->req_id = dl_wire_get_u64(&b);
+	m->ls_len = dl_wire_get_u8(&b);
+	if (b.err || m->ls_len > DL_WIRE_NAME_MAX || m->ls_len > b.left)
+		return DL_WIRE_EBODY;
+	m->ls_name = m->ls_len ? b.rp : NULL;
+	b.rp += m->ls_len;
+	b.left -= m->ls_len;
 	m->cmd_len = dl_wire_get_u16(&b);
 	m->cmd = b.rp;
 	if (b.err || !m->cmd_len || m->cmd_len != b.left)

@@ -315,10 +315,17 @@ static inline size_t dl_wire_buf_used(const struct dl_wire_buf *b,
 /*
  * DL_OP_REQUEST, node -> leader: run a lock-table command.
  *   u64 req_id   the requesting node's request id (dedup key with owner)
+ *   u8  ls_len   0, or a lockspace name the leader resolves into the
+ *                command's ls_id (members hold no table to resolve it)
+ *   u8  ls_name[ls_len]
  *   u16 cmd_len  then cmd_len bytes of the lock table's encoded command
  */
+#define DL_WIRE_NAME_MAX	64
+
 struct dl_wire_request {
 	u64 req_id;
+	u8 ls_len;
+	const u8 *ls_name;	/* borrowed */
 	u16 cmd_len;
 	const u8 *cmd;		/* borrowed */
 };

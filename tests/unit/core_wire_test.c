@@ -35,8 +35,9 @@ static void hdr_init(struct dl_wire_hdr *h)
 static size_t build_all(struct dl_wire_writer *w)
 {
 	static const u8 cmd[] = { 3, 1, 2, 3, 4, 5, 6, 7 };
-	struct dl_wire_request rq = { .req_id = 9, .cmd_len = sizeof(cmd),
-				      .cmd = cmd };
+	struct dl_wire_request rq = { .req_id = 9, .ls_len = 5,
+				      .ls_name = (const u8 *)"space",
+				      .cmd_len = sizeof(cmd), .cmd = cmd };
 	struct dl_wire_response rs = { .req_id = 9, .status = -EAGAIN,
 				       .index = 77 };
 	struct dl_wire_event ev = { .kind = DL_WEV_GRANTED, .mode = 5,
@@ -151,6 +152,8 @@ TEST(round_trip_every_node_op)
 	ASSERT_TRUE(dl_wire_next(&rd, &op));
 	ASSERT_EQ(0, dl_wire_dec_request(&op, &rq));
 	EXPECT_EQ(9, rq.req_id);
+	EXPECT_EQ(5, rq.ls_len);
+	EXPECT_EQ(0, memcmp(rq.ls_name, "space", 5));
 	EXPECT_EQ(8, rq.cmd_len);
 	EXPECT_EQ(3, rq.cmd[0]);
 	EXPECT_EQ(7, rq.cmd[7]);
@@ -293,10 +296,13 @@ TEST(body_inconsistencies)
 
 	/* a request whose cmd_len disagrees with the op length */
 	memset(body, 0, sizeof(body));
-	body[8] = 20;
+	body[9] = 20;
 	op.type = DL_OP_REQUEST;
-	op.len = 8 + 2 + 10;
+	op.len = 8 + 1 + 2 + 10;
 	op.body = body;
+	EXPECT_EQ(DL_WIRE_EBODY, dl_wire_dec_request(&op, &rq));
+	/* a lockspace name longer than the body */
+	body[8] = 30;
 	EXPECT_EQ(DL_WIRE_EBODY, dl_wire_dec_request(&op, &rq));
 	/* a decoder handed the wrong type */
 	EXPECT_EQ(DL_WIRE_EBODY, dl_wire_dec_event(&op, &ev));
