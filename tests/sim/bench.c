@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench.c - dlock-sim --bench.
+ *
+ * CPU: a fault-free run of the normal workload with the core's entry points
+ * timed (receive, timer, lock, unlock, ...); the time spent inside the core,
+ * summed over every node, divided by the lock operations completed.  The
+ * simulator's own work (queueing, the checker) is outside the brackets.
+ *
+ * Memory: a fault-free cell, one owner per 1,000 locks on node 1, taking
+ * BENCH_LOCKS EX locks on distinct resources; the allocator's live bytes
+ * after every lock is granted minus before, divided by the locks.  Every
+ * voter holds a replica of the lock table, so the per-voter share is printed
+ * too.  Then the owners are released and the live bytes after is printed,
+ * which shows whether the table gives memory back.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "sim.h"
+#include "bench.h"
+
+#define BENCH_LOCKS		100000
+#define BENCH_PER_OWNER		1000
+#define BENCH_BATCH		2000
+#define BENCH_SETTLE_NS		(2 * NS_PER_SEC)
+
+static void bench_hook(struct sim *s, struct dl_env *e,
+		       const struct dl_lock_event *ev)
+{
+	(void)e;
+	if (ev->type == DL_LEV_GRANTED)
+		s->hook_granted++;
+	else if (ev->type == DL_LEV_FAILED)
+		s->hook_failed++;
+}
+
+static bool stop_when_ready(struct sim *s)
+{
+	return s->ls_ready;
+}
+
+static u64 want_answers;
+
+static bool stop_when_answered(struct sim *s)
+{
+	return s->hook_granted + s->hook_failed >= want_answers;
+}
+
+static int bench_cpu(const struct sim_cfg *base)
+{
+	struct sim_cfg cfg = *base;
+	struct sim *s;
+	u64 ops;
+
+	cfg.faults = 0;
+	cfg.members = 0;
+	cfg.ops = 200;
+	s = sim_new(&cfg, cfg.seed);
+	if (!s)
+		return -ENOMEM;
+	s->timing = true;
+	sim_boot(s);
+	sim_loop(s);
+	ops = s->n.granted + s->n.failed + s->n.unlocked;
+	printf("# bench cpu: %u voters, %u clients x %u ops: %" PRIu64
+	       " lock ops (%" PRIu64 " grants, %" PRIu64 " fails, %" PRIu64
+	       " unlocks), core time %.3f ms, %.0f ns per lock op, %.0f ns"
+	       " per datagram received\n", cfg.nodes, cfg.clients, cfg.ops,
+	       ops, s->n.granted, s->n.failed, s->n.unlocked,
+	       (double)s->core_ns / NS_PER_MS,
+	       ops ? (double)s->core_ns / ops : 0,
+	       s->n.delivered ? (double)s->core_ns / s->n.delivered : 0);
+	if (s->failed)
+		printf("# bench cpu run failed: %s\n", s->fail_msg);
+	sim_teardown(s);
+	sim_delete(s);
+	return 0;
+}
+
+static int bench_memory(const struct sim_cfg *base)
+{
+	struct sim_cfg cfg = *base;
+	u64 b0, b1, b2, issued = 0;
+	struct dl_env *e;
+	struct sim *s;
+	int ret = 0;
+
+	cfg.faults = 0;
+	cfg.members = 0;
+	cfg.clients = 0;
+	cfg.duration_ns = 3600 * NS_PER_SEC;
+	s = sim_new(&cfg, cfg.seed);
+	if (!s)
+		return -ENOMEM;
+	s->lock_hook = bench_hook;
+	s->stop = stop_when_ready;
+	sim_boot(s);
+	sim_loop(s);
+	if (!s->ls_ready) {
+		printf("# bench memory: lockspace never ready\n");
+		ret = -EIO;
+		goto out;
+	}
+	s->end = s->now + 7200 * NS_PER_SEC;
+	e = &s->envs[0];
+	b0 = sim_alloc_live_bytes();
+	while (issued < BENCH_LOCKS && !s->failed) {
+		u64 stop = DL_MIN(issued + BENCH_BATCH, BENCH_LOCKS);
+
+		for (; issued < stop; issued++) {
+			struct dl_lock_args a = { 0 };
+			char name[24];
+			u64 req, lock;
+			u64 t0;
+			int err;
+
+			snprintf(name, sizeof(name), "bench%" PRIu64, issued);
+			a.owner = 1 + issued / BENCH_PER_OWNER;
+			a.lockspace = (const u8 *)"sim";
+			a.ls_len = 3;
+			a.resource = (const u8 *)name;
+			a.res_len = strlen(name);
+			a.mode = 5;
+			sim_enter(e, &t0);
+			err = dl_node_lock(e->node, &a, &req, &lock);
+			sim_leave(e, t0);
+			if (err) {
+				printf("# bench memory: lock %" PRIu64
+				       " refused: %d\n", issued, err);
+				ret = err;
+				goto out;
+			}
+		}
+		want_answers = issued;
+		s->stop = stop_when_answered;
+		sim_loop(s);
+	}
+	b1 = sim_alloc_live_bytes();
+	printf("# bench memory: %" PRIu64 " EX locks held (%" PRIu64
+	       " granted, %" PRIu64 " failed) on %u voters: %.0f bytes per"
+	       " held lock in the cell, %.0f per voter replica\n", issued,
+	       s->hook_granted, s->hook_failed, cfg.nodes,
+	       (double)(b1 - b0) / issued,
+	       (double)(b1 - b0) / issued / cfg.nodes);
+	for (u64 o = 1; o <= BENCH_LOCKS / BENCH_PER_OWNER; o++) {
+		u64 t0;
+
+		sim_enter(e, &t0);
+		dl_node_release_owner(e->node, o);
+		sim_leave(e, t0);
+	}
+	s->stop = NULL;
+	s->end = s->now + BENCH_SETTLE_NS;
+	sim_loop(s);
+	b2 = sim_alloc_live_bytes();
+	printf("# bench memory: after releasing every owner %" PRIu64
+	       " bytes live (%" PRIu64 " before the locks)\n", b2, b0);
+out:
+	sim_teardown(s);
+	sim_delete(s);
+	return ret;
+}
+
+int sim_bench(const struct sim_cfg *cfg)
+{
+	int ret = bench_cpu(cfg);
+
+	if (!ret)
+		ret = bench_memory(cfg);
+	return ret;
+}

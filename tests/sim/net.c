@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net.c - the simulated network: per-datagram latency (base + jitter) and
+ * the faults the nemesis switches on and off: loss, duplication, reordering
+ * (extra random delay on some datagrams), delay spikes, and partitions
+ * (symmetric between sides, or one-way).  A datagram to a crashed node is
+ * lost, as UDP to a dead host would be.
+ */
+#include <stdlib.h>
+
+#include "sim.h"
+
+/* A LAN: 100 us base latency, up to 400 us jitter. */
+#define NET_BASE_NS	100000ULL
+#define NET_JITTER_NS	400000ULL
+#define NET_REORDER_NS	(20 * NS_PER_MS)
+#define NET_SPIKE_MIN	(50 * NS_PER_MS)
+#define NET_SPIKE_SPAN	(250 * NS_PER_MS)
+
+struct dl_env *sim_env_by_id(struct sim *s, u32 id)
+{
+	if (!id || id > s->n_envs)
+		return NULL;
+	return &s->envs[id - 1];
+}
+
+/*
+ * Whether @a may send to @b now.  Symmetric partitions cut every link
+ * between sides; an asymmetric one only lets side 1 hear side 0 and not
+ * the other way round (a half-broken NIC or a one-way firewall rule).
+ */
+static bool link_up(const struct sim *s, const struct dl_env *a,
+		    const struct dl_env *b)
+{
+	if (!s->partitioned || a->side == b->side)
+		return true;
+	if (s->asym)
+		return !(a->side == 1 && b->side == 0);
+	return false;
+}
+
+static u64 latency(struct sim *s)
+{
+	u64 d = NET_BASE_NS + rng_below(&s->rng_net, NET_JITTER_NS);
+
+	if (rng_pm(&s->rng_net, s->reorder_pm))
+		d += rng_below(&s->rng_net, NET_REORDER_NS);
+	if (rng_pm(&s->rng_net, s->delay_pm))
+		d += NET_SPIKE_MIN + rng_below(&s->rng_net, NET_SPIKE_SPAN);
+	return d;
+}
+
+static void queue_copy(struct sim *s, struct dl_env *from, struct dl_env *to,
+		       const void *buf, size_t len)
+{
+	struct sim_ev *ev = malloc(sizeof(*ev) + len);
+
+	if (!ev) {
+		fprintf(stderr, "dlock-sim: out of memory\n");
+		exit(2);
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = EV_DELIVER;
+	ev->idx = to->idx;
+	ev->src = from->idx;
+	ev->len = len;
+	memcpy(ev->data, buf, len);
+	sim_queue(s, ev, s->now + latency(s));
+}
+
+int net_send(struct dl_env *from, u32 dst_id, const void *buf, size_t len)
+{
+	struct sim *s = from->sim;
+	struct dl_env *to = sim_env_by_id(s, dst_id);
+
+	if (!to || to == from)
+		return -EHOSTUNREACH;
+	if (!len || len > 65507)
+		return -EMSGSIZE;
+	/* a destroyed node sends nothing; catch a core that tries */
+	if (!from->node && !from->in_call) {
+		sim_fail(s, "node %u sent a datagram while not running",
+			 from->id);
+		return -ENETDOWN;
+	}
+	s->n.sent++;
+	if (!link_up(s, from, to)) {
+		s->n.dropped_part++;
+		return 0;
+	}
+	if (rng_pm(&s->rng_net, s->loss_pm)) {
+		s->n.dropped_loss++;
+		return 0;
+	}
+	queue_copy(s, from, to, buf, len);
+	if (rng_pm(&s->rng_net, s->dup_pm)) {
+		s->n.dups++;
+		queue_copy(s, from, to, buf, len);
+	}
+	return 0;
+}
+
+void net_deliver(struct sim *s, struct sim_ev *ev)
+{
+	u64 t0;
+	struct dl_env *to = &s->envs[ev->idx];
+	u64 h = 0xcbf29ce484222325ULL;
+	u32 i;
+	int err;
+
+	for (i = 0; i < ev->len; i++)
+		h = (h ^ ev->data[i]) * 0x100000001b3ULL;
+	trace_mix(s, h ^ ((u64)ev->src << 40) ^ ((u64)ev->idx << 20));
+	if (!to->node) {
+		s->n.dropped_down++;
+		return;
+	}
+	s->n.delivered++;
+	sim_enter(to, &t0);
+	err = dl_node_recv(to->node, ev->data, ev->len);
+	sim_leave(to, t0);
+	if (err) {
+		s->n.recv_errors++;
+		if (s->cfg->verbose > 1)
+			sim_logf(s, "n%u dropped datagram from n%u: %d",
+				 to->id, ev->idx + 1, err);
+	}
+	sim_node_observe(s, to);
+}
+
+void net_heal(struct sim *s)
+{
+	u32 i;
+
+	s->loss_pm = 0;
+	s->dup_pm = 0;
+	s->reorder_pm = 0;
+	s->delay_pm = 0;
+	s->partitioned = false;
+	s->asym = false;
+	for (i = 0; i < s->n_envs; i++)
+		s->envs[i].side = 0;
+}

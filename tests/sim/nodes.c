@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nodes.c - life and death of simulated nodes: create (first boot or restart
+ * under a new incarnation, with no state), crash (destroyed on the spot, no
+ * goodbye), and watching every node after each of its steps: who claims to
+ * lead which term goes to the checker.
+ */
+#include <inttypes.h>
+
+#include "sim.h"
+
+int node_start(struct sim *s, struct dl_env *e)
+{
+	u64 t0;
+	struct dl_node_config cfg = s->base_cfg;
+	struct dl_node *node;
+	u32 i;
+
+	cfg.node_id = e->id;
+	cfg.role = e->voter ? DL_NODE_VOTER : DL_NODE_MEMBER;
+	/* incarnations grow across restarts, as the kernel's boot count */
+	e->incarnation++;
+	cfg.incarnation = e->incarnation;
+	sim_enter(e, &t0);
+	node = dl_node_create(e, &cfg, s->ops, e);
+	if (!node) {
+		sim_leave(e, t0);
+		sim_fail(s, "dl_node_create(node %u, incarnation %" PRIu64
+			 ") failed", e->id, e->incarnation);
+		return -ENOMEM;
+	}
+	e->node = node;
+	/* voters track every member: the leader keeps their sessions */
+	if (e->voter) {
+		for (i = s->cfg->nodes; i < s->n_envs; i++) {
+			int err = dl_node_peer_add(node, s->envs[i].id,
+						   DL_NODE_MEMBER);
+
+			if (err) {
+				sim_fail(s, "node %u: peer_add(%u) = %d",
+					 e->id, s->envs[i].id, err);
+				break;
+			}
+		}
+	}
+	sim_leave(e, t0);
+	e->last_state = DL_STATE_UNCONFIGURED;
+	sim_logf(s, "node %u up, incarnation %" PRIu64 ", drift %" PRId64
+		 " ppm", e->id, e->incarnation, e->drift_ppm);
+	sim_node_observe(s, e);
+	return s->failed ? -EINVAL : 0;
+}
+
+/* Fold a node's counters into the run's totals (before it goes away). */
+void node_collect_counters(struct sim *s, struct dl_env *e)
+{
+	const struct dl_counters *c;
+	struct dl_counters *t = &s->ctr;
+	u32 i;
+
+	if (!e->node)
+		return;
+	c = dl_node_counters(e->node);
+	t->tx_datagrams += c->tx_datagrams;
+	t->rx_datagrams += c->rx_datagrams;
+	t->tx_bytes += c->tx_bytes;
+	t->rx_bytes += c->rx_bytes;
+	t->tx_errors += c->tx_errors;
+	for (i = 0; i < DL_OP_TYPE_COUNT; i++) {
+		t->tx_ops[i] += c->tx_ops[i];
+		t->rx_ops[i] += c->rx_ops[i];
+	}
+	for (i = 0; i < DL_DROP_REASONS; i++)
+		t->drops[i] += c->drops[i];
+	for (i = 0; i < DL_CAUSE_COUNT; i++)
+		t->cause_ops[i] += c->cause_ops[i];
+	t->acquires += c->acquires;
+	t->acquire_fails += c->acquire_fails;
+	t->releases += c->releases;
+	t->elections += c->elections;
+	t->leader_changes += c->leader_changes;
+	t->retries += c->retries;
+	t->timeouts += c->timeouts;
+	t->dup_requests += c->dup_requests;
+	t->leases_lost += c->leases_lost;
+	t->nodes_expired += c->nodes_expired;
+	t->revoked += c->revoked;
+}
+
+void node_crash(struct sim *s, struct dl_env *e)
+{
+	struct dl_node *node = e->node;
+
+	if (!node)
+		return;
+	node_collect_counters(s, e);
+	/* NULL first: a core that sends from destroy is caught in net_send */
+	e->node = NULL;
+	dl_env_timer_cancel(e);
+	dl_node_destroy(node);
+	heap_remove(&s->q, &e->timer.hi);
+	e->crashes++;
+	s->n.crashes++;
+	if (e->voter)
+		s->crashed_voters++;
+	sim_logf(s, "node %u crashed", e->id);
+	chk_node_down(s->chk, s->now, e->id);
+	work_node_down(s, e);
+}
+
+void sim_node_observe(struct sim *s, struct dl_env *e)
+{
+	struct dl_node_status st;
+
+	if (!e->node || s->failed)
+		return;
+	dl_node_get_status(e->node, &st);
+	if (st.state == DL_STATE_LEADER) {
+		if (chk_leader(s->chk, s->now, e->id, st.term) != CHK_OK) {
+			const char *msg;
+
+			chk_first(s->chk, &msg);
+			sim_fail(s, "%s", msg);
+		}
+		if (s->last_leader != e->idx + 1) {
+			s->last_leader = e->idx + 1;
+			s->n.leader_changes++;
+			sim_logf(s, "node %u leads term %" PRIu64, e->id,
+				 st.term);
+		}
+	}
+	e->last_state = st.state;
+}
+
+u32 sim_leader_idx(struct sim *s)
+{
+	u32 i;
+	u64 best_term = 0;
+	u32 best = 0;
+
+	/* the highest-term self-proclaimed leader still up */
+	for (i = 0; i < s->cfg->nodes; i++) {
+		struct dl_node_status st;
+
+		if (!s->envs[i].node)
+			continue;
+		dl_node_get_status(s->envs[i].node, &st);
+		if (st.state == DL_STATE_LEADER && st.term >= best_term) {
+			best_term = st.term;
+			best = i + 1;
+		}
+	}
+	return best;
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-check.sh - the simulator part of `make sim-check`: seeded runs of 3, 5
+# and 7 voters with every fault kind (two dlock-sim processes at a time, one
+# per core, over split seed ranges), the 5-voter 1,000-member run, the
+# leader-crash scenario and a fault-free run that prints messages per lock
+# operation.  One TAP line per batch; ends with "N passed, N failed" counted
+# in runs.  A failing batch keeps its log (with the replay command of every
+# failing seed) in check-out/.
+#
+# Knobs: SIM_RUNS (runs per voter count, default 700 => 2,100 runs),
+# SIM_BIN (default ./dlock-sim-asan: ASan+UBSan), SIM_JOBS (default 2).
+set -u
+cd "$(dirname "$0")"
+
+RUNS=${SIM_RUNS:-700}
+BIN=${SIM_BIN:-./dlock-sim-asan}
+JOBS=${SIM_JOBS:-2}
+OUT=check-out
+rm -rf "$OUT"
+mkdir -p "$OUT"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# name|arguments: every batch is one dlock-sim invocation
+batches=()
+half=$(( RUNS / 2 ))
+for n in 3 5 7; do
+	base=$(( n * 100000 + 1 ))
+	batches+=("v${n}a|--nodes $n --seed $base --runs $half --faults all")
+	batches+=("v${n}b|--nodes $n --seed $(( base + half )) --runs $(( RUNS - half )) --faults all")
+done
+batches+=("members1000|--nodes 5 --members 1000 --clients 40 --ops 10 --seed 7 --runs 1 --faults all")
+batches+=("leader-crash|--nodes 5 --clients 10 --ops 40 --duration 15 --seed 500 --runs 4 --faults none --scenario leader-crash")
+batches+=("nofaults|--nodes 3 --clients 6 --ops 50 --seed 1 --runs 1 --faults none")
+
+run_batch() {
+	local name=${1%%|*} args=${1#*|}
+	local start=$SECONDS
+	# shellcheck disable=SC2086
+	"$BIN" -q $args > "$OUT/$name.log" 2>&1
+	echo "$? $(( SECONDS - start ))" > "$OUT/$name.rc"
+}
+export -f run_batch
+export BIN OUT
+
+t0=$SECONDS
+printf '%s\n' "${batches[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_batch "$@"' _ {}
+
+passed=0
+failed=0
+i=0
+echo "TAP version 13"
+echo "1..${#batches[@]}"
+for b in "${batches[@]}"; do
+	name=${b%%|*}
+	args=${b#*|}
+	i=$(( i + 1 ))
+	log="$OUT/$name.log"
+	read -r rc secs < "$OUT/$name.rc" || { rc=99; secs=0; }
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	p=0
+	f=0
+	if [ -n "$summary" ]; then
+		p=${summary%% passed*}
+		f=${summary#*, }
+		f=${f%% failed*}
+	fi
+	# a crash or sanitizer abort leaves no summary: count it as a failure
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	passed=$(( passed + p ))
+	failed=$(( failed + f ))
+	if [ "$rc" = 0 ] && [ "$f" = 0 ] && [ "$p" -gt 0 ]; then
+		echo "ok $i - $name: $p runs passed in ${secs}s ($args)"
+	else
+		echo "not ok $i - $name: $p passed, $f failed, exit $rc ($args)"
+		grep -E '^(not ok|# seed|# replay)' "$log" | head -n 20 | sed 's/^/# /'
+		echo "#   full log: tests/sim/$log"
+	fi
+	if [ "$name" = nofaults ] || [ "$name" = members1000 ]; then
+		grep -E '^# (messages|requests|datagrams)' "$log" | sed "s/^# /# $name: /"
+	fi
+done
+echo "# simulator wall time: $(( SECONDS - t0 ))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run.c - one seeded run: boot the cell, create the lockspace, let clients
+ * and the nemesis loose, heal, give the cell the grace bound to answer
+ * everything, then check liveness, tear every node down and check that the
+ * core gave back every byte it allocated.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "sim.h"
+
+/* Setup must finish within this, or the run fails. */
+#define RUN_SETUP_END		(40 * NS_PER_SEC)
+/* After the workload went quiet, watch a little longer for stray events. */
+#define RUN_QUIET_TAIL		NS_PER_SEC
+/* Steps at one virtual instant before we call it a livelock. */
+#define RUN_SAME_TIME_LIMIT	2000000
+
+#include <time.h>
+
+u64 sim_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+void sim_enter(struct dl_env *e, u64 *t0)
+{
+	e->in_call = true;
+	*t0 = e->sim->timing ? sim_clock_ns() : 0;
+}
+
+void sim_leave(struct dl_env *e, u64 t0)
+{
+	if (e->sim->timing)
+		e->sim->core_ns += sim_clock_ns() - t0;
+	e->in_call = false;
+}
+
+static void on_lock_event(void *host, const struct dl_lock_event *ev)
+{
+	struct dl_env *e = host;
+
+	if (e->sim->lock_hook && ev->type != DL_LEV_DONE)
+		e->sim->lock_hook(e->sim, e, ev);
+	else
+		work_lock_event(e, ev);
+}
+
+static const struct dl_node_ops sim_node_ops = {
+	.lock_event = on_lock_event,
+};
+
+static void run_timer(struct sim *s, struct dl_env *e)
+{
+	u64 t0;
+	trace_mix(s, 0x7177e5ULL ^ ((u64)e->idx << 32));
+	if (!e->node)
+		return;
+	sim_enter(e, &t0);
+	dl_node_timer(e->node);
+	sim_leave(e, t0);
+	sim_node_observe(s, e);
+}
+
+static void dispatch(struct sim *s, struct sim_ev *ev)
+{
+	switch (ev->kind) {
+	case EV_TIMER:
+		run_timer(s, &s->envs[ev->idx]);
+		break;
+	case EV_DELIVER:
+		net_deliver(s, ev);
+		break;
+	case EV_CLIENT:
+		work_step(s, &s->clients[ev->idx]);
+		break;
+	case EV_NEMESIS:
+		nemesis_step(s);
+		break;
+	case EV_RESTART:
+		nemesis_restart(s, ev);
+		break;
+	case EV_SETUP:
+		setup_step(s);
+		break;
+	}
+	if (!ev->embedded)
+		free(ev);
+}
+
+void sim_loop(struct sim *s)
+{
+	struct heap_item *it;
+	bool tail = false;
+
+	while (!s->failed && (it = heap_top(&s->q)) && it->time <= s->end) {
+		heap_pop(&s->q);
+		if (it->time == s->last_step_time) {
+			if (++s->same_time_steps > RUN_SAME_TIME_LIMIT) {
+				sim_fail(s, "livelock: %u steps at one instant",
+					 RUN_SAME_TIME_LIMIT);
+				break;
+			}
+		} else {
+			s->same_time_steps = 0;
+			s->last_step_time = it->time;
+		}
+		s->now = it->time;
+		s->n.events++;
+		dispatch(s, (struct sim_ev *)it);
+		if (s->stop && s->stop(s))
+			break;
+		if (!tail && s->healed && work_quiet(s)) {
+			tail = true;
+			s->end = DL_MIN(s->end, s->now + RUN_QUIET_TAIL);
+		}
+	}
+	if (!s->failed && !s->stop && s->now < s->end)
+		s->now = s->end;
+}
+
+static const char *const client_state_names[] = {
+	"idle", "waiting", "holding", "unlocking", "down", "done",
+};
+
+static void check_liveness(struct sim *s)
+{
+	const char *msg;
+	u32 i;
+
+	if (!s->ls_ready) {
+		sim_fail(s, "lockspace never created");
+		return;
+	}
+	if (chk_finish(s->chk, s->now) != CHK_OK) {
+		chk_first(s->chk, &msg);
+		sim_fail(s, "%s", msg);
+		return;
+	}
+	for (i = 0; i < s->cfg->clients; i++) {
+		struct client *c = &s->clients[i];
+
+		if (c->state == CL_DONE || c->state == CL_DOWN)
+			continue;
+		sim_fail(s, "client %u on node %u still %s %.1f s after the"
+			 " final heal", i, s->envs[c->node].id,
+			 client_state_names[c->state],
+			 (double)(s->now - s->fault_end) / NS_PER_SEC);
+		return;
+	}
+	if (s->cfg->scenario == SC_LEADER_CRASH && s->n.revoked)
+		sim_fail(s, "%" PRIu64 " held locks revoked in a leader-crash"
+			 " scenario (a majority stayed up)", s->n.revoked);
+}
+
+void sim_teardown(struct sim *s)
+{
+	struct heap_item *it;
+	u32 i;
+
+	for (i = 0; i < s->n_envs; i++) {
+		struct dl_env *e = &s->envs[i];
+		struct dl_node *node = e->node;
+
+		if (!node)
+			continue;
+		node_collect_counters(s, e);
+		e->node = NULL;
+		dl_node_destroy(node);
+	}
+	while ((it = heap_pop(&s->q)))
+		if (!((struct sim_ev *)it)->embedded)
+			free(it);
+	heap_free(&s->q);
+	/* anything the core handed to call_rcu must be freed before we count */
+	rcu_barrier();
+}
+
+struct sim *sim_new(const struct sim_cfg *cfg, u64 seed)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	u32 i;
+
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->seed = seed;
+	s->n_envs = cfg->nodes + cfg->members;
+	s->envs = calloc(s->n_envs, sizeof(*s->envs));
+	s->clients = calloc(cfg->clients ? cfg->clients : 1,
+			    sizeof(*s->clients));
+	s->log = calloc(SIM_LOG_LINES, sizeof(*s->log));
+	s->chk = chk_create();
+	if (!s->envs || !s->clients || !s->log || !s->chk) {
+		sim_delete(s);
+		return NULL;
+	}
+	heap_init(&s->q);
+	s->rng_net = seed_mix(seed, 1);
+	s->rng_nem = seed_mix(seed, 2);
+	s->rng_work = seed_mix(seed, 3);
+	s->trace = 0xcbf29ce484222325ULL;
+	s->ops = &sim_node_ops;
+	s->end = RUN_SETUP_END;
+	s->setup.kind = EV_SETUP;
+	s->setup.embedded = true;
+	s->nemesis.kind = EV_NEMESIS;
+	s->nemesis.embedded = true;
+
+	s->base_cfg.cell_id = 0x51u;
+	s->base_cfg.election = cfg->election;
+	s->base_cfg.n_voters = cfg->nodes;
+	for (i = 0; i < cfg->nodes; i++)
+		s->base_cfg.voters[i] = i + 1;
+	for (i = 0; i < s->n_envs; i++)
+		sim_env_init(s, &s->envs[i], i);
+	work_init(s);
+	return s;
+}
+
+/* Start every node at virtual time 0 and queue the lockspace setup. */
+void sim_boot(struct sim *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->n_envs && !s->failed; i++)
+		node_start(s, &s->envs[i]);
+	sim_queue(s, &s->setup, 0);
+}
+
+void sim_delete(struct sim *s)
+{
+	if (!s)
+		return;
+	chk_destroy(s->chk);
+	free(s->log);
+	free(s->clients);
+	free(s->envs);
+	free(s);
+}
+
+int sim_run(const struct sim_cfg *cfg, u64 seed, struct run_result *res)
+{
+	u64 live0 = sim_alloc_live_count(), bytes0 = sim_alloc_live_bytes();
+	struct sim *s = sim_new(cfg, seed);
+
+	if (!s)
+		return -ENOMEM;
+	sim_boot(s);
+	sim_loop(s);
+	if (!s->failed)
+		check_liveness(s);
+	sim_teardown(s);
+
+	memset(res, 0, sizeof(*res));
+	res->leaked_allocs = sim_alloc_live_count() - live0;
+	res->leaked_bytes = sim_alloc_live_bytes() - bytes0;
+	if (!s->failed && res->leaked_allocs)
+		sim_fail(s, "memory leak: %" PRIu64 " allocations, %" PRIu64
+			 " bytes still live after every node was destroyed",
+			 res->leaked_allocs, res->leaked_bytes);
+	res->ok = !s->failed;
+	res->trace = s->trace;
+	res->vtime = s->now;
+	res->n = s->n;
+	res->ctr = s->ctr;
+	chk_get_stats(s->chk, &res->st);
+	if (s->failed) {
+		printf("# seed %" PRIu64 ": %s\n", seed, s->fail_msg);
+		sim_log_dump(s, stdout, cfg->verbose ? 0 : 60);
+	}
+	sim_delete(s);
+	return 0;
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sim.h - the deterministic simulator: many dlock nodes (the real
+ * kmod/core code) in one process, a virtual clock, a network with faults,
+ * a nemesis, a lock workload, and the invariant checker watching it all.
+ *
+ * Determinism: every random choice comes from a PRNG stream derived from the
+ * run seed (one stream per node, one for the network, the nemesis and the
+ * workload, so a change in one does not shift the others), events run in
+ * (virtual time, queue order), and nothing depends on addresses or the
+ * wall clock.  The same seed therefore gives the same trace hash.
+ */
+#ifndef DLOCK_SIM_SIM_H
+#define DLOCK_SIM_SIM_H
+
+#include <stdio.h>
+
+#include "env.h"
+#include "node.h"
+#include "counters.h"
+#include "heap.h"
+#include "checker.h"
+
+#define NS_PER_MS	((u64)1000000)
+#define NS_PER_SEC	((u64)1000000000)
+
+/* Fault kinds, as --faults names them. */
+enum sim_fault {
+	F_CRASH,
+	F_RESTART,
+	F_PARTITION,
+	F_LOSS,
+	F_DUP,
+	F_REORDER,
+	F_DELAY,
+	F_SKEW,
+	F_COUNT
+};
+extern const char *const sim_fault_names[F_COUNT];
+
+/* Named scenarios that replace the random nemesis. */
+enum sim_scenario {
+	SC_RANDOM = 0,		/* randomized nemesis from --faults */
+	SC_LEADER_CRASH,	/* crash the leader, one at a time, restart it */
+};
+
+struct sim_cfg {
+	const char *algo;	/* --algo name */
+	u32 election;		/* its enum dl_node_election */
+	u32 nodes;		/* voters */
+	u32 members;		/* non-voting members */
+	u32 clients;
+	u32 ops;		/* lock operations per client */
+	u64 seed;
+	u32 runs;
+	u32 faults;		/* bit per enum sim_fault */
+	u32 scenario;		/* enum sim_scenario */
+	u64 duration_ns;	/* length of the fault phase */
+	u64 grace_ns;		/* bound after the final heal */
+	u32 skew_ppm;		/* max clock rate error of one node */
+	int verbose;
+	bool quiet;		/* only failures and the summary */
+};
+
+enum sim_ev_kind {
+	EV_TIMER,		/* a node's env timer (embedded in its env) */
+	EV_DELIVER,		/* a datagram arrives (allocated) */
+	EV_CLIENT,		/* a client's next step (embedded) */
+	EV_NEMESIS,		/* next fault-schedule step (embedded) */
+	EV_RESTART,		/* bring a crashed node back (allocated) */
+	EV_SETUP,		/* retry creating the lockspace (embedded) */
+};
+
+struct sim_ev {
+	struct heap_item hi;	/* first: the heap hands us this pointer */
+	u8 kind;
+	bool embedded;		/* not freed after it runs */
+	u32 idx;		/* node or client index */
+	u32 src;		/* sender's node index (EV_DELIVER) */
+	u32 len;
+	u8 data[];
+};
+
+/* One simulated machine: the host context env.h leaves to its host. */
+struct dl_env {
+	struct sim *sim;
+	u32 idx;		/* index in sim->envs */
+	u32 id;			/* node id: voters 1..N, members N+1.. */
+	bool voter;
+	struct dl_node *node;	/* NULL while crashed */
+	u64 incarnation;
+	u64 rng;
+	/* clock: local = offset + t * (1e6 + drift_ppm) / 1e6 */
+	u64 offset_ns;
+	s64 drift_ppm;
+	struct sim_ev timer;
+	u8 side;		/* partition side */
+	bool in_call;		/* inside a core entry point */
+	u32 last_state;
+	u64 crashes;
+};
+
+enum client_state {
+	CL_IDLE,		/* between operations */
+	CL_WAITING,		/* lock requested, no answer yet */
+	CL_HOLDING,		/* granted; unlocks when its event fires */
+	CL_UNLOCKING,		/* unlock issued, waiting for UNLOCKED */
+	CL_DOWN,		/* its node is crashed */
+	CL_DONE,		/* all operations done */
+};
+
+struct client {
+	struct sim_ev ev;
+	u32 idx;
+	u32 node;		/* env index */
+	u32 gen;		/* owner generation: bumped by release_owner */
+	u32 state;
+	u32 ops_done;
+	u64 req;		/* checker id of the current request */
+	u64 node_req;		/* the node's request id */
+	u64 lock_id;
+	u32 res, mode;
+	bool cancel_planned;
+	bool noqueue;
+};
+
+struct sim_counts {
+	u64 sent, delivered, dropped_loss, dropped_part, dropped_down, dups;
+	u64 recv_errors;
+	u64 events, locks, trylocks, timeouts_req, cancels, releases;
+	u64 granted, failed, unlocked, revoked, blocking, stale_events;
+	u64 fail_by_errno[8];	/* EAGAIN, ETIMEDOUT, ECANCELED, other... */
+	u64 crashes, restarts, partitions;
+	u64 leader_changes;
+};
+
+struct sim {
+	const struct sim_cfg *cfg;
+	u64 seed;
+	u64 now;		/* global virtual time, ns */
+	struct heap q;
+	struct dl_env *envs;
+	u32 n_envs;
+	struct client *clients;
+	struct chk *chk;
+	struct dl_node_config base_cfg;
+	const struct dl_node_ops *ops;
+
+	/* PRNG streams */
+	u64 rng_net, rng_nem, rng_work;
+
+	/* network faults in force */
+	u32 loss_pm, dup_pm, reorder_pm, delay_pm;	/* per mille */
+	bool partitioned, asym;
+
+	/* phases */
+	bool ls_ready;
+	u64 ls_req;
+	u32 ls_tries;
+	u64 fault_end;		/* the final heal */
+	u64 end;		/* hard end of the run */
+	bool healed;
+	struct sim_ev nemesis, setup;
+	u32 crashed_voters;
+	u32 last_leader;	/* env index + 1 of the last leader seen */
+
+	u64 trace;		/* hash of every delivered event */
+	u64 same_time_steps, last_step_time;
+	bool failed;
+	char fail_msg[512];
+	struct sim_counts n;
+	struct dl_counters ctr;	/* sum over nodes, incl. destroyed ones */
+	u64 req_seq;
+
+	/* --bench: lock events go here instead of to the clients */
+	void (*lock_hook)(struct sim *s, struct dl_env *e,
+			  const struct dl_lock_event *ev);
+	bool (*stop)(struct sim *s);	/* checked after every step */
+	bool timing;			/* time the core's entry points */
+	u64 core_ns;			/* time spent inside them */
+	u64 hook_granted, hook_failed;
+
+	/* per-run log ring, printed on failure */
+	char (*log)[160];
+	u32 log_head, log_len;
+};
+
+#define SIM_LOG_LINES	4096
+
+/* env_sim.c */
+void sim_env_init(struct sim *s, struct dl_env *e, u32 idx);
+u64 sim_local_time(const struct dl_env *e, u64 t);
+void sim_logf(struct sim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sim_log_dump(struct sim *s, FILE *f, u32 lines);
+void sim_fail(struct sim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+u64 sim_alloc_live_bytes(void);
+u64 sim_alloc_live_count(void);
+u64 rng_next(u64 *state);
+u64 rng_below(u64 *state, u64 n);	/* uniform in [0, n) */
+bool rng_pm(u64 *state, u32 per_mille);
+u64 seed_mix(u64 seed, u64 stream);
+void trace_mix(struct sim *s, u64 v);
+void sim_queue(struct sim *s, struct sim_ev *ev, u64 time);
+void sim_node_observe(struct sim *s, struct dl_env *e);
+
+/* net.c */
+int net_send(struct dl_env *from, u32 dst_id, const void *buf, size_t len);
+void net_deliver(struct sim *s, struct sim_ev *ev);
+void net_heal(struct sim *s);
+struct dl_env *sim_env_by_id(struct sim *s, u32 id);
+
+/* nodes.c */
+int node_start(struct sim *s, struct dl_env *e);
+void node_crash(struct sim *s, struct dl_env *e);
+void node_collect_counters(struct sim *s, struct dl_env *e);
+u32 sim_leader_idx(struct sim *s);	/* env index + 1, 0 if none */
+
+/* nemesis.c */
+void nemesis_start(struct sim *s);
+void nemesis_step(struct sim *s);
+void nemesis_restart(struct sim *s, struct sim_ev *ev);
+
+/* workload.c */
+void work_init(struct sim *s);
+void work_step(struct sim *s, struct client *c);
+void work_node_down(struct sim *s, struct dl_env *e);
+void work_node_up(struct sim *s, struct dl_env *e);
+void work_lock_event(struct dl_env *e, const struct dl_lock_event *ev);
+bool work_quiet(struct sim *s);
+void setup_step(struct sim *s);
+
+/* run.c */
+struct run_result {
+	bool ok;
+	u64 trace;
+	u64 vtime;
+	struct sim_counts n;
+	struct dl_counters ctr;
+	struct chk_stats st;
+	u64 leaked_bytes, leaked_allocs;
+};
+int sim_run(const struct sim_cfg *cfg, u64 seed, struct run_result *res);
+struct sim *sim_new(const struct sim_cfg *cfg, u64 seed);
+void sim_boot(struct sim *s);
+void sim_loop(struct sim *s);
+void sim_teardown(struct sim *s);
+void sim_delete(struct sim *s);
+u64 sim_clock_ns(void);
+/* Bracket a core entry point: marks the node busy and times it. */
+void sim_enter(struct dl_env *e, u64 *t0);
+void sim_leave(struct dl_env *e, u64 t0);
+
+#endif /* DLOCK_SIM_SIM_H */
