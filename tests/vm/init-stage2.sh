@@ -9,6 +9,8 @@
 #
 #   /dlock-vm/job         in:  REPO_DIR, MODULE, VM_NAME, CMDS (bash array)
 #   /dlock-vm/kernel.log  out: the kernel log, streamed, then complete
+#   /dlock-vm/output.log  out: the commands' stdout and stderr, free of the
+#                              kernel messages that share the console
 #   /dlock-vm/status      out: the exit status of the run (a number)
 #
 # The host (run.sh) also scans the kernel log for oopses and warnings: this
@@ -94,8 +96,8 @@ if [ "$rc" -eq 0 ]; then
 	for cmd in "${CMDS[@]}"; do
 		n=$((n + 1))
 		say "run $n/${#CMDS[@]}: $cmd"
-		bash -c "$cmd" < /dev/null
-		cmd_rc=$?
+		bash -c "$cmd" < /dev/null 2>&1 | tee -a "$SHARE/output.log"
+		cmd_rc=${PIPESTATUS[0]}
 		say "run $n/${#CMDS[@]} exited $cmd_rc"
 		[ "$rc" -ne 0 ] || rc=$cmd_rc
 	done

@@ -20,6 +20,8 @@
 #                   several parallel VMs its own (default vm0)
 #   --mem SIZE      guest memory (default 1G), --smp N cpus (default 2)
 #   --qemu-arg ARG  extra qemu argument (may repeat), e.g. a vde netdev
+#   --output FILE   also save the commands' own output (without the kernel
+#                   messages that share the console) to FILE
 #
 # The guest's root is the host's / shared read-only over virtio-9p under a
 # tmpfs overlay, so the tree, bats, iproute2, nftables of the host run inside
@@ -43,7 +45,7 @@ die() {
 }
 
 usage() {
-	sed -n '5,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -55,6 +57,7 @@ mem=1G
 smp=2
 cmds=()
 qemu_extra=()
+output=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
 	(--mem) mem="${2:?--mem needs a size}"; shift 2 ;;
 	(--smp) smp="${2:?--smp needs a number}"; shift 2 ;;
 	(--qemu-arg) qemu_extra+=("${2:?--qemu-arg needs an argument}"); shift 2 ;;
+	(--output) output="${2:?--output needs a file}"; shift 2 ;;
 	(-h|--help) usage ;;
 	(--) shift
 		[ $# -gt 0 ] || die "nothing to run after --"
@@ -208,6 +212,10 @@ else
 		echo "### vm[$name]: FAIL: commands exited $guest_rc"
 		rc=$guest_rc
 	fi
+fi
+
+if [ -n "$output" ]; then
+	cp "$work/output.log" "$output" 2>/dev/null || : > "$output"
 fi
 
 [ "$rc" -ne 0 ] || echo "### vm[$name]: PASS in ${elapsed}s"
