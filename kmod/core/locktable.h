@@ -229,7 +229,8 @@ enum dl_lt_out_type {
  *	by a revoked writer and not written since.
  * @lvb_len: GRANTED with VALBLK: the lockspace's size; else 0.
  * @err: FAILED: negative errno (-EAGAIN, -EDEADLK, -ECANCELED, -ENOENT,
- *	-EINVAL, -EEXIST, -EBUSY, -ENOMEM, -ECONNRESET).  Otherwise 0.
+ *	-EINVAL, -EEXIST, -EBUSY, -ENOMEM, -ESTALE, -ECONNRESET: a waiting
+ *	request of a revoked owner).  Otherwise 0.
  * @ls_id: the lockspace concerned (0 if none).
  * @owner: to whom the output is addressed; owner.node is where the node
  *	layer delivers it.
@@ -276,8 +277,10 @@ void dl_lt_destroy(struct dl_lt *lt);
  * @ctx: passed to @out.
  *
  * Returns 0 when the command was applied, including when it was rejected
- * against the state with a FAILED output.  Returns -EINVAL (no output, no
- * change) if dl_lt_cmd_check() fails, and -ENOMEM if an allocation failed
+ * against the state with a FAILED output (-ENOENT, -EBUSY, -ESTALE for an
+ * owner of an incarnation its node has left...).  Returns -EINVAL, with
+ * nothing changed, if dl_lt_cmd_check() fails (a FAILED -EINVAL output is
+ * sent to the owner when the command type has one), and -ENOMEM if an allocation failed
  * (a FAILED -ENOMEM output is emitted and nothing changed; the replica can
  * no longer be trusted to match the others, so the node layer should
  * re-sync it from a snapshot).
@@ -342,7 +345,7 @@ u32 dl_lt_ls_find(const struct dl_lt *lt, const u8 *name, size_t name_len,
 int dl_lt_ls_get(const struct dl_lt *lt, u32 ls_id, struct dl_lt_ls_info *info);
 
 /**
- * dl_lt_for_each_ls() - visit lockspaces in creation order.
+ * dl_lt_walk_ls() - visit lockspaces in creation order.
  * @lt: the table.
  * @skip: number of lockspaces to skip first (resuming a netlink dump).
  * @fn: called per lockspace; a non-zero return stops the walk.
@@ -350,8 +353,8 @@ int dl_lt_ls_get(const struct dl_lt *lt, u32 ls_id, struct dl_lt_ls_info *info);
  *
  * Returns the number of lockspaces passed to @fn that returned 0.
  */
-u64 dl_lt_for_each_ls(const struct dl_lt *lt, u64 skip,
-		      int (*fn)(void *ctx, const struct dl_lt_ls_info *ls),
+typedef int (*dl_lt_ls_fn)(void *ctx, const struct dl_lt_ls_info *ls);
+u64 dl_lt_walk_ls(const struct dl_lt *lt, u64 skip, dl_lt_ls_fn fn,
 		      void *ctx);
 
 /**
@@ -379,7 +382,7 @@ struct dl_lt_lock_info {
 };
 
 /**
- * dl_lt_for_each_lock() - visit the locks of a lockspace.
+ * dl_lt_walk_locks() - visit the locks of a lockspace.
  * @lt: the table.
  * @ls_id: the lockspace.
  * @skip: number of locks to skip first (resuming a netlink dump).
@@ -390,9 +393,9 @@ struct dl_lt_lock_info {
  * convert queue, then its wait queue.  Returns the number of locks passed to
  * @fn that returned 0, or 0 for an unknown lockspace.
  */
-u64 dl_lt_for_each_lock(const struct dl_lt *lt, u32 ls_id, u64 skip,
-			int (*fn)(void *ctx, const struct dl_lt_lock_info *lk),
-			void *ctx);
+typedef int (*dl_lt_lock_fn)(void *ctx, const struct dl_lt_lock_info *lk);
+u64 dl_lt_walk_locks(const struct dl_lt *lt, u32 ls_id, u64 skip,
+			dl_lt_lock_fn fn, void *ctx);
 
 /**
  * dl_lt_lock_get() - one lock by id.

@@ -1,0 +1,1312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locktable.c - the lock table state machine: applies commands, grants,
+ * queues, converts, revokes, and says so through the output callback.
+ *
+ * Determinism: all state changes are a function of the command sequence.
+ * Ordered walks use the creation-ordered dl_lists (lockspaces, resources,
+ * owners, each owner's locks in ascending id, each resource's queues);
+ * the hash tables are used for lookups only.  Resources touched by a
+ * command are queued on a "dirty" list in the order they were touched and
+ * processed (grants, deadlock checks, blocking notes, freeing) in that order
+ * at the end of the command, so bulk operations (RELEASE_OWNER, EXPIRE_NODE)
+ * never grant to a lock that the same command is about to remove.
+ */
+#include "lt_internal.h"
+
+/* Value block of a resource nobody wrote yet. */
+static const u8 lt_zero_lvb[DL_LT_LVB_MAX];
+
+struct lt_ctx {
+	struct dl_lt *lt;
+	dl_lt_out_fn fn;
+	void *arg;
+};
+
+/* ---- allocation and hashing ---- */
+
+void *lt_alloc(struct dl_lt *lt, size_t size)
+{
+	void *p = dl_zalloc(size);
+
+	if (p)
+		lt->mem += size;
+	return p;
+}
+
+void lt_free(struct dl_lt *lt, const void *p, size_t size)
+{
+	if (!p)
+		return;
+	dl_free(p);
+	lt->mem -= size;
+}
+
+u64 lt_res_hash(u32 ls_id, const u8 *name, size_t len)
+{
+	return lt_hash_bytes(ls_id, name, len);
+}
+
+u64 lt_owner_hash(const struct dl_lt_owner *o)
+{
+	return lt_hash_u64(o->node ^ lt_hash_u64(o->incarnation ^
+						 lt_hash_u64(o->id)));
+}
+
+static u64 lt_res_hash_of(const struct lt_hnode *n)
+{
+	const struct lt_res *r = dl_container_of(n, struct lt_res, hnode);
+
+	return lt_res_hash(r->ls->id, r->name, r->name_len);
+}
+
+static u64 lt_lock_hash_of(const struct lt_hnode *n)
+{
+	return lt_hash_u64(dl_container_of(n, struct lt_lock, hnode)->id);
+}
+
+static u64 lt_owner_hash_of(const struct lt_hnode *n)
+{
+	return lt_owner_hash(&dl_container_of(n, struct lt_owner, hnode)->key);
+}
+
+static u64 lt_floor_hash_of(const struct lt_hnode *n)
+{
+	return lt_hash_u64(dl_container_of(n, struct lt_node_floor,
+					   hnode)->node);
+}
+
+static bool lt_owner_eq(const struct dl_lt_owner *a,
+			const struct dl_lt_owner *b)
+{
+	return a->node == b->node && a->incarnation == b->incarnation &&
+	       a->id == b->id;
+}
+
+/* ---- lookups and constructors ---- */
+
+struct lt_ls *lt_ls_by_id(const struct dl_lt *lt, u32 id)
+{
+	struct lt_ls *ls;
+
+	/* Few lockspaces per cell: a list walk is fine. */
+	dl_list_for_each_entry(ls, &lt->lockspaces, lt_node)
+		if (ls->id == id)
+			return ls;
+	return NULL;
+}
+
+struct lt_ls *lt_ls_by_name(const struct dl_lt *lt, const u8 *name,
+			    size_t len)
+{
+	struct lt_ls *ls;
+
+	dl_list_for_each_entry(ls, &lt->lockspaces, lt_node)
+		if (ls->name_len == len && !memcmp(ls->name, name, len))
+			return ls;
+	return NULL;
+}
+
+struct lt_ls *lt_ls_new(struct dl_lt *lt, u32 id, const u8 *name, u8 name_len,
+			u8 lvb_len)
+{
+	struct lt_ls *ls = lt_alloc(lt, sizeof(*ls));
+
+	if (!ls)
+		return NULL;
+	ls->id = id;
+	ls->name_len = name_len;
+	ls->lvb_len = lvb_len;
+	memcpy(ls->name, name, name_len);
+	dl_list_init(&ls->resources);
+	dl_list_add_tail(&ls->lt_node, &lt->lockspaces);
+	lt->nls++;
+	return ls;
+}
+
+static void lt_ls_free(struct dl_lt *lt, struct lt_ls *ls)
+{
+	dl_list_del(&ls->lt_node);
+	lt->nls--;
+	lt_free(lt, ls, sizeof(*ls));
+}
+
+struct lt_res *lt_res_find(const struct dl_lt *lt, u32 ls_id, const u8 *name,
+			   size_t len)
+{
+	struct lt_hnode *n;
+
+	n = lt_htab_bucket(&lt->res_hash, lt_res_hash(ls_id, name, len));
+	for (; n; n = n->next) {
+		struct lt_res *r = dl_container_of(n, struct lt_res, hnode);
+
+		if (r->ls->id == ls_id && r->name_len == len &&
+		    !memcmp(r->name, name, len))
+			return r;
+	}
+	return NULL;
+}
+
+struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
+			  u8 len, bool want_lvb)
+{
+	struct lt_res *r = lt_alloc(lt, lt_res_size(len));
+
+	if (!r)
+		return NULL;
+	if (want_lvb) {
+		r->lvb = lt_alloc(lt, ls->lvb_len);
+		if (!r->lvb) {
+			lt_free(lt, r, lt_res_size(len));
+			return NULL;
+		}
+	}
+	r->ls = ls;
+	r->name_len = len;
+	memcpy(r->name, name, len);
+	dl_list_init(&r->grantq);
+	dl_list_init(&r->convertq);
+	dl_list_init(&r->waitq);
+	dl_list_add_tail(&r->ls_node, &ls->resources);
+	lt_htab_add(&lt->res_hash, &r->hnode, lt_res_hash(ls->id, name, len),
+		    &lt->mem);
+	ls->nres++;
+	lt->nres++;
+	return r;
+}
+
+static bool lt_res_empty(const struct lt_res *r)
+{
+	return dl_list_empty(&r->grantq) && dl_list_empty(&r->convertq) &&
+	       dl_list_empty(&r->waitq);
+}
+
+static void lt_res_free(struct dl_lt *lt, struct lt_res *r)
+{
+	lt_htab_del(&lt->res_hash, &r->hnode,
+		    lt_res_hash(r->ls->id, r->name, r->name_len));
+	dl_list_del(&r->ls_node);
+	r->ls->nres--;
+	lt->nres--;
+	lt_free(lt, r->lvb, r->ls->lvb_len);
+	lt_free(lt, r, lt_res_size(r->name_len));
+}
+
+/* Make sure the value block has storage, before anything changes. */
+static int lt_res_lvb_alloc(struct dl_lt *lt, struct lt_res *r)
+{
+	if (!r->lvb)
+		r->lvb = lt_alloc(lt, r->ls->lvb_len);
+	return r->lvb ? 0 : -ENOMEM;
+}
+
+struct lt_owner *lt_owner_find(const struct dl_lt *lt,
+			       const struct dl_lt_owner *key)
+{
+	struct lt_hnode *n = lt_htab_bucket(&lt->owner_hash,
+					    lt_owner_hash(key));
+
+	for (; n; n = n->next) {
+		struct lt_owner *o = dl_container_of(n, struct lt_owner, hnode);
+
+		if (lt_owner_eq(&o->key, key))
+			return o;
+	}
+	return NULL;
+}
+
+struct lt_owner *lt_owner_new(struct dl_lt *lt, const struct dl_lt_owner *key)
+{
+	struct lt_owner *o = lt_alloc(lt, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->key = *key;
+	dl_list_init(&o->locks);
+	dl_list_add_tail(&o->lt_node, &lt->owners);
+	lt_htab_add(&lt->owner_hash, &o->hnode, lt_owner_hash(key), &lt->mem);
+	lt->nowners++;
+	return o;
+}
+
+static void lt_owner_free(struct dl_lt *lt, struct lt_owner *o)
+{
+	lt_htab_del(&lt->owner_hash, &o->hnode, lt_owner_hash(&o->key));
+	dl_list_del(&o->lt_node);
+	lt->nowners--;
+	lt_free(lt, o, sizeof(*o));
+}
+
+struct lt_node_floor *lt_floor_find(const struct dl_lt *lt, u32 node)
+{
+	struct lt_hnode *n = lt_htab_bucket(&lt->node_hash,
+					    lt_hash_u64(node));
+
+	for (; n; n = n->next) {
+		struct lt_node_floor *f;
+
+		f = dl_container_of(n, struct lt_node_floor, hnode);
+		if (f->node == node)
+			return f;
+	}
+	return NULL;
+}
+
+struct lt_node_floor *lt_floor_new(struct dl_lt *lt, u32 node, u64 inc)
+{
+	struct lt_node_floor *f = lt_alloc(lt, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->node = node;
+	f->incarnation = inc;
+	dl_list_add_tail(&f->lt_node, &lt->nodes);
+	lt_htab_add(&lt->node_hash, &f->hnode, lt_hash_u64(node), &lt->mem);
+	return f;
+}
+
+/* Is this owner from an incarnation its node has already left behind? */
+static bool lt_owner_stale(const struct dl_lt *lt, const struct dl_lt_owner *o)
+{
+	const struct lt_node_floor *f = lt_floor_find(lt, o->node);
+
+	return f && o->incarnation < f->incarnation;
+}
+
+struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id)
+{
+	struct lt_hnode *n = lt_htab_bucket(&lt->lock_hash, lt_hash_u64(id));
+
+	for (; n; n = n->next) {
+		struct lt_lock *lk = dl_container_of(n, struct lt_lock, hnode);
+
+		if (lk->id == id)
+			return lk;
+	}
+	return NULL;
+}
+
+/*
+ * Allocate a lock, hash it and put it at the tail of its owner's list.  The
+ * caller sets the modes and calls lt_lock_enqueue().  Lock ids only grow, so
+ * appending keeps the owner's list in ascending id order.
+ */
+struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
+			    struct lt_res *res, u64 id)
+{
+	struct lt_lock *lk = lt_alloc(lt, sizeof(*lk));
+
+	if (!lk)
+		return NULL;
+	lk->id = id;
+	lk->owner = o;
+	lk->res = res;
+	lk->gr_mode = DL_MODE_NONE;
+	lk->rq_mode = DL_MODE_NONE;
+	dl_list_init(&lk->res_node);
+	dl_list_add_tail(&lk->owner_node, &o->locks);
+	o->nlocks++;
+	res->ls->nlocks++;
+	lt->nlocks++;
+	lt_htab_add(&lt->lock_hash, &lk->hnode, lt_hash_u64(id), &lt->mem);
+	return lk;
+}
+
+/* Put @lk at the tail of @queue, keeping the counters right. */
+void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
+{
+	lk->queue = queue;
+	dl_list_add_tail(&lk->res_node, lt_res_queue(lk->res, queue));
+	if (queue != LT_Q_GRANT)
+		lt->nwaiting++;
+	if (lk->gr_mode != DL_MODE_NONE) {
+		lk->res->gcount[lk->gr_mode]++;
+		lt->ngranted++;
+	}
+}
+
+static void lt_lock_dequeue(struct dl_lt *lt, struct lt_lock *lk)
+{
+	dl_list_del(&lk->res_node);
+	if (lk->queue != LT_Q_GRANT)
+		lt->nwaiting--;
+	if (lk->gr_mode != DL_MODE_NONE) {
+		lk->res->gcount[lk->gr_mode]--;
+		lt->ngranted--;
+	}
+}
+
+static void lt_mark_dirty(struct dl_lt *lt, struct lt_res *r)
+{
+	if (r->dirty)
+		return;
+	r->dirty = true;
+	r->dirty_next = NULL;
+	if (lt->dirty_tail)
+		lt->dirty_tail->dirty_next = r;
+	else
+		lt->dirty_head = r;
+	lt->dirty_tail = r;
+}
+
+/* Remove and free a lock; its resource is processed at settle time. */
+static void lt_lock_release(struct dl_lt *lt, struct lt_lock *lk)
+{
+	struct lt_res *r = lk->res;
+
+	lt_lock_dequeue(lt, lk);
+	dl_list_del(&lk->owner_node);
+	lk->owner->nlocks--;
+	r->ls->nlocks--;
+	lt->nlocks--;
+	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
+	lt_free(lt, lk, sizeof(*lk));
+	lt_mark_dirty(lt, r);
+}
+
+/* ---- sorting an owner's locks (snapshot load) ---- */
+
+static struct dl_list *lt_merge(struct dl_list *a, struct dl_list *b)
+{
+	struct dl_list head = { NULL, NULL }, *t = &head;
+
+	while (a && b) {
+		struct lt_lock *la = dl_list_entry(a, struct lt_lock,
+						   owner_node);
+		struct lt_lock *lb = dl_list_entry(b, struct lt_lock,
+						   owner_node);
+
+		if (la->id <= lb->id) {
+			t->next = a;
+			a = a->next;
+		} else {
+			t->next = b;
+			b = b->next;
+		}
+		t = t->next;
+	}
+	t->next = a ? a : b;
+	return head.next;
+}
+
+/* Merge sort of a NULL-terminated singly linked chain (via ->next). */
+static struct dl_list *lt_msort(struct dl_list *l)
+{
+	struct dl_list *slow = l, *fast, *right;
+
+	if (!l || !l->next)
+		return l;
+	fast = l->next;
+	while (fast && fast->next) {
+		slow = slow->next;
+		fast = fast->next->next;
+	}
+	right = slow->next;
+	slow->next = NULL;
+	return lt_merge(lt_msort(l), lt_msort(right));
+}
+
+void lt_owner_sort_locks(struct lt_owner *o)
+{
+	struct dl_list *head = &o->locks, *p, *prev = head, *l;
+
+	if (dl_list_empty(head))
+		return;
+	head->prev->next = NULL;
+	l = lt_msort(head->next);
+	head->next = l;
+	for (p = l; p; p = p->next) {
+		p->prev = prev;
+		prev = p;
+	}
+	prev->next = head;
+	head->prev = prev;
+}
+
+/* ---- outputs ---- */
+
+static void lt_emit(struct lt_ctx *c, const struct dl_lt_out *out)
+{
+	if (c->fn)
+		c->fn(c->arg, out);
+}
+
+static void lt_emit_simple(struct lt_ctx *c, u8 type,
+			   const struct dl_lt_owner *owner, u64 req_id,
+			   u64 lock_id, u32 ls_id, int err)
+{
+	struct dl_lt_out out = {
+		.type = type,
+		.mode = DL_MODE_NONE,
+		.err = err,
+		.ls_id = ls_id,
+		.owner = *owner,
+		.req_id = req_id,
+		.lock_id = lock_id,
+	};
+
+	lt_emit(c, &out);
+}
+
+static void lt_emit_granted(struct lt_ctx *c, const struct dl_lt_owner *owner,
+			    u64 req_id, const struct lt_lock *lk, u8 mode,
+			    u64 token, bool valblk)
+{
+	struct dl_lt_out out = {
+		.type = DL_LT_OUT_GRANTED,
+		.mode = mode,
+		.owner = *owner,
+		.req_id = req_id,
+		.token = token,
+	};
+
+	if (lk) {
+		out.ls_id = lk->res->ls->id;
+		out.lock_id = lk->id;
+		if (valblk) {
+			const struct lt_res *r = lk->res;
+
+			out.lvb = r->lvb ? r->lvb : lt_zero_lvb;
+			out.lvb_len = r->ls->lvb_len;
+			out.lvb_valid = !r->lvb_invalid;
+		}
+	}
+	lt_emit(c, &out);
+}
+
+/* ---- dedup memory ---- */
+
+static struct lt_dedup *lt_dd_find(struct lt_owner *o, u64 req_id)
+{
+	int i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++)
+		if (o->dedup[i].kind != LT_DD_EMPTY &&
+		    o->dedup[i].req_id == req_id)
+			return &o->dedup[i];
+	return NULL;
+}
+
+static struct lt_dedup *lt_dd_add(struct lt_owner *o, u64 req_id, u8 kind)
+{
+	struct lt_dedup *d = &o->dedup[o->dedup_next];
+
+	o->dedup_next = (o->dedup_next + 1) % DL_LT_DEDUP_SLOTS;
+	memset(d, 0, sizeof(*d));
+	d->req_id = req_id;
+	d->kind = kind;
+	return d;
+}
+
+/* A pending request finished: remember how, if it is still remembered. */
+static void lt_dd_settle(struct lt_owner *o, u64 req_id, u64 lock_id, u8 kind,
+			 int err, u8 mode, u64 token)
+{
+	struct lt_dedup *d = lt_dd_find(o, req_id);
+
+	if (!d || d->kind != LT_DD_PENDING || d->lock_id != lock_id)
+		return;
+	d->kind = kind;
+	d->err = err;
+	d->mode = mode;
+	d->token = token;
+}
+
+/* Answer a repeated request the way the first one was answered. */
+static void lt_dd_replay(struct lt_ctx *c, struct lt_owner *o,
+			 const struct lt_dedup *d)
+{
+	const struct lt_lock *lk;
+
+	switch (d->kind) {
+	case LT_DD_GRANTED:
+		lk = lt_lock_find(c->lt, d->lock_id);
+		if (lk && lk->owner == o) {
+			lt_emit_granted(c, &o->key, d->req_id, lk, d->mode,
+					d->token, d->flags & DL_LKF_VALBLK);
+		} else {
+			struct dl_lt_out out = {
+				.type = DL_LT_OUT_GRANTED,
+				.mode = d->mode,
+				.ls_id = d->ls_id,
+				.owner = o->key,
+				.req_id = d->req_id,
+				.lock_id = d->lock_id,
+				.token = d->token,
+			};
+
+			lt_emit(c, &out);
+		}
+		break;
+	case LT_DD_FAILED:
+		lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, d->req_id,
+			       d->lock_id, d->ls_id, d->err);
+		break;
+	case LT_DD_UNLOCKED:
+		lt_emit_simple(c, DL_LT_OUT_UNLOCKED, &o->key, d->req_id,
+			       d->lock_id, d->ls_id, 0);
+		break;
+	case LT_DD_LS_DONE:
+		lt_emit_simple(c, DL_LT_OUT_LS_DONE, &o->key, d->req_id, 0,
+			       d->ls_id, 0);
+		break;
+	default:	/* still pending: its answer is yet to come */
+		break;
+	}
+}
+
+/* ---- granting ---- */
+
+/* Modes granted on @r, leaving out @self's own grant (NULL: none). */
+static u32 lt_gmask(const struct lt_res *r, const struct lt_lock *self)
+{
+	u32 mask = 0, m;
+
+	for (m = 0; m < DL_MODE_COUNT; m++) {
+		u32 n = r->gcount[m];
+
+		if (self && self->gr_mode == m)
+			n--;
+		if (n)
+			mask |= 1U << m;
+	}
+	return mask;
+}
+
+/*
+ * Grant @lk its requested mode (a waiting new lock, a conversion, or an
+ * immediate request), with the next fencing token, at the grant queue's
+ * tail, and tell its owner.
+ */
+static void lt_grant(struct lt_ctx *c, struct lt_lock *lk)
+{
+	struct dl_lt *lt = c->lt;
+
+	lt_lock_dequeue(lt, lk);
+	lk->gr_mode = lk->rq_mode;
+	lk->rq_mode = DL_MODE_NONE;
+	lk->token = ++lt->token_seq;
+	lk->bast_sent = 0;
+	lt_lock_enqueue(lt, lk, LT_Q_GRANT);
+	lt_dd_settle(lk->owner, lk->req_id, lk->id, LT_DD_GRANTED, 0,
+		     lk->gr_mode, lk->token);
+	lt_emit_granted(c, &lk->owner->key, lk->req_id, lk, lk->gr_mode,
+			lk->token, lk->flags & DL_LKF_VALBLK);
+}
+
+/* End a pending conversion without granting it: back to its grant. */
+static void lt_convert_abort(struct dl_lt *lt, struct lt_lock *lk)
+{
+	lt_lock_dequeue(lt, lk);
+	lk->rq_mode = DL_MODE_NONE;
+	lt_lock_enqueue(lt, lk, LT_Q_GRANT);
+}
+
+/* Tell the holders blocking @w (once per holder and wanted mode). */
+static void lt_blocking_for(struct lt_ctx *c, struct lt_res *r,
+			    struct lt_lock *w)
+{
+	struct dl_list *queues[2] = { &r->grantq, &r->convertq };
+	u8 bit = 1U << w->rq_mode;
+	struct lt_lock *g;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		dl_list_for_each_entry(g, queues[i], res_node) {
+			struct dl_lt_out out = {
+				.type = DL_LT_OUT_BLOCKING,
+				.mode = w->rq_mode,
+				.ls_id = r->ls->id,
+			};
+
+			if (g == w || (g->bast_sent & bit) ||
+			    dl_mode_compat(g->gr_mode, w->rq_mode))
+				continue;
+			g->bast_sent |= bit;
+			out.owner = g->owner->key;
+			out.lock_id = g->id;
+			out.token = g->token;
+			lt_emit(c, &out);
+		}
+	}
+}
+
+/*
+ * Grant what can be granted on @r: conversions first (any that fits, in
+ * queue order, until none does: granting one can unblock an earlier one
+ * when modes are not ordered, e.g. PR->CW), then new requests strictly in
+ * FIFO order and only once no conversion waits.  Then send blocking notes
+ * for whoever still waits at the front.
+ */
+static void lt_res_process(struct lt_ctx *c, struct lt_res *r)
+{
+	struct lt_lock *lk, *tmp;
+	bool changed;
+
+	do {
+		changed = false;
+		dl_list_for_each_entry_safe(lk, tmp, &r->convertq, res_node) {
+			if (dl_mode_mask_compat(lk->rq_mode, lt_gmask(r, lk))) {
+				lt_grant(c, lk);
+				changed = true;
+			}
+		}
+	} while (changed);
+
+	if (dl_list_empty(&r->convertq)) {
+		dl_list_for_each_entry_safe(lk, tmp, &r->waitq, res_node) {
+			if (!dl_mode_mask_compat(lk->rq_mode,
+						 lt_gmask(r, NULL)))
+				break;
+			lt_grant(c, lk);
+		}
+	}
+
+	dl_list_for_each_entry(lk, &r->convertq, res_node)
+		lt_blocking_for(c, r, lk);
+	if (!dl_list_empty(&r->waitq))
+		lt_blocking_for(c, r,
+				dl_list_first_entry(&r->waitq, struct lt_lock,
+						    res_node));
+}
+
+/* Process every resource the command touched, in order; free empty ones. */
+static void lt_settle(struct lt_ctx *c)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_res *r;
+
+	while ((r = lt->dirty_head)) {
+		lt->dirty_head = r->dirty_next;
+		if (!lt->dirty_head)
+			lt->dirty_tail = NULL;
+		r->dirty = false;
+		r->dirty_next = NULL;
+		lt_res_process(c, r);
+		if (lt_res_empty(r))
+			lt_res_free(lt, r);
+	}
+}
+
+/*
+ * Would queueing conversion @n close a cycle of converters, each blocked
+ * by the granted mode of the next?  The table never holds such a cycle
+ * (every queued conversion is checked), and only a new converter adds
+ * edges, so any new cycle runs through @n: search what @n waits for,
+ * transitively, for @n itself.
+ */
+static bool lt_convert_deadlock(struct lt_res *r, struct lt_lock *n)
+{
+	struct lt_lock *x, *y;
+	bool changed = true;
+
+	dl_list_for_each_entry(x, &r->convertq, res_node)
+		x->mark = x != n && !dl_mode_compat(n->rq_mode, x->gr_mode);
+	while (changed) {
+		changed = false;
+		dl_list_for_each_entry(x, &r->convertq, res_node) {
+			if (x->mark != 1)
+				continue;
+			x->mark = 2;	/* expanded */
+			dl_list_for_each_entry(y, &r->convertq, res_node) {
+				if (y->mark ||
+				    dl_mode_compat(x->rq_mode, y->gr_mode))
+					continue;
+				if (y == n)
+					return true;
+				y->mark = 1;
+				changed = true;
+			}
+		}
+	}
+	return false;
+}
+
+/* ---- commands ---- */
+
+static void lt_fail(struct lt_ctx *c, const struct dl_lt_cmd *cmd, int err)
+{
+	lt_emit_simple(c, DL_LT_OUT_FAILED, &cmd->owner, cmd->req_id,
+		       cmd->lock_id, cmd->ls_id, err);
+}
+
+/* Answered, and remembered for dedup. */
+static void lt_fail_dd(struct lt_ctx *c, struct lt_owner *o,
+		       const struct dl_lt_cmd *cmd, u64 lock_id, int err)
+{
+	struct lt_dedup *d = lt_dd_add(o, cmd->req_id, LT_DD_FAILED);
+
+	d->lock_id = lock_id;
+	d->ls_id = cmd->ls_id;
+	d->err = err;
+	lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, cmd->req_id, lock_id,
+		       cmd->ls_id, err);
+}
+
+static int lt_cmd_ls_create(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
+	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	bool new_owner = false;
+	struct lt_ls *ls;
+
+	if (d) {
+		lt_dd_replay(c, o, d);
+		return 0;
+	}
+	if (lt_owner_stale(lt, &cmd->owner)) {
+		lt_fail(c, cmd, -ESTALE);
+		return 0;
+	}
+	if (lt_ls_by_name(lt, cmd->name, cmd->name_len)) {
+		lt_fail(c, cmd, -EEXIST);
+		return 0;
+	}
+	if (!lt->next_ls_id) {		/* 2^32 lockspaces created: no ids */
+		lt_fail(c, cmd, -ENOSPC);
+		return 0;
+	}
+	if (!o) {
+		o = lt_owner_new(lt, &cmd->owner);
+		new_owner = true;
+	}
+	ls = o ? lt_ls_new(lt, lt->next_ls_id, cmd->name, cmd->name_len,
+			   cmd->lvb_len) : NULL;
+	if (!ls) {
+		if (new_owner && o)
+			lt_owner_free(lt, o);
+		lt_fail(c, cmd, -ENOMEM);
+		return -ENOMEM;
+	}
+	lt->next_ls_id++;
+	d = lt_dd_add(o, cmd->req_id, LT_DD_LS_DONE);
+	d->ls_id = ls->id;
+	lt_emit_simple(c, DL_LT_OUT_LS_DONE, &o->key, cmd->req_id, 0, ls->id, 0);
+	return 0;
+}
+
+static int lt_cmd_ls_remove(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
+	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_ls *ls;
+
+	if (d) {
+		lt_dd_replay(c, o, d);
+		return 0;
+	}
+	if (lt_owner_stale(lt, &cmd->owner)) {
+		lt_fail(c, cmd, -ESTALE);
+		return 0;
+	}
+	ls = lt_ls_by_id(lt, cmd->ls_id);
+	if (!ls) {
+		lt_fail(c, cmd, -ENOENT);
+		return 0;
+	}
+	if (ls->nlocks) {
+		lt_fail(c, cmd, -EBUSY);
+		return 0;
+	}
+	if (!o) {
+		o = lt_owner_new(lt, &cmd->owner);
+		if (!o) {
+			lt_fail(c, cmd, -ENOMEM);
+			return -ENOMEM;
+		}
+	}
+	lt_ls_free(lt, ls);
+	d = lt_dd_add(o, cmd->req_id, LT_DD_LS_DONE);
+	d->ls_id = cmd->ls_id;
+	lt_emit_simple(c, DL_LT_OUT_LS_DONE, &o->key, cmd->req_id, 0,
+		       cmd->ls_id, 0);
+	return 0;
+}
+
+static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
+			   struct lt_owner *o)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_res *r = NULL;
+	bool new_owner = false, new_res = false, grantable;
+	struct lt_dedup *d;
+	struct lt_lock *lk;
+	struct lt_ls *ls;
+
+	ls = lt_ls_by_id(lt, cmd->ls_id);
+	if (!ls) {
+		lt_fail(c, cmd, -ENOENT);
+		return 0;
+	}
+	if (lt_owner_stale(lt, &cmd->owner)) {
+		lt_fail(c, cmd, -ESTALE);
+		return 0;
+	}
+	r = lt_res_find(lt, ls->id, cmd->name, cmd->name_len);
+	grantable = !r || (dl_list_empty(&r->convertq) &&
+			   dl_list_empty(&r->waitq) &&
+			   dl_mode_mask_compat(cmd->mode, lt_gmask(r, NULL)));
+
+	if (!o) {
+		o = lt_owner_new(lt, &cmd->owner);
+		if (!o)
+			goto nomem;
+		new_owner = true;
+	}
+	if (!grantable && (cmd->flags & DL_LKF_NOQUEUE)) {
+		lt_fail_dd(c, o, cmd, 0, -EAGAIN);
+		return 0;
+	}
+	if (!r) {
+		r = lt_res_new(lt, ls, cmd->name, cmd->name_len, false);
+		if (!r)
+			goto nomem;
+		new_res = true;
+	}
+	if (!lt->next_lock_id)	/* 2^64 locks: cannot happen, stay safe */
+		goto nomem;
+	lk = lt_lock_new(lt, o, r, lt->next_lock_id);
+	if (!lk)
+		goto nomem;
+	lt->next_lock_id++;
+	lk->rq_mode = cmd->mode;
+	lk->flags = cmd->flags;
+	lk->req_id = cmd->req_id;
+	lt_lock_enqueue(lt, lk, LT_Q_WAIT);
+	d = lt_dd_add(o, cmd->req_id, LT_DD_PENDING);
+	d->lock_id = lk->id;
+	d->ls_id = ls->id;
+	d->flags = cmd->flags;
+	if (grantable)
+		lt_grant(c, lk);
+	lt_mark_dirty(lt, r);
+	return 0;
+
+nomem:
+	if (new_res)
+		lt_res_free(lt, r);
+	if (new_owner)
+		lt_owner_free(lt, o);
+	lt_fail(c, cmd, -ENOMEM);
+	return -ENOMEM;
+}
+
+static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
+			  struct lt_owner *o)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_lock *lk = lt_lock_find(lt, cmd->lock_id);
+	struct lt_dedup *d;
+	struct lt_res *r;
+	bool down, write;
+
+	if (!lk || lk->owner != o || lk->res->ls->id != cmd->ls_id) {
+		lt_fail(c, cmd, -ENOENT);
+		return 0;
+	}
+	r = lk->res;
+	if (lk->queue != LT_Q_GRANT) {
+		lt_fail(c, cmd, -EBUSY);
+		return 0;
+	}
+	if (cmd->lvb_len && cmd->lvb_len != r->ls->lvb_len) {
+		lt_fail(c, cmd, -EINVAL);
+		return 0;
+	}
+	down = dl_mode_is_down(lk->gr_mode, cmd->mode);
+	/* Only a PW/EX holder going down writes; PW->EX keeps it. */
+	write = cmd->lvb_len && down && dl_mode_writes_lvb(lk->gr_mode);
+	if (write && lt_res_lvb_alloc(lt, r)) {
+		lt_fail(c, cmd, -ENOMEM);
+		return -ENOMEM;
+	}
+
+	if (!down && !dl_mode_mask_compat(cmd->mode, lt_gmask(r, lk)) &&
+	    (cmd->flags & DL_LKF_NOQUEUE)) {
+		lt_fail_dd(c, o, cmd, lk->id, -EAGAIN);
+		return 0;
+	}
+
+	if (write) {
+		memcpy(r->lvb, cmd->lvb, r->ls->lvb_len);
+		r->lvb_invalid = false;
+	}
+	lk->req_id = cmd->req_id;
+	lk->flags = cmd->flags;
+	lk->rq_mode = cmd->mode;
+	d = lt_dd_add(o, cmd->req_id, LT_DD_PENDING);
+	d->lock_id = lk->id;
+	d->ls_id = cmd->ls_id;
+	d->flags = cmd->flags;
+	if (down || dl_mode_mask_compat(cmd->mode, lt_gmask(r, lk))) {
+		lt_grant(c, lk);
+		lt_mark_dirty(lt, r);	/* a down-conversion may free others */
+		return 0;
+	}
+
+	lt_lock_dequeue(lt, lk);
+	lt_lock_enqueue(lt, lk, LT_Q_CONVERT);
+	if (lt_convert_deadlock(r, lk)) {
+		lt_convert_abort(lt, lk);
+		lt_dd_settle(o, cmd->req_id, lk->id, LT_DD_FAILED, -EDEADLK,
+			     0, 0);
+		lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, cmd->req_id,
+			       lk->id, cmd->ls_id, -EDEADLK);
+		return 0;
+	}
+	lt_mark_dirty(lt, r);
+	return 0;
+}
+
+static int lt_cmd_lock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
+{
+	struct lt_owner *o = lt_owner_find(c->lt, &cmd->owner);
+	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+
+	if (d) {
+		lt_dd_replay(c, o, d);
+		return 0;
+	}
+	if (cmd->flags & DL_LKF_CONVERT)
+		return lt_cmd_convert(c, cmd, o);
+	return lt_cmd_lock_new(c, cmd, o);
+}
+
+static int lt_cmd_unlock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
+	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_lock *lk;
+	struct lt_res *r;
+	bool write;
+	u32 ls_id;
+
+	if (d) {
+		lt_dd_replay(c, o, d);
+		return 0;
+	}
+	lk = lt_lock_find(lt, cmd->lock_id);
+	if (!lk || lk->owner != o) {
+		lt_fail(c, cmd, -ENOENT);
+		return 0;
+	}
+	r = lk->res;
+	ls_id = r->ls->id;
+	if (lk->queue != LT_Q_GRANT) {
+		lt_fail(c, cmd, -EBUSY);
+		return 0;
+	}
+	if (cmd->lvb_len && cmd->lvb_len != r->ls->lvb_len) {
+		lt_fail(c, cmd, -EINVAL);
+		return 0;
+	}
+	write = cmd->lvb_len && dl_mode_writes_lvb(lk->gr_mode);
+	if (write) {
+		if (lt_res_lvb_alloc(lt, r)) {
+			lt_fail(c, cmd, -ENOMEM);
+			return -ENOMEM;
+		}
+		memcpy(r->lvb, cmd->lvb, r->ls->lvb_len);
+		r->lvb_invalid = false;
+	}
+	d = lt_dd_add(o, cmd->req_id, LT_DD_UNLOCKED);
+	d->lock_id = lk->id;
+	d->ls_id = ls_id;
+	lt_emit_simple(c, DL_LT_OUT_UNLOCKED, &o->key, cmd->req_id, lk->id,
+		       ls_id, 0);
+	lt_lock_release(lt, lk);
+	return 0;
+}
+
+static int lt_cmd_cancel(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
+	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_lock *lk = NULL, *it;
+	u64 lock_id, pending;
+	u32 ls_id;
+
+	if (d) {
+		lt_dd_replay(c, o, d);
+		return 0;
+	}
+	if (o && cmd->lock_id) {
+		lk = lt_lock_find(lt, cmd->lock_id);
+	} else if (o) {
+		dl_list_for_each_entry(it, &o->locks, owner_node) {
+			if (it->queue != LT_Q_GRANT &&
+			    it->req_id == cmd->target_req) {
+				lk = it;
+				break;
+			}
+		}
+	}
+	if (!lk || lk->owner != o || lk->queue == LT_Q_GRANT) {
+		lt_fail(c, cmd, -ENOENT);
+		return 0;
+	}
+	lock_id = lk->id;
+	ls_id = lk->res->ls->id;
+	pending = lk->req_id;
+	lt_dd_settle(o, pending, lock_id, LT_DD_FAILED, -ECANCELED, 0, 0);
+	lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, pending, lock_id, ls_id,
+		       -ECANCELED);
+	if (lk->queue == LT_Q_CONVERT) {
+		lt_convert_abort(lt, lk);
+		lt_mark_dirty(lt, lk->res);
+	} else {
+		lt_lock_release(lt, lk);
+	}
+	d = lt_dd_add(o, cmd->req_id, LT_DD_UNLOCKED);
+	d->lock_id = lock_id;
+	d->ls_id = ls_id;
+	lt_emit_simple(c, DL_LT_OUT_UNLOCKED, &o->key, cmd->req_id, lock_id,
+		       ls_id, 0);
+	return 0;
+}
+
+static int lt_cmd_release_owner(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
+	struct lt_lock *lk, *tmp;
+
+	if (o) {
+		/* The owner is gone: its pending requests get no answer. */
+		dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node)
+			lt_lock_release(lt, lk);
+		lt_owner_free(lt, o);
+	}
+	lt_emit_simple(c, DL_LT_OUT_UNLOCKED, &cmd->owner, cmd->req_id, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * Take every lock of @o away: holders are told REVOKED (with the token
+ * they held, now stale), requests still waiting fail with -ECONNRESET, and
+ * a value block whose PW/EX holder is revoked becomes invalid (the holder
+ * may have been half way through an update).
+ */
+static void lt_revoke_owner(struct lt_ctx *c, struct lt_owner *o)
+{
+	struct lt_lock *lk, *tmp;
+
+	dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node) {
+		u32 ls_id = lk->res->ls->id;
+
+		if (lk->gr_mode != DL_MODE_NONE) {
+			struct dl_lt_out out = {
+				.type = DL_LT_OUT_REVOKED,
+				.mode = lk->gr_mode,
+				.ls_id = ls_id,
+				.owner = o->key,
+				.lock_id = lk->id,
+				.token = lk->token,
+			};
+
+			if (dl_mode_writes_lvb(lk->gr_mode))
+				lk->res->lvb_invalid = true;
+			lt_emit(c, &out);
+		} else {
+			lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, lk->req_id,
+				       lk->id, ls_id, -ECONNRESET);
+		}
+		if (lk->queue != LT_Q_GRANT)
+			lt_dd_settle(o, lk->req_id, lk->id, LT_DD_FAILED,
+				     -ECONNRESET, 0, 0);
+		lt_lock_release(c->lt, lk);
+	}
+}
+
+/*
+ * Revoke the owners of @node (older than @below_inc, or all if @all), and
+ * forget them.  The fencing sequence moves on even if nothing was held, so
+ * every later grant is above any token the node could still present.
+ */
+static void lt_revoke_node(struct lt_ctx *c, u32 node, u64 below_inc, bool all)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o, *tmp;
+
+	lt->token_seq++;
+	dl_list_for_each_entry_safe(o, tmp, &lt->owners, lt_node) {
+		if (o->key.node != node ||
+		    (!all && o->key.incarnation >= below_inc))
+			continue;
+		lt_revoke_owner(c, o);
+		lt_owner_free(lt, o);
+	}
+}
+
+static int lt_cmd_node_incarnation(struct lt_ctx *c,
+				   const struct dl_lt_cmd *cmd)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_node_floor *f = lt_floor_find(lt, cmd->owner.node);
+	u64 inc = cmd->owner.incarnation;
+
+	if (f && f->incarnation >= inc)
+		return 0;	/* old news: that incarnation is known */
+	if (!f) {
+		f = lt_floor_new(lt, cmd->owner.node, inc);
+		if (!f)
+			return -ENOMEM;
+	}
+	f->incarnation = inc;
+	lt_revoke_node(c, cmd->owner.node, inc, false);
+	return 0;
+}
+
+static int lt_cmd_revoke_all(struct lt_ctx *c)
+{
+	struct dl_lt *lt = c->lt;
+	struct lt_owner *o;
+
+	lt->token_seq++;
+	/* Owners stay (their files are still open); their locks do not. */
+	dl_list_for_each_entry(o, &lt->owners, lt_node)
+		lt_revoke_owner(c, o);
+	return 0;
+}
+
+static bool lt_cmd_has_owner(u8 type)
+{
+	return type >= DL_LT_CMD_LS_CREATE && type <= DL_LT_CMD_RELEASE_OWNER;
+}
+
+int dl_lt_apply(struct dl_lt *lt, const struct dl_lt_cmd *cmd,
+		dl_lt_out_fn out, void *ctx)
+{
+	struct lt_ctx c = { .lt = lt, .fn = out, .arg = ctx };
+	int ret = 0;
+
+	if (dl_lt_cmd_check(cmd)) {
+		if (lt_cmd_has_owner(cmd->type) && cmd->owner.node)
+			lt_fail(&c, cmd, -EINVAL);
+		return -EINVAL;
+	}
+	lt->applied++;
+	switch (cmd->type) {
+	case DL_LT_CMD_LS_CREATE:
+		ret = lt_cmd_ls_create(&c, cmd);
+		break;
+	case DL_LT_CMD_LS_REMOVE:
+		ret = lt_cmd_ls_remove(&c, cmd);
+		break;
+	case DL_LT_CMD_LOCK:
+		ret = lt_cmd_lock(&c, cmd);
+		break;
+	case DL_LT_CMD_UNLOCK:
+		ret = lt_cmd_unlock(&c, cmd);
+		break;
+	case DL_LT_CMD_CANCEL:
+		ret = lt_cmd_cancel(&c, cmd);
+		break;
+	case DL_LT_CMD_RELEASE_OWNER:
+		ret = lt_cmd_release_owner(&c, cmd);
+		break;
+	case DL_LT_CMD_EXPIRE_NODE:
+		lt_revoke_node(&c, cmd->owner.node, 0, true);
+		break;
+	case DL_LT_CMD_NODE_INCARNATION:
+		ret = lt_cmd_node_incarnation(&c, cmd);
+		break;
+	case DL_LT_CMD_REVOKE_ALL:
+		ret = lt_cmd_revoke_all(&c);
+		break;
+	}
+	lt_settle(&c);
+	return ret;
+}
+
+int dl_lt_apply_entry(struct dl_lt *lt, const void *data, size_t len,
+		      dl_lt_out_fn out, void *ctx)
+{
+	struct dl_lt_cmd *cmds;
+	int n, i, ret = 0;
+
+	/* Commands are ~170 bytes: decode into the heap, not the stack. */
+	cmds = dl_zalloc(DL_LT_BATCH_MAX_CMDS * sizeof(*cmds));
+	if (!cmds)
+		return -ENOMEM;
+	n = dl_lt_batch_decode(data, len, cmds, DL_LT_BATCH_MAX_CMDS);
+	if (n < 0) {
+		dl_free(cmds);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		int r = dl_lt_apply(lt, &cmds[i], out, ctx);
+
+		if (r && !ret)
+			ret = r;
+	}
+	dl_free(cmds);
+	return ret;
+}
+
+/* ---- create / destroy ---- */
+
+struct dl_lt *dl_lt_create(void)
+{
+	struct dl_lt *lt = dl_zalloc(sizeof(*lt));
+
+	if (!lt)
+		return NULL;
+	lt->mem = sizeof(*lt);
+	dl_list_init(&lt->lockspaces);
+	dl_list_init(&lt->owners);
+	dl_list_init(&lt->nodes);
+	lt->next_ls_id = 1;
+	lt->next_lock_id = 1;
+	if (lt_htab_init(&lt->res_hash, lt_res_hash_of, &lt->mem) ||
+	    lt_htab_init(&lt->lock_hash, lt_lock_hash_of, &lt->mem) ||
+	    lt_htab_init(&lt->owner_hash, lt_owner_hash_of, &lt->mem) ||
+	    lt_htab_init(&lt->node_hash, lt_floor_hash_of, &lt->mem)) {
+		dl_lt_destroy(lt);
+		return NULL;
+	}
+	return lt;
+}
+
+void dl_lt_destroy(struct dl_lt *lt)
+{
+	struct lt_node_floor *f, *ftmp;
+	struct lt_owner *o, *otmp;
+	struct lt_ls *ls, *lstmp;
+
+	if (!lt)
+		return;
+	dl_list_for_each_entry_safe(o, otmp, &lt->owners, lt_node) {
+		struct lt_lock *lk, *tmp;
+
+		dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node)
+			lt_lock_release(lt, lk);
+		lt_owner_free(lt, o);
+	}
+	/* Released locks marked their resources dirty: free them all. */
+	lt->dirty_head = NULL;
+	lt->dirty_tail = NULL;
+	dl_list_for_each_entry_safe(ls, lstmp, &lt->lockspaces, lt_node) {
+		struct lt_res *r, *rtmp;
+
+		dl_list_for_each_entry_safe(r, rtmp, &ls->resources, ls_node)
+			lt_res_free(lt, r);
+		lt_ls_free(lt, ls);
+	}
+	dl_list_for_each_entry_safe(f, ftmp, &lt->nodes, lt_node) {
+		lt_htab_del(&lt->node_hash, &f->hnode, lt_hash_u64(f->node));
+		dl_list_del(&f->lt_node);
+		lt_free(lt, f, sizeof(*f));
+	}
+	lt_htab_free(&lt->res_hash, &lt->mem);
+	lt_htab_free(&lt->lock_hash, &lt->mem);
+	lt_htab_free(&lt->owner_hash, &lt->mem);
+	lt_htab_free(&lt->node_hash, &lt->mem);
+	dl_free(lt);
+}

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lt_internal.h - the lock table's data structures, shared by its files
+ * (locktable.c: the state machine, lt_hash.c: hash tables, lt_cmd.c:
+ * command codec, lt_snapshot.c: snapshot).  Not for users of the table.
+ *
+ * Memory layout is chosen for the "1,000,000 held locks" target: a lock is
+ * ~90 bytes, a resource ~120 bytes plus its name, and a value block is only
+ * allocated once something is written to it (until then it reads as zeros).
+ */
+#ifndef DLOCK_CORE_LT_INTERNAL_H
+#define DLOCK_CORE_LT_INTERNAL_H
+
+#include "env.h"
+#include "list.h"
+#include "lockmode.h"
+#include "locktable.h"
+
+/* ---- little-endian helpers (byte by byte: no alignment assumptions) ---- */
+
+static inline void lt_put8(u8 **p, u8 v)
+{
+	*(*p)++ = v;
+}
+
+static inline void lt_put16(u8 **p, u16 v)
+{
+	lt_put8(p, v & 0xff);
+	lt_put8(p, v >> 8);
+}
+
+static inline void lt_put32(u8 **p, u32 v)
+{
+	lt_put16(p, v & 0xffff);
+	lt_put16(p, v >> 16);
+}
+
+static inline void lt_put64(u8 **p, u64 v)
+{
+	lt_put32(p, (u32)v);
+	lt_put32(p, (u32)(v >> 32));
+}
+
+static inline void lt_putmem(u8 **p, const void *src, size_t len)
+{
+	memcpy(*p, src, len);
+	*p += len;
+}
+
+/*
+ * A bounds-checked reader: every get fails (and latches the failure) rather
+ * than read past the end, so a decoder checks rd.err once at the end.
+ */
+struct lt_reader {
+	const u8 *p;
+	size_t left;
+	bool err;
+};
+
+static inline bool lt_need(struct lt_reader *rd, size_t n)
+{
+	if (rd->err || rd->left < n) {
+		rd->err = true;
+		return false;
+	}
+	return true;
+}
+
+static inline u8 lt_get8(struct lt_reader *rd)
+{
+	u8 v;
+
+	if (!lt_need(rd, 1))
+		return 0;
+	v = rd->p[0];
+	rd->p++;
+	rd->left--;
+	return v;
+}
+
+static inline u16 lt_get16(struct lt_reader *rd)
+{
+	u16 lo = lt_get8(rd);
+
+	return lo | (u16)lt_get8(rd) << 8;
+}
+
+static inline u32 lt_get32(struct lt_reader *rd)
+{
+	u32 lo = lt_get16(rd);
+
+	return lo | (u32)lt_get16(rd) << 16;
+}
+
+static inline u64 lt_get64(struct lt_reader *rd)
+{
+	u64 lo = lt_get32(rd);
+
+	return lo | (u64)lt_get32(rd) << 32;
+}
+
+static inline void lt_getmem(struct lt_reader *rd, void *dst, size_t len)
+{
+	if (!lt_need(rd, len))
+		return;
+	memcpy(dst, rd->p, len);
+	rd->p += len;
+	rd->left -= len;
+}
+
+/* ---- hash tables (lt_hash.c) ---- */
+
+struct lt_hnode {
+	struct lt_hnode *next;
+};
+
+/*
+ * Chained hash table of intrusive nodes, power-of-two buckets, doubled when
+ * the load passes 1.  Lookups walk one bucket; the caller compares keys.
+ * Iteration order of buckets is never used for anything replicated.
+ */
+struct lt_htab {
+	struct lt_hnode **buckets;
+	u32 nbuckets;
+	u64 count;
+	/* the key hash of a node, for rehashing on resize */
+	u64 (*hash_of)(const struct lt_hnode *n);
+};
+
+int lt_htab_init(struct lt_htab *h, u64 (*hash_of)(const struct lt_hnode *n),
+		 size_t *mem);
+void lt_htab_free(struct lt_htab *h, size_t *mem);
+/* Insert; grows the table when it can (a failed grow only costs speed). */
+void lt_htab_add(struct lt_htab *h, struct lt_hnode *n, u64 hash, size_t *mem);
+void lt_htab_del(struct lt_htab *h, struct lt_hnode *n, u64 hash);
+
+static inline struct lt_hnode *lt_htab_bucket(const struct lt_htab *h,
+					      u64 hash)
+{
+	return h->buckets[hash & (h->nbuckets - 1)];
+}
+
+u64 lt_hash_bytes(u64 seed, const u8 *p, size_t len);
+u64 lt_hash_u64(u64 v);
+
+/* ---- table objects ---- */
+
+/* What a remembered request ended in (struct lt_dedup.kind). */
+enum lt_dedup_kind {
+	LT_DD_EMPTY = 0,
+	LT_DD_PENDING = 1,	/* queued: the answer comes later */
+	LT_DD_GRANTED = 2,
+	LT_DD_FAILED = 3,
+	LT_DD_UNLOCKED = 4,
+	LT_DD_LS_DONE = 5,
+	LT_DD_KIND_MAX = LT_DD_LS_DONE,
+};
+
+struct lt_dedup {
+	u64 req_id;
+	u64 lock_id;
+	u64 token;
+	s32 err;
+	u32 ls_id;
+	u8 kind;
+	u8 mode;
+	u8 flags;	/* DL_LKF_VALBLK: re-send the value block */
+};
+
+struct lt_owner {
+	struct lt_hnode hnode;		/* lt->owner_hash */
+	struct dl_list lt_node;		/* lt->owners, creation order */
+	struct dl_list locks;		/* its locks, ascending lock id */
+	struct dl_lt_owner key;
+	u64 nlocks;
+	u8 dedup_next;			/* ring cursor */
+	struct lt_dedup dedup[DL_LT_DEDUP_SLOTS];
+};
+
+/* A node's lowest live incarnation, set by NODE_INCARNATION. */
+struct lt_node_floor {
+	struct lt_hnode hnode;		/* lt->node_hash */
+	struct dl_list lt_node;		/* lt->nodes, creation order */
+	u32 node;
+	u64 incarnation;
+};
+
+struct lt_ls {
+	struct dl_list lt_node;		/* lt->lockspaces, creation order */
+	struct dl_list resources;	/* creation order */
+	u32 id;
+	u8 name_len;
+	u8 lvb_len;
+	u8 name[DL_LT_NAME_MAX];
+	u32 nres;
+	u64 nlocks;
+};
+
+struct lt_res {
+	struct lt_hnode hnode;		/* lt->res_hash, key (ls id, name) */
+	struct dl_list ls_node;		/* ls->resources */
+	struct lt_ls *ls;
+	struct dl_list grantq;		/* granted, not converting */
+	struct dl_list convertq;	/* granted, converting: FIFO */
+	struct dl_list waitq;		/* new requests: FIFO */
+	u8 *lvb;			/* NULL: all zeros */
+	struct lt_res *dirty_next;	/* lt->dirty list, see lt_settle() */
+	u32 gcount[DL_MODE_COUNT];	/* granted locks per granted mode */
+	bool lvb_invalid;
+	bool dirty;
+	u8 name_len;
+	u8 name[];
+};
+
+enum lt_queue {
+	LT_Q_GRANT = 0,
+	LT_Q_CONVERT = 1,
+	LT_Q_WAIT = 2,
+	LT_Q_MAX = LT_Q_WAIT,
+};
+
+struct lt_lock {
+	struct lt_hnode hnode;		/* lt->lock_hash, key id */
+	struct dl_list res_node;	/* one of res's three queues */
+	struct dl_list owner_node;	/* owner->locks */
+	struct lt_res *res;
+	struct lt_owner *owner;
+	u64 id;
+	u64 token;			/* of the current grant; 0 if none */
+	u64 req_id;			/* pending request (or the last one) */
+	u8 gr_mode;			/* DL_MODE_NONE while a new request */
+	u8 rq_mode;			/* DL_MODE_NONE unless waiting */
+	u8 queue;			/* enum lt_queue */
+	u8 flags;			/* DL_LKF_* of the pending request */
+	u8 bast_sent;			/* modes already sent in BLOCKING */
+	u8 mark;			/* scratch for deadlock search */
+};
+
+struct dl_lt {
+	struct dl_list lockspaces;
+	struct dl_list owners;
+	struct dl_list nodes;
+	struct lt_htab res_hash;
+	struct lt_htab lock_hash;
+	struct lt_htab owner_hash;
+	struct lt_htab node_hash;
+	struct lt_res *dirty_head, *dirty_tail;
+	u32 next_ls_id;
+	u32 nls;
+	u64 next_lock_id;
+	u64 token_seq;
+	u64 applied;
+	u64 nres;
+	u64 nlocks;
+	u64 ngranted;
+	u64 nwaiting;
+	u64 nowners;
+	size_t mem;			/* dl_lt_mem_bytes() */
+};
+
+/* ---- shared by locktable.c and lt_snapshot.c ---- */
+
+void *lt_alloc(struct dl_lt *lt, size_t size);
+void lt_free(struct dl_lt *lt, const void *p, size_t size);
+
+u64 lt_res_hash(u32 ls_id, const u8 *name, size_t len);
+u64 lt_owner_hash(const struct dl_lt_owner *o);
+
+struct lt_ls *lt_ls_by_id(const struct dl_lt *lt, u32 id);
+struct lt_ls *lt_ls_by_name(const struct dl_lt *lt, const u8 *name,
+			    size_t len);
+struct lt_ls *lt_ls_new(struct dl_lt *lt, u32 id, const u8 *name, u8 name_len,
+			u8 lvb_len);
+struct lt_res *lt_res_find(const struct dl_lt *lt, u32 ls_id, const u8 *name,
+			   size_t len);
+/* Allocate and hash a resource (and its value block if want_lvb). */
+struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
+			  u8 len, bool want_lvb);
+struct lt_owner *lt_owner_find(const struct dl_lt *lt,
+			       const struct dl_lt_owner *key);
+struct lt_owner *lt_owner_new(struct dl_lt *lt, const struct dl_lt_owner *key);
+struct lt_node_floor *lt_floor_find(const struct dl_lt *lt, u32 node);
+struct lt_node_floor *lt_floor_new(struct dl_lt *lt, u32 node, u64 inc);
+struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id);
+/* Allocate a lock and link it to owner and res (queue per its fields). */
+struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
+			    struct lt_res *res, u64 id);
+void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue);
+void lt_owner_sort_locks(struct lt_owner *o);
+
+static inline struct dl_list *lt_res_queue(struct lt_res *res, u8 queue)
+{
+	if (queue == LT_Q_GRANT)
+		return &res->grantq;
+	if (queue == LT_Q_CONVERT)
+		return &res->convertq;
+	return &res->waitq;
+}
+
+static inline size_t lt_res_size(u8 name_len)
+{
+	return sizeof(struct lt_res) + name_len;
+}
+
+#endif /* DLOCK_CORE_LT_INTERNAL_H */
