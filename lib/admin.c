@@ -360,27 +360,55 @@ int dlock_admin_status(struct dlock_admin *adm, struct dlock_status *st)
 	return 0;
 }
 
-int dlock_admin_set_node(struct dlock_admin *adm, uint32_t node_id,
-			 uint32_t cell_id)
+int dlock_admin_configure(struct dlock_admin *adm,
+			  const struct dlock_node_conf *conf)
 {
 	struct nl_msg *msg;
+	size_t i;
 
-	if (!adm)
+	if (!adm || !conf)
 		return -EINVAL;
 	adm->has_error_msg = false;
-	if (!node_id) {
-		static const char why[] = "node id must be non-zero";
+	if (conf->set & ~DLOCK_CONF_ALL) {
+		static const char why[] = "unknown DLOCK_CONF_* bits in set";
 
 		dlock_admin_set_error_msg(adm, why, sizeof(why) - 1);
 		return -EINVAL;
 	}
+	/* Zero now, so that later versions may give them a meaning. */
+	for (i = 0; i < sizeof(conf->reserved) / sizeof(conf->reserved[0]); i++) {
+		if (conf->reserved[i]) {
+			static const char why[] = "reserved fields must be zero";
+
+			dlock_admin_set_error_msg(adm, why, sizeof(why) - 1);
+			return -EINVAL;
+		}
+	}
+	/*
+	 * Values are not checked here: the kernel's policy is the one
+	 * authority on them, and its extack says precisely what is wrong.
+	 */
 	msg = dlock_admin_new_request(adm, DLOCK_CMD_SET_NODE);
 	if (!msg)
 		return -ENOMEM;
-	if (nla_put_u32(msg, DLOCK_A_NODE_ID, node_id) < 0 ||
-	    nla_put_u32(msg, DLOCK_A_CELL_ID, cell_id) < 0) {
+	if (((conf->set & DLOCK_CONF_NODE_ID) &&
+	     nla_put_u32(msg, DLOCK_A_NODE_ID, conf->node_id) < 0) ||
+	    ((conf->set & DLOCK_CONF_CELL_ID) &&
+	     nla_put_u32(msg, DLOCK_A_CELL_ID, conf->cell_id) < 0)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
 	return dlock_admin_transact(adm, msg, NULL, NULL);
+}
+
+int dlock_admin_set_node(struct dlock_admin *adm, uint32_t node_id,
+			 uint32_t cell_id)
+{
+	struct dlock_node_conf conf = {
+		.set = DLOCK_CONF_NODE_ID | DLOCK_CONF_CELL_ID,
+		.node_id = node_id,
+		.cell_id = cell_id,
+	};
+
+	return dlock_admin_configure(adm, &conf);
 }

@@ -71,6 +71,11 @@ void dlock_close(struct dlock_dev *dev)
 	free(dev);
 }
 
+int dlock_fd(const struct dlock_dev *dev)
+{
+	return dev ? dev->fd : -EINVAL;
+}
+
 int dlock_version(struct dlock_dev *dev, struct dlock_version *ver)
 {
 	struct dlock_version v;

@@ -8,9 +8,9 @@
  *                       network namespace's node and read its status.
  *   struct dlock_dev    an open /dev/dlock: the file that will own locks.
  *                       Lock calls (dlock_ls_open, dlock_lock, dlock_trylock,
- *                       dlock_convert, dlock_unlock, dlock_cancel, their
- *                       asynchronous forms and a pollable event fd) will take
- *                       this handle; none exists yet.
+ *                       dlock_convert, dlock_unlock, dlock_cancel and their
+ *                       asynchronous forms, whose events are read from
+ *                       dlock_fd()) will take this handle; none exists yet.
  *
  * Conventions, for every function here:
  *
@@ -91,10 +91,37 @@ void dlock_admin_close(struct dlock_admin *adm);
 /* Read the node's status into *st. */
 int dlock_admin_status(struct dlock_admin *adm, struct dlock_status *st);
 
+/* Which fields of struct dlock_node_conf to change. */
+#define DLOCK_CONF_NODE_ID	(1U << 0)
+#define DLOCK_CONF_CELL_ID	(1U << 1)
+#define DLOCK_CONF_ALL		(DLOCK_CONF_NODE_ID | DLOCK_CONF_CELL_ID)
+
 /*
- * Set this node's id (non-zero) and cell id.  Needs CAP_NET_ADMIN in the
- * user namespace owning the network namespace (-EPERM otherwise).
+ * A change to a node's configuration: only the fields named in set are
+ * sent, the others stay as they are in the kernel.  Later versions add
+ * fields (listen address, key, algorithms) in the reserved space, each with
+ * its own DLOCK_CONF_* bit, so a caller built against this version keeps
+ * working unchanged.
  */
+struct dlock_node_conf {
+	uint32_t set;		/* DLOCK_CONF_* */
+	uint32_t node_id;	/* non-zero */
+	uint32_t cell_id;
+	uint32_t reserved[13];	/* zero */
+};
+
+/*
+ * Apply conf in one request: the kernel checks every value before it
+ * changes any.  -EINVAL with bits outside DLOCK_CONF_ALL or non-zero
+ * reserved fields; -EINVAL or -ERANGE when the kernel refuses a value
+ * (dlock_admin_last_error() then says which and why).
+ * Needs CAP_NET_ADMIN in the user namespace owning the network namespace
+ * (-EPERM otherwise).
+ */
+int dlock_admin_configure(struct dlock_admin *adm,
+			  const struct dlock_node_conf *conf);
+
+/* Set this node's id (non-zero) and cell id: dlock_admin_configure(). */
 int dlock_admin_set_node(struct dlock_admin *adm, uint32_t node_id,
 			 uint32_t cell_id);
 
@@ -119,6 +146,12 @@ int dlock_open(struct dlock_dev **devp);
 
 /* Close a handle from dlock_open(); NULL is ignored. */
 void dlock_close(struct dlock_dev *dev);
+
+/*
+ * The handle's file descriptor, for poll()/epoll: events will be read from
+ * it by the asynchronous lock calls.  Owned by the handle: do not close it.
+ */
+int dlock_fd(const struct dlock_dev *dev);
 
 /* DLOCK_IOC_VERSION: the module's ABI version, node id and state. */
 int dlock_version(struct dlock_dev *dev, struct dlock_version *ver);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmd_node.c - "dlockadm node set id N [cell C]": configure the node. */
+/* cmd_node.c - "dlockadm node set [id N] [cell C]": configure the node. */
 #include <stdint.h>
 #include <string.h>
 
@@ -8,23 +8,15 @@
 
 static void node_usage(FILE *out)
 {
-	fputs("Usage: dlockadm [-n NETNS] node set id NODE_ID [cell CELL_ID]\n"
+	fputs("Usage: dlockadm [-n NETNS] node set [id NODE_ID] [cell CELL_ID]\n"
 	      "\n"
-	      "  node set   set this network namespace's node id (1..4294967295)\n"
-	      "             and, if given, its cell id (0..4294967295); without\n"
-	      "             'cell' the cell id stays what it is.  Needs\n"
+	      "  node set   set this network namespace's node id (1..4294967295),\n"
+	      "             its cell id (0..4294967295), or both, in one request;\n"
+	      "             what is not given stays as it is.  Needs\n"
 	      "             CAP_NET_ADMIN.\n"
 	      "\n"
 	      "Numbers are decimal, or hexadecimal with a 0x prefix.\n", out);
 }
-
-/* Parsed "node set" arguments. */
-struct node_set_args {
-	uint32_t node_id;
-	uint32_t cell_id;
-	bool have_node_id;
-	bool have_cell_id;
-};
 
 /* The value after a keyword; 0 or an exit code. */
 static int node_parse_value(int argc, char **argv, int *i, const char *what,
@@ -46,23 +38,25 @@ static int node_parse_value(int argc, char **argv, int *i, const char *what,
 }
 
 static int node_set_parse(struct dlockadm *ctx, int argc, char **argv,
-			  struct node_set_args *args, bool *exit_now)
+			  struct dlock_node_conf *conf, bool *exit_now)
 {
 	int i, code;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "id") && !args->have_node_id) {
+		if (!strcmp(argv[i], "id") &&
+		    !(conf->set & DLOCK_CONF_NODE_ID)) {
 			code = node_parse_value(argc, argv, &i, "node id", 1,
-						&args->node_id);
+						&conf->node_id);
 			if (code)
 				return code;
-			args->have_node_id = true;
-		} else if (!strcmp(argv[i], "cell") && !args->have_cell_id) {
+			conf->set |= DLOCK_CONF_NODE_ID;
+		} else if (!strcmp(argv[i], "cell") &&
+			   !(conf->set & DLOCK_CONF_CELL_ID)) {
 			code = node_parse_value(argc, argv, &i, "cell id", 0,
-						&args->cell_id);
+						&conf->cell_id);
 			if (code)
 				return code;
-			args->have_cell_id = true;
+			conf->set |= DLOCK_CONF_CELL_ID;
 		} else if (!strcmp(argv[i], "id") || !strcmp(argv[i], "cell")) {
 			return dlockadm_error(DLOCKADM_EXIT_USAGE,
 					      "'%s' given twice", argv[i]);
@@ -74,40 +68,29 @@ static int node_set_parse(struct dlockadm *ctx, int argc, char **argv,
 			return dlockadm_bad_argument("node", argv[i]);
 		}
 	}
-	if (!args->have_node_id)
+	if (!conf->set)
 		return dlockadm_error(DLOCKADM_EXIT_USAGE,
-				      "'node set' needs 'id NODE_ID' (try 'dlockadm node help')");
+				      "'node set' needs 'id NODE_ID' and/or 'cell CELL_ID' (try 'dlockadm node help')");
 	return 0;
 }
 
 static int node_set(struct dlockadm *ctx, int argc, char **argv)
 {
-	struct node_set_args args = { 0 };
+	struct dlock_node_conf conf = { 0 };
 	struct dlock_admin *adm;
-	struct dlock_status st;
 	bool exit_now = false;
 	int code, err;
 
-	code = node_set_parse(ctx, argc, argv, &args, &exit_now);
+	code = node_set_parse(ctx, argc, argv, &conf, &exit_now);
 	if (code || exit_now)
 		return code;
 	code = dlockadm_admin_connect(ctx, &adm);
 	if (code)
 		return code;
-	if (!args.have_cell_id) {
-		/* The kernel takes both ids at once; keep the current cell. */
-		err = dlock_admin_status(adm, &st);
-		if (err) {
-			code = dlockadm_admin_error(adm, err,
-						    "cannot read the current cell id");
-			goto out;
-		}
-		args.cell_id = st.cell_id;
-	}
-	err = dlock_admin_set_node(adm, args.node_id, args.cell_id);
+	/* Only what was given is sent: without 'cell' the cell id stays. */
+	err = dlock_admin_configure(adm, &conf);
 	if (err)
 		code = dlockadm_admin_error(adm, err, "cannot set node");
-out:
 	dlock_admin_close(adm);
 	return code;
 }
@@ -131,7 +114,7 @@ static int node_run(struct dlockadm *ctx, int argc, char **argv)
 
 const struct dlockadm_cmd dlockadm_cmd_node = {
 	.name = "node",
-	.summary = "configure the node: node set id N [cell C]",
+	.summary = "configure the node: node set [id N] [cell C]",
 	.run = node_run,
 	.usage = node_usage,
 };

@@ -50,6 +50,8 @@ TEST(null_arguments_are_einval)
 	ASSERT_EQ(-EINVAL, dlock_version(NULL, &ver));
 	ASSERT_EQ(-EINVAL, dlock_admin_status(NULL, &st));
 	ASSERT_EQ(-EINVAL, dlock_admin_set_node(NULL, 1, 0));
+	ASSERT_EQ(-EINVAL, dlock_admin_configure(NULL, NULL));
+	ASSERT_EQ(-EINVAL, dlock_fd(NULL));
 	ASSERT_EQ(NULL, dlock_admin_last_error(NULL));
 	/* Closing nothing is allowed, as with free(). */
 	dlock_close(NULL);
