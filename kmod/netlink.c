@@ -37,8 +37,14 @@ static struct netlink_range_validation dlock_lock_delay_range = {
 	.max = 3600 * 1000,
 };
 
+/*
+ * Node ids are plain u32 here although 0 is never a valid one: 0 means
+ * "none" in the uapi, and a request naming node 0 is a bad value (-EINVAL,
+ * with the attribute pointed at), not an integer out of range (-ERANGE, what
+ * a policy minimum would answer).  Handlers check it.
+ */
 static const struct nla_policy dlock_peer_policy[DLOCK_A_PEER_MAX + 1] = {
-	[DLOCK_A_PEER_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[DLOCK_A_PEER_ID]		= { .type = NLA_U32 },
 	[DLOCK_A_PEER_ADDR4]		= NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
 	[DLOCK_A_PEER_ADDR6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[DLOCK_A_PEER_PORT]		= NLA_POLICY_MIN(NLA_U16, 1),
@@ -66,7 +72,7 @@ static const struct nla_policy dlock_ls_policy[DLOCK_A_LS_MAX + 1] = {
 static const struct nla_policy dlock_lock_policy[DLOCK_A_LOCK_MAX + 1] = {
 	[DLOCK_A_LOCK_RESOURCE]		= NLA_POLICY_RANGE(NLA_BINARY, 1,
 							   DLOCK_NAME_MAX),
-	[DLOCK_A_LOCK_NODE_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[DLOCK_A_LOCK_NODE_ID]		= { .type = NLA_U32 },
 	[DLOCK_A_LOCK_OWNER]		= { .type = NLA_U64 },
 	[DLOCK_A_LOCK_MODE]		= NLA_POLICY_MAX(NLA_U32,
 							 DLOCK_MODE_COUNT - 1),
@@ -88,7 +94,7 @@ static const struct nla_policy dlock_ctr_policy[DLOCK_A_CTR_MAX + 1] = {
 
 static const struct nla_policy dlock_policy[DLOCK_A_MAX + 1] = {
 	[DLOCK_A_ABI_VERSION]		= { .type = NLA_U32 },
-	[DLOCK_A_NODE_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[DLOCK_A_NODE_ID]		= { .type = NLA_U32 },
 	[DLOCK_A_CELL_ID]		= { .type = NLA_U32 },
 	[DLOCK_A_STATE]			= NLA_POLICY_MAX(NLA_U32,
 							 DLOCK_STATE_COUNT - 1),
@@ -329,7 +335,12 @@ static int dlock_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	/* The policy has checked the values (node id 0 means unset). */
+	if (attrs[DLOCK_A_NODE_ID] && !nla_get_u32(attrs[DLOCK_A_NODE_ID])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DLOCK_A_NODE_ID],
+				    "node id 0 is reserved: it means unset");
+		return -EINVAL;
+	}
+
 	mutex_lock(&dn->lock);
 	if (attrs[DLOCK_A_NODE_ID])
 		dn->node_id = nla_get_u32(attrs[DLOCK_A_NODE_ID]);
