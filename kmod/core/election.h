@@ -12,7 +12,7 @@
  *          rebuilds its table after a failover from the survivors' reports.
  *
  * Either way the algorithm hands commands to the node in one total order
- * through dl_node_apply_cmd() (node_priv.h), and the node turns the lock
+ * through dl_node_apply_entry() (node_priv.h), and the node turns the lock
  * table's outputs into events for local owners and DL_OP_EVENT ops for other
  * nodes.
  */
@@ -34,13 +34,17 @@ struct dl_node_peer_info;
  * @destroy: free it
  * @recv: an op of the algorithm's type range arrived from @from; 0 or a
  *	negative drop reason (DL_WIRE_EBODY for a bad body)
- * @timer: run due deadlines at env time @now; return the next deadline
- *	(ns), or U64 max when none
- * @propose: order an encoded lock-table command; 0 when accepted (the node
- *	will see it through dl_node_apply_cmd()), -EAGAIN when not leader
+ * @tick: run what is due at env time @now (calling it early is harmless)
+ * @next_deadline: earliest time @tick has work, ns
+ * @propose: order an encoded batch of lock-table commands (one entry); 0
+ *	when accepted (the node sees it again through dl_node_apply_entry()),
+ *	-ENOTCONN when not leader
+ * @flush: send what proposals and steps left pending, at the end of every
+ *	entry point of the node
  * @leader: current leader id, 0 when unknown
- * @is_leader: this node leads, and may serve requests now (Raft: its leader
- *	lease is valid and it committed an entry of its term)
+ * @is_leader: this node leads and may propose
+ * @lease_valid: this node leads and knows no other node can (Raft: its
+ *	leader lease is valid); only then does it renew sessions
  * @term: current term or epoch
  * @status: fill the algorithm's fields of @st (state, commit/applied)
  * @peer: fill the algorithm's fields of @pi (match index)
@@ -51,10 +55,13 @@ struct dl_election_ops {
 	int (*init)(struct dl_node *node);
 	void (*destroy)(struct dl_node *node);
 	int (*recv)(struct dl_node *node, u32 from, const struct dl_wire_op *op);
-	u64 (*timer)(struct dl_node *node, u64 now);
+	void (*tick)(struct dl_node *node, u64 now);
+	u64 (*next_deadline)(struct dl_node *node);
 	int (*propose)(struct dl_node *node, const void *cmd, size_t len);
+	void (*flush)(struct dl_node *node, u64 now);
 	u32 (*leader)(struct dl_node *node);
 	bool (*is_leader)(struct dl_node *node);
+	bool (*lease_valid)(struct dl_node *node);
 	u64 (*term)(struct dl_node *node);
 	void (*status)(struct dl_node *node, struct dl_node_status *st);
 	void (*peer)(struct dl_node *node, struct dl_node_peer_info *pi);

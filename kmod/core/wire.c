@@ -161,7 +161,7 @@ struct dl_wire_op_bounds {
 	u16 max;
 };
 
-#define DL_EVENT_FIXED	(4 + 4 + 8 * 5)
+#define DL_EVENT_FIXED	(4 + 4 + 4 + 8 * 6)
 
 static const struct dl_wire_op_bounds dl_wire_bounds[DL_OP_TYPE_COUNT] = {
 	[DL_OP_REQUEST] = { 12, DL_WIRE_MAX_BODY },
@@ -461,6 +461,8 @@ int dl_wire_enc_event(void *buf, size_t cap, const struct dl_wire_event *m)
 	dl_wire_put_u8(&b, m->lvb_len);
 	dl_wire_put_u8(&b, 0);
 	dl_wire_put_u32(&b, (u32)m->status);
+	dl_wire_put_u32(&b, m->ls_id);
+	dl_wire_put_u64(&b, m->session);
 	dl_wire_put_u64(&b, m->owner);
 	dl_wire_put_u64(&b, m->req_id);
 	dl_wire_put_u64(&b, m->lock_id);
@@ -483,6 +485,8 @@ int dl_wire_dec_event(const struct dl_wire_op *op, struct dl_wire_event *m)
 	m->lvb_len = dl_wire_get_u8(&b);
 	pad = dl_wire_get_u8(&b);
 	m->status = (s32)dl_wire_get_u32(&b);
+	m->ls_id = dl_wire_get_u32(&b);
+	m->session = dl_wire_get_u64(&b);
 	m->owner = dl_wire_get_u64(&b);
 	m->req_id = dl_wire_get_u64(&b);
 	m->lock_id = dl_wire_get_u64(&b);

@@ -361,6 +361,8 @@ enum dl_wire_event_kind {
  *   u8  lvb_len  0..DL_WIRE_LVB_MAX
  *   u8  pad      zero
  *   s32 status   0 or negative errno (FAILED)
+ *   u32 ls_id    the lockspace (DONE: the one created or removed)
+ *   u64 session  owner's session (incarnation) the event is for
  *   u64 owner    owner on the receiving node
  *   u64 req_id   request it answers (0 for BLOCKING/REVOKED)
  *   u64 lock_id  the lock table's lock id
@@ -373,6 +375,8 @@ struct dl_wire_event {
 	u8 mode;
 	u8 lvb_len;
 	s32 status;
+	u32 ls_id;
+	u64 session;
 	u64 owner;
 	u64 req_id;
 	u64 lock_id;

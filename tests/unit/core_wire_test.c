@@ -41,7 +41,8 @@ static size_t build_all(struct dl_wire_writer *w)
 	struct dl_wire_response rs = { .req_id = 9, .status = -EAGAIN,
 				       .index = 77 };
 	struct dl_wire_event ev = { .kind = DL_WEV_GRANTED, .mode = 5,
-				    .lvb_len = 32, .owner = 3, .req_id = 9,
+				    .lvb_len = 32, .ls_id = 4, .session = 6,
+				    .owner = 3, .req_id = 9,
 				    .lock_id = 12, .token = 1000, .index = 78 };
 	struct dl_wire_redirect rd = { .req_id = 9, .leader = 3, .term = 4 };
 	struct dl_wire_heartbeat hb = { .seq = 5 };
@@ -169,6 +170,8 @@ TEST(round_trip_every_node_op)
 	EXPECT_EQ(DL_WEV_GRANTED, ev.kind);
 	EXPECT_EQ(5, ev.mode);
 	EXPECT_EQ(32, ev.lvb_len);
+	EXPECT_EQ(4, ev.ls_id);
+	EXPECT_EQ(6, ev.session);
 	EXPECT_EQ(3, ev.owner);
 	EXPECT_EQ(12, ev.lock_id);
 	EXPECT_EQ(1000, ev.token);
