@@ -23,7 +23,7 @@ PACKAGES=(
 	build-essential linux-headers-amd64 linux-image-amd64
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	libnl-3-dev libnl-genl-3-dev liburcu-dev pkg-config
-	bats sparse clang llvm iproute2 nftables iputils-ping
+	bats sparse clang llvm iproute2 nftables iputils-ping rsync
 	linux-source-6.1
 )
 
