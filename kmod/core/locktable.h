@@ -355,7 +355,7 @@ int dl_lt_ls_get(const struct dl_lt *lt, u32 ls_id, struct dl_lt_ls_info *info);
  */
 typedef int (*dl_lt_ls_fn)(void *ctx, const struct dl_lt_ls_info *ls);
 u64 dl_lt_walk_ls(const struct dl_lt *lt, u64 skip, dl_lt_ls_fn fn,
-		      void *ctx);
+		  void *ctx);
 
 /**
  * struct dl_lt_lock_info - one lock, as dumped.
@@ -395,7 +395,7 @@ struct dl_lt_lock_info {
  */
 typedef int (*dl_lt_lock_fn)(void *ctx, const struct dl_lt_lock_info *lk);
 u64 dl_lt_walk_locks(const struct dl_lt *lt, u32 ls_id, u64 skip,
-			dl_lt_lock_fn fn, void *ctx);
+		     dl_lt_lock_fn fn, void *ctx);
 
 /**
  * dl_lt_lock_get() - one lock by id.

@@ -44,7 +44,7 @@ int dl_lt_ls_get(const struct dl_lt *lt, u32 ls_id, struct dl_lt_ls_info *info)
 }
 
 u64 dl_lt_walk_ls(const struct dl_lt *lt, u64 skip, dl_lt_ls_fn fn,
-		      void *ctx)
+		  void *ctx)
 {
 	struct dl_lt_ls_info info;
 	const struct lt_ls *ls;
@@ -79,7 +79,7 @@ static void lt_lock_fill(const struct lt_lock *lk,
 }
 
 u64 dl_lt_walk_locks(const struct dl_lt *lt, u32 ls_id, u64 skip,
-			dl_lt_lock_fn fn, void *ctx)
+		     dl_lt_lock_fn fn, void *ctx)
 {
 	const struct lt_ls *ls = lt_ls_by_id(lt, ls_id);
 	struct dl_lt_lock_info info;
