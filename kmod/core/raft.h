@@ -228,9 +228,11 @@ struct dl_raft_ops {
 
 /**
  * struct dl_raft_config - parameters of one instance
+ * @env: host context, only for dl_env_log() (may be NULL)
  * @self_id: this node's id (non-zero)
- * @incarnation: this life of the node; a peer seeing a larger one resets
- *	what it knew of our log
+ * @incarnation: this life of the node, larger after every restart (e.g.
+ *	from the wall clock); a peer seeing a larger one resets what it knew
+ *	of our log
  * @bootstrap: true only when forming a brand-new cell (every log empty);
  *	false after a restart or when added to a running cell: catch up first
  * @nr_voters: voters in @voters, 1..DL_RAFT_MAX_VOTERS (3, 5, 7 in
@@ -240,8 +242,8 @@ struct dl_raft_ops {
  * @election_min_ms: election timeout range; each timeout is drawn uniformly
  * @election_max_ms: from [min, max)
  * @heartbeat_ms: leader's heartbeat (and probe retry) interval, < min
- * @lease_ms: leader lease; 0 disables leases.  Must be below
- *	@election_min_ms by the clock drift margin (see @drift_ppm)
+ * @lease_ms: leader lease, below @election_min_ms; it is further cut to
+ *	@election_min_ms less the drift margin (see @drift_ppm)
  * @drift_ppm: assumed worst clock rate difference between two nodes, parts
  *	per million; the lease shrinks by it
  * @prevote: run PreVote before a real election
@@ -252,19 +254,20 @@ struct dl_raft_ops {
  *	DL_RAFT_ENTRY_WIRE_OVERHEAD), up to DL_RAFT_MAX_APPEND_BYTES
  * @max_inflight: APPENDs sent to one follower not yet acknowledged,
  *	1..DL_RAFT_MAX_INFLIGHT
- * @snapshot_threshold: compact automatically once this many applied entries
- *	are in the log (0: only on dl_raft_compact())
+ * @snapshot_threshold: compact automatically once this many entries were
+ *	applied since the last snapshot (needs ops->snapshot_save)
  * @snapshot_trailing: entries kept before the snapshot index at compaction,
  *	so followers slightly behind still get APPENDs
  * @max_log_entries: proposals fail with -ENOBUFS beyond this many entries
  *	in the log, up to DL_RAFT_MAX_LOG_ENTRIES
  *
- * Zero values of the tunables pick defaults (election 150..300 ms,
- * heartbeat 50 ms, lease 100 ms, drift 1000 ppm, 64 entries,
+ * Zero values of the tunables pick defaults (election 150..300 ms, or
+ * min..2*min, heartbeat 50 ms, lease 2/3 of min, drift 1000 ppm, 64 entries,
  * DL_RAFT_MAX_APPEND_BYTES, 16 in flight, threshold 4096, trailing 64,
  * 65536 entries).
  */
 struct dl_raft_config {
+	struct dl_env *env;
 	u32 self_id;
 	u64 incarnation;
 	bool bootstrap;

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * raft_snapshot.c - snapshots: taking one from the state machine (for
+ * compaction and re-form), sending it in chunks to a follower whose next
+ * entry was compacted away, and receiving and installing one.
+ *
+ * The leader keeps the bytes of its latest snapshot, so every follower is
+ * sent the same stable image however long the transfer takes while the
+ * state machine moves on.  Chunks go out in a window of max_inflight; the
+ * follower takes them strictly in order and acknowledges the next offset it
+ * wants, so a lost chunk is resent from there at the next heartbeat.
+ */
+#include "raft_priv.h"
+
+static int snap_reserve(struct dl_raft_snap *s, size_t more)
+{
+	size_t cap = s->cap ? s->cap : 4096;
+	u8 *buf;
+
+	if (s->len + more < s->len)
+		return -ENOMEM;
+	while (cap < s->len + more) {
+		if (cap * 2 < cap)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	if (cap == s->cap)
+		return 0;
+	buf = dl_zalloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	if (s->len)
+		memcpy(buf, s->buf, s->len);
+	dl_free(s->buf);
+	s->buf = buf;
+	s->cap = cap;
+	return 0;
+}
+
+static int snap_emit(void *sink, const void *buf, size_t len)
+{
+	struct dl_raft_snap *s = sink;
+	int err;
+
+	if (!len)
+		return 0;
+	if (!buf)
+		return -EINVAL;
+	err = snap_reserve(s, len);
+	if (err)
+		return err;
+	memcpy(s->buf + s->len, buf, len);
+	s->len += len;
+	return 0;
+}
+
+void dl_raft_snap_free(struct dl_raft_snap *s)
+{
+	dl_free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+void dl_raft_rx_abort(struct dl_raft *r)
+{
+	dl_raft_snap_free(&r->rx);
+	r->rx_active = false;
+	r->rx_next = 0;
+}
+
+int dl_raft_snapshot_take(struct dl_raft *r)
+{
+	struct dl_raft_snap s;
+	struct dl_raft_conf c;
+	int err;
+
+	if (!r->ops->snapshot_save)
+		return -EOPNOTSUPP;
+	memset(&s, 0, sizeof(s));
+	s.index = r->applied;
+	if (dl_raft_log_term(&r->log, s.index, &s.term))
+		return -EINVAL;	/* applied below the log base: a bug */
+	dl_raft_conf_at(r, s.index, &c);
+	s.nr_voters = c.nr;
+	memcpy(s.voters, c.ids, sizeof(s.voters));
+	err = r->ops->snapshot_save(r->ctx, snap_emit, &s);
+	if (err) {
+		dl_raft_snap_free(&s);
+		return err;
+	}
+	s.valid = true;
+	dl_raft_snap_free(&r->snap);
+	r->snap = s;
+	return 0;
+}
+
+void dl_raft_maybe_compact(struct dl_raft *r)
+{
+	u64 since = r->snap.valid ? r->snap.index : r->log.base_index;
+	int err;
+
+	if (!r->ops->snapshot_save ||
+	    r->applied - since < r->cfg.snapshot_threshold)
+		return;
+	err = dl_raft_compact(r);
+	if (err)
+		dl_env_log(r->cfg.env, DL_LOG_WARN,
+			   "raft %u: compaction failed: %d", r->cfg.self_id,
+			   err);
+}
+
+/* ---- leader side -------------------------------------------------------- */
+
+static void start_transfer(struct dl_raft *r, struct dl_raft_peer *p)
+{
+	p->pr = DL_RAFT_PR_SNAPSHOT;
+	p->snap_index = r->snap.index;
+	p->snap_acked = 0;
+	p->snap_sent = 0;
+	p->snap_last_sent = false;
+	p->progress = true;
+	dl_raft_inflight_reset(p);
+	dl_env_log(r->cfg.env, DL_LOG_INFO,
+		   "raft %u: sending snapshot at %llu (%zu bytes) to %u",
+		   r->cfg.self_id, (unsigned long long)r->snap.index,
+		   r->snap.len, p->id);
+}
+
+void dl_raft_send_snapshot(struct dl_raft *r, struct dl_raft_peer *p,
+			   u64 now, bool resend)
+{
+	u64 window = (u64)r->cfg.max_inflight * DL_RAFT_MAX_SNAPSHOT_CHUNK;
+	const struct dl_raft_snap *s = &r->snap;
+	struct dl_raft_msg m;
+
+	/* a follower re-forming from scratch needs one even of an empty log */
+	if (!s->valid && dl_raft_snapshot_take(r))
+		return;
+	if (p->pr != DL_RAFT_PR_SNAPSHOT || p->snap_index != s->index)
+		start_transfer(r, p);
+	if (resend) {
+		p->snap_sent = p->snap_acked;
+		p->snap_last_sent = false;
+	}
+	while (!p->snap_last_sent && p->snap_sent - p->snap_acked < window) {
+		size_t len = DL_MIN((size_t)DL_RAFT_MAX_SNAPSHOT_CHUNK,
+				    s->len - (size_t)p->snap_sent);
+
+		memset(&m, 0, sizeof(m));
+		m.type = DL_RAFT_MSG_SNAPSHOT;
+		m.term = r->term;
+		m.index = s->index;
+		m.log_term = s->term;
+		m.offset = p->snap_sent;
+		m.data_len = (u32)len;
+		m.data = len ? s->buf + p->snap_sent : NULL;
+		m.ctx = now;
+		m.nr_voters = s->nr_voters;
+		memcpy(m.voters, s->voters, sizeof(m.voters));
+		p->snap_sent += len;
+		if (p->snap_sent == s->len) {
+			m.flags = DL_RAFT_F_LAST;
+			p->snap_last_sent = true;
+		}
+		dl_raft_send(r, &m, p->id);
+	}
+}
+
+void dl_raft_recv_snapshot_resp(struct dl_raft *r,
+				const struct dl_raft_msg *m, u64 now)
+{
+	struct dl_raft_peer *p = dl_raft_peer_find(r, m->from);
+
+	if (!p)
+		return;
+	dl_raft_note_reply(r, p, m, now);
+	if (p->pr != DL_RAFT_PR_SNAPSHOT || m->index != p->snap_index ||
+	    m->index != r->snap.index)
+		return;
+	if (m->flags & DL_RAFT_F_REJECT) {
+		/* it could not take it (or lost its place): from the top */
+		p->snap_acked = 0;
+		p->snap_sent = 0;
+		p->snap_last_sent = false;
+		dl_raft_send_snapshot(r, p, now, false);
+		return;
+	}
+	if (m->flags & DL_RAFT_F_LAST) {
+		dl_raft_note_match(r, p, m->index);
+		dl_raft_become_probe(r, p);
+		dl_raft_maybe_commit(r);
+		if (r->role == DL_RAFT_LEADER)
+			dl_raft_flush_peer(r, p, now);
+		return;
+	}
+	if (m->hint > r->snap.len)
+		return;
+	if (m->hint < p->snap_acked) {
+		p->snap_acked = m->hint;
+		p->snap_sent = m->hint;
+		p->snap_last_sent = false;
+	} else {
+		if (m->hint > p->snap_acked)
+			p->progress = true;
+		p->snap_acked = m->hint;
+		if (p->snap_sent < p->snap_acked)
+			p->snap_sent = p->snap_acked;
+	}
+	dl_raft_send_snapshot(r, p, now, false);
+}
+
+/* ---- follower side ------------------------------------------------------ */
+
+static void rx_start(struct dl_raft *r, const struct dl_raft_msg *m)
+{
+	dl_raft_rx_abort(r);
+	r->rx.index = m->index;
+	r->rx.term = m->log_term;
+	r->rx.nr_voters = m->nr_voters;
+	memcpy(r->rx.voters, m->voters, sizeof(r->rx.voters));
+	r->rx_active = true;
+	r->rx_next = 0;
+}
+
+/* The last chunk loaded: the snapshot replaces our log and state. */
+static void install(struct dl_raft *r)
+{
+	dl_env_log(r->cfg.env, DL_LOG_INFO,
+		   "raft %u: installed snapshot at %llu (%zu bytes)",
+		   r->cfg.self_id, (unsigned long long)r->rx.index,
+		   r->rx.len);
+	dl_raft_log_reset(&r->log, r->rx.index, r->rx.term);
+	r->commit = r->rx.index;
+	r->applied = r->rx.index;
+	r->base_conf.nr = r->rx.nr_voters;
+	memcpy(r->base_conf.ids, r->rx.voters, sizeof(r->base_conf.ids));
+	dl_raft_snap_free(&r->snap);
+	r->snap = r->rx;
+	r->snap.valid = true;
+	memset(&r->rx, 0, sizeof(r->rx));
+	r->rx_active = false;
+	r->rx_next = 0;
+	r->need_snapshot = false;
+	dl_raft_conf_recompute(r);
+}
+
+void dl_raft_recv_snapshot(struct dl_raft *r, const struct dl_raft_msg *m,
+			   u64 now)
+{
+	bool last = m->flags & DL_RAFT_F_LAST;
+	struct dl_raft_msg resp;
+	int err;
+
+	if (r->role == DL_RAFT_LEADER)
+		return;
+	dl_raft_become_follower(r, r->term, m->from, now);
+	r->leader_contact = true;
+	r->leader_contact_ns = now;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.type = DL_RAFT_MSG_SNAPSHOT_RESP;
+	resp.term = r->term;
+	resp.index = m->index;
+	resp.ctx = m->ctx;
+	resp.to_incarnation = m->incarnation;
+	if (!r->need_snapshot && m->index <= r->commit) {
+		/* we hold all of it already: continue with APPENDs */
+		resp.type = DL_RAFT_MSG_APPEND_RESP;
+		resp.index = r->commit;
+		goto send;
+	}
+	if (!r->ops->snapshot_load) {
+		resp.flags = DL_RAFT_F_REJECT;
+		goto send;
+	}
+	if (m->offset == 0) {
+		rx_start(r, m);
+	} else if (!r->rx_active || r->rx.index != m->index ||
+		   r->rx.term != m->log_term) {
+		resp.flags = DL_RAFT_F_REJECT;
+		goto send;
+	}
+	if (m->offset != r->rx_next) {
+		resp.hint = r->rx_next;	/* a gap or a duplicate */
+		goto send;
+	}
+	err = snap_emit(&r->rx, m->data, m->data_len);
+	if (!err)
+		err = r->ops->snapshot_load(r->ctx, m->offset, m->data,
+					    m->data_len, last);
+	if (err) {
+		dl_env_log(r->cfg.env, DL_LOG_WARN,
+			   "raft %u: snapshot from %u refused: %d",
+			   r->cfg.self_id, m->from, err);
+		dl_raft_rx_abort(r);
+		resp.flags = DL_RAFT_F_REJECT;
+		goto send;
+	}
+	r->rx_next += m->data_len;
+	resp.hint = r->rx_next;
+	if (last) {
+		install(r);
+		resp.flags = DL_RAFT_F_LAST;
+	}
+send:
+	dl_raft_send(r, &resp, m->from);
+}
