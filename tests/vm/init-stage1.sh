@@ -40,7 +40,7 @@ done < /modules.order
 # host binaries into few round trips.
 P9OPTS=trans=virtio,version=9p2000.L,msize=512000
 mkdir -p /lower /rw /newroot
-mount -t 9p -o "$P9OPTS,ro" host /lower || die "mount host / over 9p"
+mount -t 9p -o "$P9OPTS,ro,cache=loose" host /lower || die "mount host / over 9p"
 mount -t tmpfs -o mode=0755 tmpfs /rw || die "mount tmpfs"
 mkdir -p /rw/upper /rw/work
 mount -t overlay overlay \
