@@ -129,6 +129,7 @@ static const char *const client_state_names[] = {
 
 static void check_liveness(struct sim *s)
 {
+	struct chk_stats st;
 	const char *msg;
 	u32 i;
 
@@ -150,6 +151,13 @@ static void check_liveness(struct sim *s)
 			 " final heal", i, s->envs[c->node].id,
 			 client_state_names[c->state],
 			 (double)(s->now - s->fault_end) / NS_PER_SEC);
+		return;
+	}
+	chk_get_stats(s->chk, &st);
+	if (s->cfg->election == DL_ELECT_RAFT && !st.max_index) {
+		/* the log check would pass vacuously: say so instead */
+		sim_fail(s, "no applied Raft entry observed: raft_tap not"
+			 " wired (link with --wrap=dl_raft_create)");
 		return;
 	}
 	if (s->cfg->scenario == SC_LEADER_CRASH && s->n.revoked)
@@ -219,6 +227,7 @@ struct sim *sim_new(const struct sim_cfg *cfg, u64 seed)
 	for (i = 0; i < s->n_envs; i++)
 		sim_env_init(s, &s->envs[i], i);
 	work_init(s);
+	sim_current = s;
 	return s;
 }
 
@@ -236,6 +245,8 @@ void sim_delete(struct sim *s)
 {
 	if (!s)
 		return;
+	if (sim_current == s)
+		sim_current = NULL;
 	chk_destroy(s->chk);
 	free(s->log);
 	free(s->clients);

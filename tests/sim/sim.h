@@ -187,6 +187,9 @@ struct sim {
 
 #define SIM_LOG_LINES	4096
 
+/* raft_tap.c: the run whose checker sees applied log entries */
+extern struct sim *sim_current;
+
 /* env_sim.c */
 void sim_env_init(struct sim *s, struct dl_env *e, u32 idx);
 u64 sim_local_time(const struct dl_env *e, u64 t);
