@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * env.c - the kernel implementation of the core's seam (core/env.h).
+ *
+ * The core is only ever called from process context under the node's
+ * dlock_net.lock (netlink, ioctls, and the node's ordered work items), so
+ * everything here may sleep and allocate with GFP_KERNEL, except the timer
+ * callback, which runs in interrupt context and only schedules work.
+ */
+
+#include "node.h"
+
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/printk.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "core/env.h"
+
+static struct dlock_node *env_node(struct dl_env *env)
+{
+	return container_of(env, struct dlock_node, env);
+}
+
+u64 dl_env_now_ns(struct dl_env *env)
+{
+	return ktime_get_ns();
+}
+
+/* Interrupt context: hand over to the node's work, which takes the lock. */
+static enum hrtimer_restart dlock_env_timer_fn(struct hrtimer *timer)
+{
+	struct dl_env *env = container_of(timer, struct dl_env, timer);
+
+	dlock_node_timer_fired(env_node(env));
+	return HRTIMER_NORESTART;
+}
+
+void dlock_env_init(struct dl_env *env)
+{
+	hrtimer_init(&env->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	env->timer.function = dlock_env_timer_fn;
+}
+
+void dl_env_timer_arm(struct dl_env *env, u64 deadline_ns)
+{
+	/*
+	 * ktime_get_ns() is CLOCK_MONOTONIC, so the core's deadlines are
+	 * absolute times of the hrtimer's clock; one in the past fires at
+	 * once.  Re-arming replaces the previous deadline.
+	 */
+	hrtimer_start(&env->timer, ns_to_ktime(deadline_ns), HRTIMER_MODE_ABS);
+}
+
+void dl_env_timer_cancel(struct dl_env *env)
+{
+	hrtimer_cancel(&env->timer);
+}
+
+int dl_env_send(struct dl_env *env, u32 dst_node, const void *buf, size_t len)
+{
+	return dlock_node_send(env_node(env), dst_node, buf, len);
+}
+
+u32 dl_env_random(struct dl_env *env)
+{
+	return get_random_u32();
+}
+
+void *dl_zalloc(size_t size)
+{
+	return kzalloc(size, GFP_KERNEL);
+}
+
+void dl_free(const void *p)
+{
+	kfree(p);
+}
+
+void dl_env_log(struct dl_env *env, int level, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+	u32 id = env ? env_node(env)->node_id : 0;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	/* Debug chatter goes through dynamic debug, the rest to the log. */
+	if (level >= DL_LOG_DEBUG)
+		pr_debug("node %u: %pV\n", id, &vaf);
+	else
+		printk("%c%c" KBUILD_MODNAME ": node %u: %pV\n", KERN_SOH_ASCII,
+		       '0' + clamp(level, 0, 7), id, &vaf);
+	va_end(args);
+}
