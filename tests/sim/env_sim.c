@@ -176,8 +176,15 @@ void sim_queue(struct sim *s, struct sim_ev *ev, u64 time)
 void dl_env_timer_arm(struct dl_env *env, u64 deadline_ns)
 {
 	struct sim *s = env->sim;
-	u64 t = global_time_of(env, deadline_ns);
+	u64 t;
 
+	/* "never" (e.g. U64 max) would overflow the clock arithmetic */
+	if (deadline_ns - env->offset_ns > (1ULL << 62) &&
+	    deadline_ns > env->offset_ns) {
+		dl_env_timer_cancel(env);
+		return;
+	}
+	t = global_time_of(env, deadline_ns);
 	if (t < s->now)
 		t = s->now;
 	heap_remove(&s->q, &env->timer.hi);
