@@ -47,8 +47,6 @@ mount_fs sysfs sysfs /sys
 mount_fs devtmpfs devtmpfs /dev
 mount_fs devpts devpts /dev/pts -o gid=5,mode=620,ptmxmode=666
 mount_fs tmpfs tmpfs /dev/shm -o mode=1777
-mount_fs tmpfs tmpfs /run -o mode=0755
-mount_fs tmpfs tmpfs /tmp -o mode=1777
 mount_fs debugfs debugfs /sys/kernel/debug
 mount_fs cgroup2 cgroup2 /sys/fs/cgroup
 ln -sf /proc/self/fd /dev/fd
@@ -58,6 +56,21 @@ if ! source "$SHARE/job"; then
 	echo "vm stage2: error: cannot read $SHARE/job"
 	finish 1
 fi
+
+# Fresh /run and /tmp, so the host's netns files, sockets and pid files do
+# not leak in; but not over the tree or module under test, which may live
+# there (a CI clone in /tmp): the overlay already makes those writable.
+for dir in /run /tmp; do
+	case "$REPO_DIR/ $MODULE" in
+	("$dir"/*|*" $dir"/*)
+		say "keeping the host's $dir: the tree is there"
+		continue ;;
+	esac
+	mode=0755
+	[ "$dir" != /tmp ] || mode=1777
+	mount_fs tmpfs tmpfs "$dir" -o mode="$mode"
+done
+mkdir -p /run/netns
 
 hostname "dlock-$VM_NAME"
 ip link set lo up
