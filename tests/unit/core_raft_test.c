@@ -456,4 +456,573 @@ TEST(lagging_follower_gets_snapshot)
 	tc_free(c);
 }
 
+/* Watches the votes of one node while it is catching up. */
+static u32 watch_id;
+static unsigned long watch_vote_reqs, watch_grants;
+
+static bool watch_votes(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	struct dl_raft *r = c->n[watch_id].r;
+	bool catching = c->n[watch_id].up &&
+			dl_raft_role(r) == DL_RAFT_CATCHING_UP;
+
+	if (!catching)
+		return true;
+	if (m->to == watch_id && (m->type == DL_RAFT_MSG_VOTE ||
+				  m->type == DL_RAFT_MSG_PREVOTE))
+		watch_vote_reqs++;
+	if (m->from == watch_id && (m->type == DL_RAFT_MSG_VOTE_RESP ||
+				    m->type == DL_RAFT_MSG_PREVOTE_RESP) &&
+	    !(m->flags & DL_RAFT_F_REJECT))
+		watch_grants++;
+	return true;
+}
+
+/*
+ * A and B commit entries while C is away; B restarts with an empty log.
+ * If B voted now, C (which lacks the committed entries) could win with B's
+ * vote and lose them.  B must wait until it caught up from a leader.
+ */
+TEST(restarted_node_does_not_vote_before_catching_up)
+{
+	struct tc_cluster *c = tc_new(3, 3, 61, NULL);
+	u32 a, b, cc, i;
+	u64 last = 0, committed;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	b = a == 1 ? 2 : 1;
+	cc = 6 - a - b;
+	tc_isolate(c, cc, true);
+	for (i = 1; i <= 20; i++)
+		last = tc_propose(c, a, i);
+	tc_run(c, 50 * MS);
+	committed = dl_raft_commit_index(c->n[a].r);
+	ASSERT_EQ(last, committed);
+	EXPECT_GT(committed, dl_raft_last_index(c->n[cc].r));
+
+	tc_crash(c, b);
+	ASSERT_EQ(0, tc_start(c, b, false));
+	EXPECT_EQ(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[b].r));
+	watch_id = b;
+	c->filter = watch_votes;
+	/* B and C together, A away: nobody may win */
+	tc_isolate(c, cc, false);
+	tc_isolate(c, a, true);
+	tc_run(c, 2000 * MS);
+	EXPECT_LT(0, watch_vote_reqs);
+	EXPECT_EQ(0, watch_grants);
+	EXPECT_EQ(0, c->n[b].leaderships);
+	EXPECT_EQ(0, c->n[cc].leaderships);
+	EXPECT_EQ(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[b].r));
+	/* A back: B catches up, votes again; nothing committed was lost */
+	tc_heal(c);
+	ASSERT_NE(0, tc_wait_leader(c, 2000 * MS));
+	last = tc_propose(c, tc_leader(c), 99);
+	ASSERT_NE(0, last);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	EXPECT_NE(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[b].r));
+	for (i = 1; i <= committed; i++)
+		EXPECT_EQ(c->n[a].sm[i].val, c->n[b].sm[i].val);
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+static u32 starve_id;
+
+static bool starve_entries(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	(void)c;
+	if (m->to == starve_id && m->type == DL_RAFT_MSG_APPEND)
+		m->nr_entries = 0;
+	return m->to != starve_id || m->type != DL_RAFT_MSG_SNAPSHOT;
+}
+
+/*
+ * A follower that is catching up does not count for the leader: with the
+ * other follower away, the leader has no quorum, loses its lease and (with
+ * CheckQuorum) steps down, although the catching-up node answers.
+ */
+TEST(catching_up_node_not_counted)
+{
+	struct tc_cluster *c = tc_new(3, 3, 71, NULL);
+	u32 a, b, cc;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	b = a == 1 ? 2 : 1;
+	cc = 6 - a - b;
+	tc_propose(c, a, 1);
+	tc_run(c, 50 * MS);
+	tc_isolate(c, b, true);
+	tc_crash(c, cc);
+	ASSERT_EQ(0, tc_start(c, cc, false));
+	starve_id = cc;
+	c->filter = starve_entries;
+	tc_run(c, 40 * MS);
+	EXPECT_FALSE(dl_raft_lease_valid(c->n[a].r, c->now));
+	EXPECT_EQ(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[cc].r));
+	tc_run(c, 200 * MS);
+	EXPECT_NE(DL_RAFT_LEADER, dl_raft_role(c->n[a].r));
+	/* fed again, and B back, it catches up */
+	c->filter = NULL;
+	tc_heal(c);
+	ASSERT_NE(0, tc_wait_leader(c, 2000 * MS));
+	tc_run(c, 200 * MS);
+	EXPECT_NE(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[cc].r));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/*
+ * A majority restarted at once: the survivor cannot be elected and the
+ * restarted nodes may not vote, so the cell stays leaderless until an admin
+ * re-forms it.  The survivor's state is kept; everyone gets the REFORM entry.
+ */
+TEST(reform_after_majority_restart)
+{
+	struct tc_cluster *c = tc_new(3, 3, 81, NULL);
+	u32 a, i, all[3] = { 1, 2, 3 }, bad[2] = { 1, 1 };
+	u64 last = 0, term;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	for (i = 1; i <= 30; i++)
+		last = tc_propose(c, a, i);
+	ASSERT_TRUE(tc_wait_applied(c, last, 1000 * MS));
+	/* the leader and one follower restart; the other survives */
+	for (i = 1; i <= 3; i++) {
+		if (i == a)
+			continue;
+		tc_crash(c, a);
+		ASSERT_EQ(0, tc_start(c, a, false));
+		a = i;
+		break;
+	}
+	for (i = 1; i <= 3; i++) {
+		if (i == a || c->n[i].inc > 1)
+			continue;
+		tc_crash(c, i);
+		ASSERT_EQ(0, tc_start(c, i, false));
+	}
+	tc_run(c, 1000 * MS);
+	EXPECT_EQ(0, tc_leader(c));
+	for (i = 1; i <= 3; i++)
+		EXPECT_EQ(0, c->n[i].leaderships > 1 && i != a);
+	/* bad sets change nothing */
+	term = dl_raft_term(c->n[a].r);
+	all[0] = a == 1 ? 2 : 1;
+	all[1] = all[0];
+	EXPECT_EQ(-EINVAL, dl_raft_reform(c->n[a].r, all, 2, c->now));
+	all[1] = 6 - a - all[0];
+	EXPECT_EQ(-EINVAL, dl_raft_reform(c->n[a].r, all, 2, c->now));
+	EXPECT_EQ(-EINVAL, dl_raft_reform(c->n[a].r, bad, 2, c->now));
+	EXPECT_EQ(-EINVAL, dl_raft_reform(c->n[a].r, all, 0, c->now));
+	EXPECT_EQ(term, dl_raft_term(c->n[a].r));
+	all[0] = 1;
+	all[1] = 2;
+	all[2] = 3;
+	ASSERT_EQ(0, dl_raft_reform(c->n[a].r, all, 3, c->now));
+	EXPECT_EQ(DL_RAFT_LEADER, dl_raft_role(c->n[a].r));
+	EXPECT_EQ(1, dl_raft_term_epoch(dl_raft_term(c->n[a].r)));
+	last = tc_propose(c, a, 500);
+	ASSERT_NE(0, last);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	for (i = 1; i <= 3; i++) {
+		u64 k;
+
+		EXPECT_EQ(1, c->n[i].reforms_applied);
+		EXPECT_NE(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[i].r));
+		for (k = 1; k <= last; k++)
+			EXPECT_EQ(c->n[a].sm[k].val, c->n[i].sm[k].val);
+	}
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/*
+ * Re-form on a survivor whose log is behind another survivor's: the other
+ * drops its (newer, committed) entries for the new epoch's history.  This is
+ * the documented trade-off; the state machines then agree again.
+ */
+TEST(reform_other_survivor_adopts_new_epoch)
+{
+	struct tc_cluster *c = tc_new(5, 5, 91, NULL);
+	u32 a, b, i, k, set[2];
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	b = a == 1 ? 2 : 1;
+	for (i = 1; i <= 10; i++)
+		last = tc_propose(c, a, i);
+	ASSERT_TRUE(tc_wait_applied(c, last, 1000 * MS));
+	/* b falls behind, then the leader and two more die */
+	tc_isolate(c, b, true);
+	for (i = 11; i <= 20; i++)
+		last = tc_propose(c, a, i);
+	tc_run(c, 50 * MS);
+	for (i = 1, k = 0; i <= 5 && k < 2; i++) {
+		if (i == a || i == b)
+			continue;
+		set[k++] = i;
+	}
+	/* set[0] survives with the newer log, b with the older */
+	for (i = 1; i <= 5; i++)
+		if (i != b && i != set[0])
+			tc_crash(c, i);
+	tc_heal(c);
+	tc_run(c, 1000 * MS);
+	EXPECT_EQ(0, tc_leader(c));
+	c->check_global = false;	/* indices get a new history */
+	set[1] = set[0];
+	set[0] = b;
+	ASSERT_EQ(0, dl_raft_reform(c->n[b].r, set, 2, c->now));
+	last = tc_propose(c, b, 777);
+	ASSERT_NE(0, last);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	EXPECT_EQ(1, c->n[set[1]].snapshots_loaded);
+	EXPECT_EQ(1, c->n[set[1]].reforms_applied);
+	for (k = 1; k <= last; k++) {
+		EXPECT_EQ(c->n[b].sm[k].val, c->n[set[1]].sm[k].val);
+		EXPECT_EQ(c->n[b].sm[k].type, c->n[set[1]].sm[k].type);
+	}
+	EXPECT_EQ(777, c->n[set[1]].sm[last].val);
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+TEST(membership_add_and_remove)
+{
+	struct tc_cluster *c = tc_new(4, 3, 101, NULL);
+	struct dl_raft_status st;
+	u32 a, i, rm;
+	u64 last;
+
+	ASSERT_NE(NULL, c);
+	/* node 4 is not in the initial set: it joins as a new node */
+	tc_crash(c, 4);
+	ASSERT_EQ(0, tc_start(c, 4, false));
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	ASSERT_NE(4, a);
+	tc_run(c, 50 * MS);
+	rm = a == 1 ? 2 : 1;
+	EXPECT_EQ(-ENOTCONN, dl_raft_add_voter(c->n[rm].r, 4, c->now));
+	EXPECT_EQ(-EEXIST, dl_raft_add_voter(c->n[a].r, rm, c->now));
+	EXPECT_EQ(-ENOENT, dl_raft_remove_voter(c->n[a].r, 4, c->now));
+	EXPECT_EQ(-EINVAL, dl_raft_add_voter(c->n[a].r, 0, c->now));
+	ASSERT_EQ(0, dl_raft_add_voter(c->n[a].r, 4, c->now));
+	/* one change at a time */
+	EXPECT_EQ(-EBUSY, dl_raft_remove_voter(c->n[a].r, rm, c->now));
+	tc_run(c, 200 * MS);
+	for (i = 1; i <= 4; i++) {
+		dl_raft_status(c->n[i].r, &st);
+		EXPECT_EQ(4, st.nr_voters);
+	}
+	EXPECT_EQ(DL_RAFT_FOLLOWER, dl_raft_role(c->n[4].r));
+	EXPECT_EQ(dl_raft_last_index(c->n[a].r),
+		  dl_raft_peer_match(c->n[a].r, 4));
+	/* remove one; the cell of {a, other, 4} commits without it */
+	ASSERT_EQ(0, dl_raft_remove_voter(c->n[a].r, rm, c->now));
+	tc_run(c, 100 * MS);
+	dl_raft_status(c->n[a].r, &st);
+	EXPECT_EQ(3, st.nr_voters);
+	tc_crash(c, rm);
+	last = tc_propose(c, a, 5);
+	ASSERT_TRUE(tc_wait_applied(c, last, 1000 * MS));
+	/* the leader removes itself: it steps down once that commits */
+	ASSERT_EQ(0, dl_raft_remove_voter(c->n[a].r, a, c->now));
+	tc_run(c, 50 * MS);
+	EXPECT_NE(DL_RAFT_LEADER, dl_raft_role(c->n[a].r));
+	i = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, i);
+	EXPECT_NE(a, i);
+	dl_raft_status(c->n[i].r, &st);
+	EXPECT_EQ(2, st.nr_voters);
+	/* no longer a voter, it gets no more entries */
+	tc_crash(c, a);
+	last = tc_propose(c, i, 6);
+	ASSERT_TRUE(tc_wait_applied(c, last, 1000 * MS));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+TEST(leadership_transfer)
+{
+	struct tc_cluster *c = tc_new(3, 3, 111, NULL);
+	u32 a, b;
+	u64 term;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	tc_run(c, 50 * MS);
+	b = a == 1 ? 2 : 1;
+	term = dl_raft_term(c->n[a].r);
+	EXPECT_EQ(-ENOTCONN, dl_raft_transfer_leadership(c->n[b].r, a,
+							 c->now));
+	EXPECT_EQ(-ENOENT, dl_raft_transfer_leadership(c->n[a].r, 9, c->now));
+	ASSERT_EQ(0, dl_raft_transfer_leadership(c->n[a].r, b, c->now));
+	EXPECT_EQ(-EBUSY, (int)tc_propose(c, a, 1) ? 0 : -EBUSY);
+	EXPECT_FALSE(dl_raft_lease_valid(c->n[a].r, c->now));
+	/* well within one election timeout */
+	tc_run(c, 10 * MS);
+	EXPECT_EQ(b, tc_leader(c));
+	EXPECT_EQ(term + 1, dl_raft_term(c->n[b].r));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+static u32 captured_n;
+static struct dl_raft_msg captured[16];
+
+static void capture_send(void *ctx, const struct dl_raft_msg *m)
+{
+	(void)ctx;
+	if (captured_n < 16)
+		captured[captured_n++] = *m;
+}
+
+static const struct dl_raft_ops capture_ops = { .send = capture_send };
+
+static struct dl_raft *lone(u32 self, u64 inc, bool bootstrap)
+{
+	struct dl_raft_config cfg = { .self_id = self, .incarnation = inc,
+				      .bootstrap = bootstrap, .nr_voters = 3,
+				      .voters = { 1, 2, 3 } };
+
+	return dl_raft_create(&cfg, &capture_ops, NULL, 0);
+}
+
+TEST(bad_config_refused)
+{
+	struct dl_raft_config ok = { .self_id = 1, .nr_voters = 3,
+				     .voters = { 1, 2, 3 } }, cfg;
+	struct dl_raft *r;
+
+	r = dl_raft_create(&ok, &capture_ops, NULL, 0);
+	ASSERT_NE(NULL, r);
+	dl_raft_destroy(r);
+	cfg = ok;
+	cfg.self_id = 0;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.nr_voters = 0;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.nr_voters = 8;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.voters[2] = 2;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.election_min_ms = 100;
+	cfg.election_max_ms = 100;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.lease_ms = 150;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.heartbeat_ms = 200;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.max_append_entries = DL_RAFT_MAX_ENTRIES + 1;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	cfg = ok;
+	cfg.max_inflight = DL_RAFT_MAX_INFLIGHT + 1;
+	EXPECT_EQ(NULL, dl_raft_create(&cfg, &capture_ops, NULL, 0));
+	EXPECT_EQ(NULL, dl_raft_create(&ok, NULL, NULL, 0));
+}
+
+TEST(malformed_messages_change_nothing)
+{
+	struct dl_raft *r = lone(1, 5, true);
+	struct dl_raft_status before, after;
+	struct dl_raft_entry ents[2] = {
+		{ .term = 3, .type = DL_RAFT_ENTRY_NORMAL, .len = 4,
+		  .data = "abcd" },
+		{ .term = 3, .type = DL_RAFT_ENTRY_NORMAL, .len = 4,
+		  .data = "efgh" },
+	};
+	struct dl_raft_msg good = { .type = DL_RAFT_MSG_APPEND, .from = 2,
+				    .to = 1, .incarnation = 1, .term = 3,
+				    .nr_entries = 2, .entries = ents }, m;
+	u8 big[DL_RAFT_MAX_ENTRY_DATA + 1] = { 0 };
+	u64 idx;
+
+	ASSERT_NE(NULL, r);
+	dl_raft_status(r, &before);
+#define BAD(field_change) do {						\
+		m = good;						\
+		field_change;						\
+		EXPECT_EQ(-EINVAL, dl_raft_step(r, &m, 1));		\
+		dl_raft_status(r, &after);				\
+		EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));	\
+	} while (0)
+	BAD(m.to = 2);
+	BAD(m.from = 1);
+	BAD(m.from = 0);
+	BAD(m.type = DL_RAFT_MSG_TYPE_COUNT);
+	BAD(m.flags = 0x80);
+	BAD(m.nr_entries = DL_RAFT_MAX_ENTRIES + 1);
+	BAD(m.entries = NULL);
+	BAD(ents[1].term = 4);			/* beyond the message's */
+	ents[1].term = 3;
+	BAD(ents[0].term = 2; m.log_term = 3);	/* below the previous */
+	ents[0].term = 3;
+	BAD(ents[0].len = DL_RAFT_MAX_ENTRY_DATA + 1; ents[0].data = big);
+	ents[0].len = 4;
+	ents[0].data = "abcd";
+	BAD(ents[0].type = DL_RAFT_ENTRY_TYPE_COUNT);
+	ents[0].type = DL_RAFT_ENTRY_NORMAL;
+	BAD(ents[0].type = DL_RAFT_ENTRY_CONFIG; ents[0].len = 3); /* no set */
+	ents[0].type = DL_RAFT_ENTRY_NORMAL;
+	ents[0].len = 4;
+	BAD(m.type = DL_RAFT_MSG_VOTE);		/* entries on a vote */
+	BAD(m.data_len = 4; m.data = NULL);
+	BAD(m.log_term = 4);
+	BAD(m.type = DL_RAFT_MSG_SNAPSHOT; m.nr_entries = 0;
+	    m.nr_voters = 0);
+	BAD(m.index = ~0ULL);
+#undef BAD
+	/* the good one is taken */
+	EXPECT_EQ(0, dl_raft_step(r, &good, 1));
+	EXPECT_EQ(2, dl_raft_last_index(r));
+	EXPECT_EQ(3, dl_raft_term(r));
+	/* local calls */
+	EXPECT_EQ(-ENOTCONN, dl_raft_propose(r, "x", 1, &idx));
+	EXPECT_EQ(-EINVAL, dl_raft_propose(r, "x", 0, &idx));
+	EXPECT_EQ(-EINVAL, dl_raft_propose(r, big, sizeof(big), &idx));
+	EXPECT_EQ(-ENOTCONN, dl_raft_add_voter(r, 4, 1));
+	EXPECT_EQ(-EOPNOTSUPP, dl_raft_compact(r));
+	dl_raft_destroy(r);
+}
+
+TEST(stale_incarnations_dropped)
+{
+	struct dl_raft *r = lone(1, 5, true);
+	struct dl_raft_msg m = { .type = DL_RAFT_MSG_APPEND,
+				 .flags = DL_RAFT_F_HEARTBEAT, .from = 2,
+				 .to = 1, .incarnation = 7, .term = 2 };
+
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(0, dl_raft_step(r, &m, 1));
+	EXPECT_EQ(2, dl_raft_leader(r));
+	/* an older life of node 2 */
+	m.incarnation = 6;
+	m.term = 3;
+	EXPECT_EQ(-ESTALE, dl_raft_step(r, &m, 2));
+	EXPECT_EQ(2, dl_raft_term(r));
+	/* meant for an older life of ours: answered so the sender learns */
+	m.incarnation = 7;
+	m.to_incarnation = 4;
+	captured_n = 0;
+	EXPECT_EQ(-ESTALE, dl_raft_step(r, &m, 3));
+	EXPECT_EQ(2, dl_raft_term(r));
+	ASSERT_EQ(1, captured_n);
+	EXPECT_EQ(DL_RAFT_MSG_APPEND_RESP, captured[0].type);
+	EXPECT_EQ(5, captured[0].incarnation);
+	EXPECT_EQ(7, captured[0].to_incarnation);
+	dl_raft_destroy(r);
+}
+
+/* A catching-up node refuses every (pre)vote, however good the log. */
+TEST(catching_up_node_refuses_votes)
+{
+	struct dl_raft *r = lone(1, 5, false);
+	struct dl_raft_msg m = { .type = DL_RAFT_MSG_VOTE, .from = 2,
+				 .to = 1, .incarnation = 1, .term = 9,
+				 .index = 100, .log_term = 8 };
+
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(DL_RAFT_CATCHING_UP, dl_raft_role(r));
+	captured_n = 0;
+	EXPECT_EQ(0, dl_raft_step(r, &m, 1));
+	m.type = DL_RAFT_MSG_PREVOTE;
+	m.term = 10;
+	EXPECT_EQ(0, dl_raft_step(r, &m, 2));
+	ASSERT_EQ(2, captured_n);
+	EXPECT_TRUE(captured[0].flags & DL_RAFT_F_REJECT);
+	EXPECT_TRUE(captured[0].flags & DL_RAFT_F_CATCHING_UP);
+	EXPECT_TRUE(captured[1].flags & DL_RAFT_F_REJECT);
+	/* and never campaigns */
+	dl_raft_tick(r, 10000 * MS);
+	EXPECT_EQ(DL_RAFT_CATCHING_UP, dl_raft_role(r));
+	dl_raft_destroy(r);
+}
+
+/*
+ * Randomized runs: loss, delay (reordering), partitions, crashes and
+ * restarts of a minority, proposals throughout.  The observers check one
+ * leader per term, identical applied logs and exclusive leases all along;
+ * once healed the cell must elect and commit again.
+ */
+TEST(randomized_safety)
+{
+	u32 seed, fails = 0;
+
+	for (seed = 1; seed <= 300; seed++) {
+		u32 nr = seed % 2 ? 3 : 5, step, i, v = 0;
+		struct tc_cluster *c = tc_new(nr, nr, seed, NULL);
+		u64 last;
+
+		ASSERT_NE(NULL, c);
+		c->drop_pct = seed % 20;
+		c->delay_min = 1 * MS;
+		c->delay_max = (1 + seed % 15) * MS;
+		for (step = 0; step < 60; step++) {
+			u32 x = (u32)(tc_rand(c) % 100);
+			u32 id = 1 + (u32)(tc_rand(c) % nr);
+			u32 down = 0;
+
+			for (i = 1; i <= nr; i++)
+				if (!c->n[i].up ||
+				    dl_raft_role(c->n[i].r) ==
+				    DL_RAFT_CATCHING_UP)
+					down++;
+			if (x < 10) {
+				tc_isolate(c, id, true);
+			} else if (x < 25) {
+				tc_heal(c);
+			} else if (x < 30 && c->n[id].up &&
+				   down + 1 <= (nr - 1) / 2) {
+				tc_crash(c, id);
+			} else if (x < 40 && !c->n[id].up) {
+				ASSERT_EQ(0, tc_start(c, id, false));
+			} else {
+				i = tc_leader(c);
+				if (i)
+					tc_propose(c, i, ++v);
+			}
+			tc_run(c, (1 + tc_rand(c) % 60) * MS);
+		}
+		/* heal, restart everyone, and the cell must work again */
+		tc_heal(c);
+		c->drop_pct = 0;
+		for (i = 1; i <= nr; i++)
+			if (!c->n[i].up)
+				ASSERT_EQ(0, tc_start(c, i, false));
+		last = 0;
+		for (step = 0; step < 100 && !last; step++) {
+			tc_run(c, 20 * MS);
+			i = tc_leader(c);
+			if (i)
+				last = tc_propose(c, i, ++v);
+		}
+		if (!last || !tc_wait_applied(c, last, 3000 * MS) ||
+		    c->violations) {
+			TH_LOG("seed %u: %s", seed,
+			       c->violations ? c->why : "no progress");
+			fails++;
+		}
+		tc_free(c);
+	}
+	EXPECT_EQ(0, fails);
+}
+
 TEST_HARNESS_MAIN
