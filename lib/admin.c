@@ -27,6 +27,8 @@
 #define SOL_NETLINK 270
 #endif
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct dlock_admin {
 	struct nl_sock *sk;
 	int family;
@@ -237,7 +239,7 @@ out:
 
 /* A request for cmd with the ACK flag, or NULL without memory. */
 static struct nl_msg *dlock_admin_new_request(struct dlock_admin *adm,
-						uint8_t cmd)
+					      uint8_t cmd)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
@@ -376,7 +378,7 @@ int dlock_admin_configure(struct dlock_admin *adm,
 		return -EINVAL;
 	}
 	/* Zero now, so that later versions may give them a meaning. */
-	for (i = 0; i < sizeof(conf->reserved) / sizeof(conf->reserved[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(conf->reserved); i++) {
 		if (conf->reserved[i]) {
 			static const char why[] = "reserved fields must be zero";
 

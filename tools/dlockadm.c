@@ -15,7 +15,7 @@ static const struct dlockadm_cmd *const dlockadm_cmds[] = {
 	&dlockadm_cmd_node,
 };
 
-#define DLOCKADM_NCMDS (sizeof(dlockadm_cmds) / sizeof(dlockadm_cmds[0]))
+#define DLOCKADM_NCMDS ARRAY_SIZE(dlockadm_cmds)
 
 static void dlockadm_usage(FILE *out)
 {

@@ -11,6 +11,8 @@
 
 #include "../lib/dlock.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Exit codes: runtime failures and command-line mistakes differ. */
 #define DLOCKADM_EXIT_FAILURE	1
 #define DLOCKADM_EXIT_USAGE	2
