@@ -1228,25 +1228,30 @@ int dl_lt_apply(struct dl_lt *lt, const struct dl_lt_cmd *cmd,
 int dl_lt_apply_entry(struct dl_lt *lt, const void *data, size_t len,
 		      dl_lt_out_fn out, void *ctx)
 {
-	struct dl_lt_cmd *cmds;
-	int n, i, ret = 0;
+	const u8 *p = data;
+	struct dl_lt_cmd cmd;
+	size_t off;
+	int i, n, ret = 0;
 
-	/* Commands are ~170 bytes: decode into the heap, not the stack. */
-	cmds = dl_zalloc(DL_LT_BATCH_MAX_CMDS * sizeof(*cmds));
-	if (!cmds)
-		return -ENOMEM;
-	n = dl_lt_batch_decode(data, len, cmds, DL_LT_BATCH_MAX_CMDS);
-	if (n < 0) {
-		dl_free(cmds);
+	/*
+	 * Two passes over the entry with one command on the stack rather than
+	 * an array of 255 (46 KB): the first checks all of it, so a malformed
+	 * entry changes nothing; the second applies.
+	 */
+	n = dl_lt_batch_decode(data, len, NULL, DL_LT_BATCH_MAX_CMDS);
+	if (n < 0)
 		return n;
-	}
-	for (i = 0; i < n; i++) {
-		int r = dl_lt_apply(lt, &cmds[i], out, ctx);
+	for (i = 0, off = DL_LT_BATCH_HDR; i < n; i++) {
+		int used = dl_lt_cmd_decode(p + off, len - off, &cmd);
+		int err;
 
-		if (r && !ret)
-			ret = r;
+		if (used < 0)	/* cannot happen: checked above */
+			return -EINVAL;
+		off += used;
+		err = dl_lt_apply(lt, &cmd, out, ctx);
+		if (err && !ret)
+			ret = err;
 	}
-	dl_free(cmds);
 	return ret;
 }
 

@@ -181,6 +181,7 @@ struct dl_lt_batch {
 };
 
 #define DL_LT_BATCH_MAX_CMDS	255
+#define DL_LT_BATCH_HDR		2	/* version byte, command count */
 
 /** dl_lt_batch_init() - start an empty batch. @b: the batch. */
 void dl_lt_batch_init(struct dl_lt_batch *b);
@@ -200,7 +201,7 @@ int dl_lt_batch_add(struct dl_lt_batch *b, const struct dl_lt_cmd *cmd);
  * dl_lt_batch_decode() - decode a whole entry.
  * @buf: the entry (as given to Raft's apply).
  * @len: its length.
- * @cmds: output array.
+ * @cmds: output array, or NULL to only validate the entry.
  * @max: room in @cmds.
  *
  * All or nothing: returns the number of commands (>= 1) or -EINVAL if the

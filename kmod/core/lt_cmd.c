@@ -15,7 +15,6 @@
 #include "lt_internal.h"
 
 #define LT_BATCH_VERSION	1
-#define LT_BATCH_HDR		2
 #define LT_OWNER_SIZE		(4 + 8 + 8)
 
 static bool lt_lvb_len_ok(u8 len)
@@ -288,7 +287,7 @@ void dl_lt_batch_init(struct dl_lt_batch *b)
 {
 	b->buf[0] = LT_BATCH_VERSION;
 	b->buf[1] = 0;
-	b->len = LT_BATCH_HDR;
+	b->len = DL_LT_BATCH_HDR;
 	b->count = 0;
 }
 
@@ -312,17 +311,19 @@ int dl_lt_batch_add(struct dl_lt_batch *b, const struct dl_lt_cmd *cmd)
 int dl_lt_batch_decode(const u8 *buf, size_t len, struct dl_lt_cmd *cmds,
 		       u32 max)
 {
-	size_t off = LT_BATCH_HDR;
+	size_t off = DL_LT_BATCH_HDR;
 	u32 count, i;
 
-	if (!buf || len < LT_BATCH_HDR || len > DL_LT_ENTRY_MAX ||
+	if (!buf || len < DL_LT_BATCH_HDR || len > DL_LT_ENTRY_MAX ||
 	    buf[0] != LT_BATCH_VERSION)
 		return -EINVAL;
 	count = buf[1];
 	if (!count || count > max)
 		return -EINVAL;
 	for (i = 0; i < count; i++) {
-		int n = dl_lt_cmd_decode(buf + off, len - off, &cmds[i]);
+		struct dl_lt_cmd scratch;
+		int n = dl_lt_cmd_decode(buf + off, len - off,
+					 cmds ? &cmds[i] : &scratch);
 
 		if (n < 0)
 			return -EINVAL;
