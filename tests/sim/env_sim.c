@@ -208,11 +208,15 @@ u32 dl_env_random(struct dl_env *env)
 
 static void log_line(struct sim *s, const char *line)
 {
+	size_t n;
+
 	if (s->cfg->verbose)
 		fprintf(stderr, "%s\n", line);
 	if (!s->log)
 		return;
-	snprintf(s->log[s->log_head], sizeof(s->log[0]), "%s", line);
+	n = strnlen(line, sizeof(s->log[0]) - 1);
+	memcpy(s->log[s->log_head], line, n);
+	s->log[s->log_head][n] = 0;
 	s->log_head = (s->log_head + 1) % SIM_LOG_LINES;
 	if (s->log_len < SIM_LOG_LINES)
 		s->log_len++;

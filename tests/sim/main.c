@@ -52,6 +52,7 @@ static void usage(FILE *f)
 "  --grace SEC        bound to answer everything after the heal (default 20)\n"
 "  --skew-ppm P       max clock rate error per node with skew (default 200)\n"
 "  --scenario NAME    leader-crash: crash the leader, one at a time\n"
+"  --layer NAME       node (default: whole nodes, locks) or raft (bare Raft)\n"
 "  --bench            measure core CPU per lock op and bytes per held lock\n"
 "  -q, --quiet        print only failures and the summary\n"
 "  -v, --verbose      trace every step to stderr (twice: more)\n");
@@ -143,12 +144,13 @@ static void print_replay(const struct sim_cfg *cfg, u64 seed)
 	printf("# replay: tests/sim/dlock-sim --algo %s --nodes %u"
 	       " --members %u --seed %" PRIu64 " --runs 1 --faults %s"
 	       " --clients %u --ops %u --duration %.3f --grace %.3f"
-	       " --skew-ppm %u%s -v\n", cfg->algo, cfg->nodes, cfg->members,
+	       " --skew-ppm %u%s%s -v\n", cfg->algo, cfg->nodes, cfg->members,
 	       seed, faults, cfg->clients, cfg->ops,
 	       (double)cfg->duration_ns / NS_PER_SEC,
 	       (double)cfg->grace_ns / NS_PER_SEC, cfg->skew_ppm,
 	       cfg->scenario == SC_LEADER_CRASH ?
-	       " --scenario leader-crash" : "");
+	       " --scenario leader-crash" : "",
+	       cfg->layer == LAYER_RAFT ? " --layer raft" : "");
 }
 
 static void add_counters(struct dl_counters *t, const struct dl_counters *c)
@@ -215,7 +217,7 @@ static void print_summary(const struct sim_cfg *cfg, u32 passed, u32 failed,
 enum {
 	OPT_ALGO = 256, OPT_NODES, OPT_MEMBERS, OPT_SEED, OPT_RUNS,
 	OPT_FAULTS, OPT_CLIENTS, OPT_OPS, OPT_DURATION, OPT_GRACE, OPT_SKEW,
-	OPT_SCENARIO, OPT_BENCH,
+	OPT_SCENARIO, OPT_BENCH, OPT_LAYER,
 };
 
 static const struct option long_opts[] = {
@@ -232,6 +234,7 @@ static const struct option long_opts[] = {
 	{ "skew-ppm", required_argument, NULL, OPT_SKEW },
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "bench", no_argument, NULL, OPT_BENCH },
+	{ "layer", required_argument, NULL, OPT_LAYER },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -314,6 +317,17 @@ static int parse_args(int argc, char **argv, struct sim_cfg *cfg, bool *bench)
 			}
 			cfg->scenario = SC_LEADER_CRASH;
 			break;
+		case OPT_LAYER:
+			if (!strcmp(optarg, "node")) {
+				cfg->layer = LAYER_NODE;
+			} else if (!strcmp(optarg, "raft")) {
+				cfg->layer = LAYER_RAFT;
+			} else {
+				fprintf(stderr, "dlock-sim: unknown layer"
+					" '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
 		case OPT_BENCH:
 			*bench = true;
 			break;
@@ -340,7 +354,11 @@ static int parse_args(int argc, char **argv, struct sim_cfg *cfg, bool *bench)
 		fprintf(stderr, "dlock-sim: more clients than nodes\n");
 		return -EINVAL;
 	}
-	if (!dl_election_find(cfg->election)) {
+	if (cfg->layer == LAYER_RAFT && cfg->election != DL_ELECT_RAFT) {
+		fprintf(stderr, "dlock-sim: --layer raft runs Raft only\n");
+		return -EINVAL;
+	}
+	if (cfg->layer == LAYER_NODE && !dl_election_find(cfg->election)) {
 		fprintf(stderr, "dlock-sim: algorithm '%s' is not built into"
 			" the core yet\n", cfg->algo);
 		return -EINVAL;

@@ -40,7 +40,7 @@ void nemesis_restart(struct sim *s, struct sim_ev *ev)
 {
 	struct dl_env *e = &s->envs[ev->idx];
 
-	if (e->node)
+	if (e->up)
 		return;
 	if (e->voter)
 		s->crashed_voters--;
@@ -64,7 +64,7 @@ static struct dl_env *pick_crash_victim(struct sim *s)
 	for (tries = 0; tries < 16; tries++) {
 		struct dl_env *e = &s->envs[rng_below(&s->rng_nem, s->n_envs)];
 
-		if (!e->node)
+		if (!e->up)
 			continue;
 		if (e->voter && s->crashed_voters >= f)
 			continue;
@@ -178,7 +178,7 @@ static void final_heal(struct sim *s)
 	for (i = 0; i < s->n_envs; i++) {
 		struct dl_env *e = &s->envs[i];
 
-		if (e->node)
+		if (e->up)
 			continue;
 		if (e->voter)
 			s->crashed_voters--;

@@ -78,7 +78,7 @@ int net_send(struct dl_env *from, u32 dst_id, const void *buf, size_t len)
 	if (!len || len > 65507)
 		return -EMSGSIZE;
 	/* a destroyed node sends nothing; catch a core that tries */
-	if (!from->node && !from->in_call) {
+	if (!from->up && !from->in_call) {
 		sim_fail(s, "node %u sent a datagram while not running",
 			 from->id);
 		return -ENETDOWN;
@@ -111,11 +111,15 @@ void net_deliver(struct sim *s, struct sim_ev *ev)
 	for (i = 0; i < ev->len; i++)
 		h = (h ^ ev->data[i]) * 0x100000001b3ULL;
 	trace_mix(s, h ^ ((u64)ev->src << 40) ^ ((u64)ev->idx << 20));
-	if (!to->node) {
+	if (!to->up) {
 		s->n.dropped_down++;
 		return;
 	}
 	s->n.delivered++;
+	if (s->cfg->layer == LAYER_RAFT) {
+		raft_layer_recv(s, to, ev->data, ev->len);
+		return;
+	}
 	sim_enter(to, &t0);
 	err = dl_node_recv(to->node, ev->data, ev->len);
 	sim_leave(to, t0);

@@ -16,6 +16,8 @@ int node_start(struct sim *s, struct dl_env *e)
 	struct dl_node *node;
 	u32 i;
 
+	if (s->cfg->layer == LAYER_RAFT)
+		return raft_layer_start(s, e);
 	cfg.node_id = e->id;
 	cfg.role = e->voter ? DL_NODE_VOTER : DL_NODE_MEMBER;
 	/* incarnations grow across restarts, as the kernel's boot count */
@@ -30,6 +32,7 @@ int node_start(struct sim *s, struct dl_env *e)
 		return -ENOMEM;
 	}
 	e->node = node;
+	e->up = true;
 	/* voters track every member: the leader keeps their sessions */
 	if (e->voter) {
 		for (i = s->cfg->nodes; i < s->n_envs; i++) {
@@ -91,13 +94,17 @@ void node_crash(struct sim *s, struct dl_env *e)
 {
 	struct dl_node *node = e->node;
 
-	if (!node)
+	if (!e->up)
 		return;
 	node_collect_counters(s, e);
-	/* NULL first: a core that sends from destroy is caught in net_send */
+	/* down first: a core that sends from destroy is caught in net_send */
+	e->up = false;
 	e->node = NULL;
 	dl_env_timer_cancel(e);
-	dl_node_destroy(node);
+	if (s->cfg->layer == LAYER_RAFT)
+		raft_layer_crash(s, e);
+	else
+		dl_node_destroy(node);
 	heap_remove(&s->q, &e->timer.hi);
 	e->crashes++;
 	s->n.crashes++;
@@ -112,8 +119,12 @@ void sim_node_observe(struct sim *s, struct dl_env *e)
 {
 	struct dl_node_status st;
 
-	if (!e->node || s->failed)
+	if (!e->up || s->failed)
 		return;
+	if (s->cfg->layer == LAYER_RAFT) {
+		raft_layer_observe(s, e);
+		return;
+	}
 	dl_node_get_status(e->node, &st);
 	if (st.state == DL_STATE_LEADER) {
 		if (chk_leader(s->chk, s->now, e->id, st.term) != CHK_OK) {
@@ -142,8 +153,18 @@ u32 sim_leader_idx(struct sim *s)
 	for (i = 0; i < s->cfg->nodes; i++) {
 		struct dl_node_status st;
 
-		if (!s->envs[i].node)
+		u64 term;
+
+		if (!s->envs[i].up)
 			continue;
+		if (s->cfg->layer == LAYER_RAFT) {
+			if (raft_layer_is_leader(&s->envs[i], &term) &&
+			    term >= best_term) {
+				best_term = term;
+				best = i + 1;
+			}
+			continue;
+		}
 		dl_node_get_status(s->envs[i].node, &st);
 		if (st.state == DL_STATE_LEADER && st.term >= best_term) {
 			best_term = st.term;

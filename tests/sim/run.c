@@ -58,8 +58,12 @@ static void run_timer(struct sim *s, struct dl_env *e)
 {
 	u64 t0;
 	trace_mix(s, 0x7177e5ULL ^ ((u64)e->idx << 32));
-	if (!e->node)
+	if (!e->up)
 		return;
+	if (s->cfg->layer == LAYER_RAFT) {
+		raft_layer_timer(s, e);
+		return;
+	}
 	sim_enter(e, &t0);
 	dl_node_timer(e->node);
 	sim_leave(e, t0);
@@ -76,7 +80,10 @@ static void dispatch(struct sim *s, struct sim_ev *ev)
 		net_deliver(s, ev);
 		break;
 	case EV_CLIENT:
-		work_step(s, &s->clients[ev->idx]);
+		if (s->cfg->layer == LAYER_RAFT)
+			raft_layer_client(s, &s->clients[ev->idx]);
+		else
+			work_step(s, &s->clients[ev->idx]);
 		break;
 	case EV_NEMESIS:
 		nemesis_step(s);
@@ -85,7 +92,10 @@ static void dispatch(struct sim *s, struct sim_ev *ev)
 		nemesis_restart(s, ev);
 		break;
 	case EV_SETUP:
-		setup_step(s);
+		if (s->cfg->layer == LAYER_RAFT)
+			raft_layer_setup(s);
+		else
+			setup_step(s);
 		break;
 	}
 	if (!ev->embedded)
@@ -114,7 +124,9 @@ void sim_loop(struct sim *s)
 		dispatch(s, (struct sim_ev *)it);
 		if (s->stop && s->stop(s))
 			break;
-		if (!tail && s->healed && work_quiet(s)) {
+		if (!tail && s->healed &&
+		    (s->cfg->layer == LAYER_RAFT ? raft_layer_quiet(s) :
+		     work_quiet(s))) {
 			tail = true;
 			s->end = DL_MIN(s->end, s->now + RUN_QUIET_TAIL);
 		}
@@ -133,6 +145,10 @@ static void check_liveness(struct sim *s)
 	const char *msg;
 	u32 i;
 
+	if (s->cfg->layer == LAYER_RAFT) {
+		raft_layer_check(s);
+		return;
+	}
 	if (!s->ls_ready) {
 		sim_fail(s, "lockspace never created");
 		return;
@@ -174,11 +190,15 @@ void sim_teardown(struct sim *s)
 		struct dl_env *e = &s->envs[i];
 		struct dl_node *node = e->node;
 
-		if (!node)
+		if (!e->up)
 			continue;
 		node_collect_counters(s, e);
+		e->up = false;
 		e->node = NULL;
-		dl_node_destroy(node);
+		if (s->cfg->layer == LAYER_RAFT)
+			raft_layer_crash(s, e);
+		else
+			dl_node_destroy(node);
 	}
 	while ((it = heap_pop(&s->q)))
 		if (!((struct sim_ev *)it)->embedded)

@@ -44,6 +44,12 @@ enum sim_scenario {
 	SC_LEADER_CRASH,	/* crash the leader, one at a time, restart it */
 };
 
+/* What each simulated machine runs. */
+enum sim_layer {
+	LAYER_NODE = 0,		/* the whole node (node.h): locks, sessions */
+	LAYER_RAFT,		/* bare Raft (raft.h) over the same wire */
+};
+
 struct sim_cfg {
 	const char *algo;	/* --algo name */
 	u32 election;		/* its enum dl_node_election */
@@ -55,6 +61,7 @@ struct sim_cfg {
 	u32 runs;
 	u32 faults;		/* bit per enum sim_fault */
 	u32 scenario;		/* enum sim_scenario */
+	u32 layer;		/* enum sim_layer */
 	u64 duration_ns;	/* length of the fault phase */
 	u64 grace_ns;		/* bound after the final heal */
 	u32 skew_ppm;		/* max clock rate error of one node */
@@ -87,7 +94,11 @@ struct dl_env {
 	u32 idx;		/* index in sim->envs */
 	u32 id;			/* node id: voters 1..N, members N+1.. */
 	bool voter;
-	struct dl_node *node;	/* NULL while crashed */
+	bool up;		/* running (not crashed) */
+	struct dl_node *node;	/* LAYER_NODE: NULL while crashed */
+	struct dl_raft *raft;	/* LAYER_RAFT: NULL while crashed */
+	u64 dgram_seq;		/* LAYER_RAFT: datagram sequence */
+	u64 applied;		/* LAYER_RAFT: last applied index */
 	u64 incarnation;
 	u64 rng;
 	/* clock: local = offset + t * (1e6 + drift_ppm) / 1e6 */
@@ -163,6 +174,8 @@ struct sim {
 	struct sim_ev nemesis, setup;
 	u32 crashed_voters;
 	u32 last_leader;	/* env index + 1 of the last leader seen */
+	u64 probe_index;	/* LAYER_RAFT: entry proposed after the heal */
+	bool probe_sent;
 
 	u64 trace;		/* hash of every delivered event */
 	u64 same_time_steps, last_step_time;
@@ -233,6 +246,20 @@ void work_node_up(struct sim *s, struct dl_env *e);
 void work_lock_event(struct dl_env *e, const struct dl_lock_event *ev);
 bool work_quiet(struct sim *s);
 void setup_step(struct sim *s);
+void start_clients(struct sim *s);
+
+/* raft_layer.c: --layer raft */
+int raft_layer_start(struct sim *s, struct dl_env *e);
+void raft_layer_crash(struct sim *s, struct dl_env *e);
+void raft_layer_recv(struct sim *s, struct dl_env *e, const void *buf,
+		     size_t len);
+void raft_layer_timer(struct sim *s, struct dl_env *e);
+void raft_layer_observe(struct sim *s, struct dl_env *e);
+void raft_layer_setup(struct sim *s);
+void raft_layer_client(struct sim *s, struct client *c);
+bool raft_layer_quiet(struct sim *s);
+bool raft_layer_is_leader(struct dl_env *e, u64 *term);
+void raft_layer_check(struct sim *s);
 
 /* run.c */
 struct run_result {

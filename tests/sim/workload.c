@@ -68,14 +68,14 @@ void work_init(struct sim *s)
 	}
 }
 
-static void start_clients(struct sim *s)
+void start_clients(struct sim *s)
 {
 	u32 i;
 
 	for (i = 0; i < s->cfg->clients; i++) {
 		struct client *c = &s->clients[i];
 
-		if (!s->envs[c->node].node)
+		if (!s->envs[c->node].up)
 			c->state = CL_DOWN;
 		else
 			wake(s, c, rng_below(&s->rng_work, 50 * NS_PER_MS));
@@ -98,7 +98,7 @@ void setup_step(struct sim *s)
 		struct dl_env *e = &s->envs[(s->ls_tries + i) % s->cfg->nodes];
 		int err;
 
-		if (!e->node)
+		if (!e->up)
 			continue;
 		sim_enter(e, &t0);
 		err = dl_node_ls_create(e->node, (const u8 *)LS_NAME,

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * raft_layer.c - dlock-sim --layer raft: bare Raft instances (raft.h) on
+ * the voters, their messages framed by the real wire code (wire.h) and
+ * carried by the simulated network, under the same nemesis.  Clients are
+ * proposers: they append random commands through whoever leads.
+ *
+ * It checks what Raft alone promises: at most one leader per term, applied
+ * logs agreeing index by index (raft_tap.c), and progress after the final
+ * heal: a probe entry proposed then is applied by every running voter
+ * within the grace bound.  The node layer adds locks on top; this layer
+ * lets a Raft bug be told apart from a node bug.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "sim.h"
+#include "raft.h"
+#include "wire.h"
+
+#define RAFT_CELL	0x52u
+#define PROBE_RETRY_NS	(100 * NS_PER_MS)
+
+static void rearm(struct dl_env *e)
+{
+	u64 d = dl_raft_next_deadline(e->raft);
+
+	if (d == ~0ULL)
+		dl_env_timer_cancel(e);
+	else
+		dl_env_timer_arm(e, d);
+}
+
+static void rl_send(void *ctx, const struct dl_raft_msg *m)
+{
+	struct dl_env *e = ctx;
+	struct dl_wire_hdr h = {
+		.cell_id = RAFT_CELL,
+		.src = e->id,
+		.dst = m->to,
+		.incarnation = e->incarnation,
+		.seq = ++e->dgram_seq,
+	};
+	struct dl_wire_writer w;
+	u8 body[DL_WIRE_MTU];
+	int n;
+
+	n = dl_wire_enc_raft(body, sizeof(body), m);
+	if (n < 0) {
+		sim_fail(e->sim, "node %u: cannot encode Raft %s: %d", e->id,
+			 dl_raft_msg_type_name(m->type), n);
+		return;
+	}
+	dl_wire_writer_init(&w, &h);
+	n = dl_wire_writer_add(&w, dl_wire_raft_op(m->type), body, n);
+	if (n) {
+		sim_fail(e->sim, "node %u: Raft %s does not fit a datagram: %d",
+			 e->id, dl_raft_msg_type_name(m->type), n);
+		return;
+	}
+	net_send(e, m->to, w.buf, dl_wire_writer_finish(&w));
+}
+
+static void rl_apply(void *ctx, u64 index, const struct dl_raft_entry *ent)
+{
+	struct dl_env *e = ctx;
+
+	(void)ent;
+	if (index != e->applied + 1 && e->applied)
+		sim_fail(e->sim, "node %u applied index %" PRIu64 " after %"
+			 PRIu64, e->id, index, e->applied);
+	e->applied = index;
+}
+
+static u32 rl_random(void *ctx)
+{
+	return dl_env_random(ctx);
+}
+
+static const struct dl_raft_ops rl_ops = {
+	.send = rl_send,
+	.apply = rl_apply,
+	.random = rl_random,
+};
+
+int raft_layer_start(struct sim *s, struct dl_env *e)
+{
+	struct dl_raft_config cfg = { 0 };
+	u32 i;
+
+	if (!e->voter) {
+		/* Raft has no members; they stay idle in this layer */
+		return 0;
+	}
+	e->incarnation++;
+	cfg.env = e;
+	cfg.self_id = e->id;
+	cfg.incarnation = e->incarnation;
+	/* a restarted voter has lost its log and must catch up */
+	cfg.bootstrap = e->incarnation == 1;
+	cfg.nr_voters = s->cfg->nodes;
+	for (i = 0; i < s->cfg->nodes; i++)
+		cfg.voters[i] = i + 1;
+	cfg.prevote = true;
+	cfg.check_quorum = true;
+	e->applied = 0;
+	e->in_call = true;
+	e->raft = dl_raft_create(&cfg, &rl_ops, e, dl_env_now_ns(e));
+	if (!e->raft) {
+		e->in_call = false;
+		sim_fail(s, "dl_raft_create(node %u) failed", e->id);
+		return -ENOMEM;
+	}
+	e->up = true;
+	rearm(e);
+	e->in_call = false;
+	sim_logf(s, "raft node %u up, incarnation %" PRIu64, e->id,
+		 e->incarnation);
+	return 0;
+}
+
+void raft_layer_crash(struct sim *s, struct dl_env *e)
+{
+	(void)s;
+	dl_raft_destroy(e->raft);
+	e->raft = NULL;
+}
+
+void raft_layer_recv(struct sim *s, struct dl_env *e, const void *buf,
+		     size_t len)
+{
+	struct dl_raft_entry ents[DL_RAFT_MAX_ENTRIES];
+	struct dl_wire_reader rd;
+	struct dl_wire_hdr hdr;
+	struct dl_wire_op op;
+	struct dl_raft_msg m;
+	int err;
+
+	if (!e->raft)
+		return;
+	err = dl_wire_open(buf, len, RAFT_CELL, e->id, &hdr, &rd);
+	if (err) {
+		s->n.recv_errors++;
+		return;
+	}
+	e->in_call = true;
+	while (dl_wire_next(&rd, &op)) {
+		if (op.type < DL_OP_RAFT_BASE || op.type > DL_OP_RAFT_LAST ||
+		    dl_wire_dec_raft(&op, &hdr, &m, ents)) {
+			s->n.recv_errors++;
+			continue;
+		}
+		if (s->cfg->verbose > 1)
+			sim_logf(s, "n%u <- n%u %s term %" PRIu64 " index %"
+				 PRIu64 " log_term %" PRIu64 " flags %#x",
+				 e->id, m.from, dl_raft_msg_type_name(m.type),
+				 m.term, m.index, m.log_term, m.flags);
+		if (dl_raft_step(e->raft, &m, dl_env_now_ns(e)))
+			s->n.recv_errors++;
+	}
+	rearm(e);
+	e->in_call = false;
+	raft_layer_observe(s, e);
+}
+
+void raft_layer_timer(struct sim *s, struct dl_env *e)
+{
+	if (!e->raft)
+		return;
+	e->in_call = true;
+	dl_raft_tick(e->raft, dl_env_now_ns(e));
+	rearm(e);
+	e->in_call = false;
+	raft_layer_observe(s, e);
+}
+
+bool raft_layer_is_leader(struct dl_env *e, u64 *term)
+{
+	if (!e->raft || dl_raft_role(e->raft) != DL_RAFT_LEADER)
+		return false;
+	*term = dl_raft_term(e->raft);
+	return true;
+}
+
+void raft_layer_observe(struct sim *s, struct dl_env *e)
+{
+	u64 term;
+
+	if (s->failed || !raft_layer_is_leader(e, &term))
+		return;
+	if (chk_leader(s->chk, s->now, e->id, term) != CHK_OK) {
+		const char *msg;
+
+		chk_first(s->chk, &msg);
+		sim_fail(s, "%s", msg);
+	}
+	if (s->last_leader != e->idx + 1) {
+		s->last_leader = e->idx + 1;
+		s->n.leader_changes++;
+		sim_logf(s, "node %u leads term %" PRIu64, e->id, term);
+	}
+}
+
+void raft_layer_setup(struct sim *s)
+{
+	/* nothing to create: proposers and the nemesis start at once */
+	s->ls_ready = true;
+	start_clients(s);
+	nemesis_start(s);
+}
+
+static int propose(struct sim *s, u64 *index)
+{
+	u32 l = sim_leader_idx(s);
+	struct dl_env *e;
+	u8 cmd[64];
+	u32 len, i;
+	int err;
+
+	if (!l)
+		return -ENOTCONN;
+	e = &s->envs[l - 1];
+	len = 8 + (u32)rng_below(&s->rng_work, sizeof(cmd) - 8);
+	for (i = 0; i < len; i++)
+		cmd[i] = (u8)rng_next(&s->rng_work);
+	e->in_call = true;
+	err = dl_raft_propose(e->raft, cmd, len, index);
+	if (!err)
+		dl_raft_flush(e->raft, dl_env_now_ns(e));
+	rearm(e);
+	e->in_call = false;
+	return err;
+}
+
+void raft_layer_client(struct sim *s, struct client *c)
+{
+	u64 index;
+
+	if (s->healed) {
+		/* one probe for the whole cell after the final heal */
+		c->state = CL_DONE;
+		if (!s->probe_sent && !propose(s, &s->probe_index)) {
+			s->probe_sent = true;
+			sim_logf(s, "probe entry at index %" PRIu64,
+				 s->probe_index);
+		}
+		if (!s->probe_sent) {
+			c->state = CL_IDLE;
+			sim_queue(s, &c->ev, s->now + PROBE_RETRY_NS);
+		}
+		return;
+	}
+	if (c->ops_done >= s->cfg->ops) {
+		/* idle until the heal, then take part in the probe */
+		c->state = CL_IDLE;
+		sim_queue(s, &c->ev, DL_MAX(s->fault_end, s->now + PROBE_RETRY_NS));
+		return;
+	}
+	if (!propose(s, &index)) {
+		c->ops_done++;
+		s->n.locks++;
+	}
+	sim_queue(s, &c->ev, s->now + 5 * NS_PER_MS +
+		  rng_below(&s->rng_work, 100 * NS_PER_MS));
+}
+
+bool raft_layer_quiet(struct sim *s)
+{
+	u32 i;
+
+	if (!s->probe_sent)
+		return false;
+	for (i = 0; i < s->cfg->nodes; i++)
+		if (s->envs[i].up && s->envs[i].applied < s->probe_index)
+			return false;
+	return true;
+}
+
+void raft_layer_check(struct sim *s)
+{
+	u32 i;
+
+	if (!s->probe_sent) {
+		sim_fail(s, "no leader accepted a proposal within %.1f s of"
+			 " the final heal",
+			 (double)(s->now - s->fault_end) / NS_PER_SEC);
+		return;
+	}
+	for (i = 0; i < s->cfg->nodes; i++) {
+		struct dl_env *e = &s->envs[i];
+
+		if (e->up && e->applied < s->probe_index)
+			sim_fail(s, "node %u applied only up to %" PRIu64
+				 ", probe index %" PRIu64 " %.1f s after the"
+				 " final heal", e->id, e->applied,
+				 s->probe_index,
+				 (double)(s->now - s->fault_end) / NS_PER_SEC);
+	}
+}
