@@ -52,10 +52,18 @@ void nemesis_restart(struct sim *s, struct sim_ev *ev)
 static struct dl_env *pick_crash_victim(struct sim *s)
 {
 	u32 f = (s->cfg->nodes - 1) / 2;
+	u32 majority = s->cfg->nodes / 2 + 1;
+	bool voter_ok;
 	u32 tries;
 
+	/*
+	 * A voter may go only if a majority of voters that can vote stays:
+	 * a restarted voter still catching up counts as gone.
+	 */
+	voter_ok = s->crashed_voters < f &&
+		   sim_voters_available(s) > majority;
 	/* the leader is the most interesting victim: a third of the time */
-	if (rng_pm(&s->rng_nem, 333) && s->crashed_voters < f) {
+	if (rng_pm(&s->rng_nem, 333) && voter_ok) {
 		u32 l = sim_leader_idx(s);
 
 		if (l)
@@ -66,7 +74,7 @@ static struct dl_env *pick_crash_victim(struct sim *s)
 
 		if (!e->up)
 			continue;
-		if (e->voter && s->crashed_voters >= f)
+		if (e->voter && !voter_ok)
 			continue;
 		return e;
 	}
@@ -192,7 +200,8 @@ static void leader_crash_step(struct sim *s)
 {
 	u32 l = sim_leader_idx(s);
 
-	if (l && !s->crashed_voters) {
+	if (l && !s->crashed_voters &&
+	    sim_voters_available(s) == s->cfg->nodes) {
 		node_crash(s, &s->envs[l - 1]);
 		schedule_restart(s, &s->envs[l - 1], LEADER_CRASH_DOWN);
 	}

@@ -143,6 +143,30 @@ void sim_node_observe(struct sim *s, struct dl_env *e)
 	e->last_state = st.state;
 }
 
+/*
+ * Voters that count toward a quorum now: up, and not catching up after a
+ * restart (such a voter may not vote until a leader says it caught up).
+ */
+u32 sim_voters_available(struct sim *s)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < s->cfg->nodes; i++) {
+		struct dl_env *e = &s->envs[i];
+		struct dl_node_status st;
+
+		if (!e->up)
+			continue;
+		if (s->cfg->layer == LAYER_RAFT) {
+			n += raft_layer_voting(e);
+			continue;
+		}
+		dl_node_get_status(e->node, &st);
+		n += st.state != DL_STATE_CATCHING_UP;
+	}
+	return n;
+}
+
 u32 sim_leader_idx(struct sim *s)
 {
 	u32 i;

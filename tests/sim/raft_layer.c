@@ -276,9 +276,44 @@ bool raft_layer_quiet(struct sim *s)
 	return true;
 }
 
+/* Whether @e is a voter that counts toward quorums right now. */
+bool raft_layer_voting(struct dl_env *e)
+{
+	struct dl_raft_status st;
+
+	if (!e->raft)
+		return false;
+	dl_raft_status(e->raft, &st);
+	return st.voting;
+}
+
+static void dump_status(struct sim *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->cfg->nodes; i++) {
+		struct dl_env *e = &s->envs[i];
+		struct dl_raft_status st;
+
+		if (!e->raft) {
+			sim_logf(s, "status: node %u down", e->id);
+			continue;
+		}
+		dl_raft_status(e->raft, &st);
+		sim_logf(s, "status: node %u %s term %" PRIu64 " leader %u"
+			 " voted %u voting %d last %" PRIu64 " commit %" PRIu64
+			 " applied %" PRIu64, e->id,
+			 dl_raft_role_name(st.role), st.term, st.leader,
+			 st.voted_for, st.voting, st.last_index, st.commit,
+			 st.applied);
+	}
+}
+
 void raft_layer_check(struct sim *s)
 {
 	u32 i;
+
+	dump_status(s);
 
 	if (!s->probe_sent) {
 		sim_fail(s, "no leader accepted a proposal within %.1f s of"

@@ -232,6 +232,7 @@ int node_start(struct sim *s, struct dl_env *e);
 void node_crash(struct sim *s, struct dl_env *e);
 void node_collect_counters(struct sim *s, struct dl_env *e);
 u32 sim_leader_idx(struct sim *s);	/* env index + 1, 0 if none */
+u32 sim_voters_available(struct sim *s);
 
 /* nemesis.c */
 void nemesis_start(struct sim *s);
@@ -259,6 +260,7 @@ void raft_layer_setup(struct sim *s);
 void raft_layer_client(struct sim *s, struct client *c);
 bool raft_layer_quiet(struct sim *s);
 bool raft_layer_is_leader(struct dl_env *e, u64 *term);
+bool raft_layer_voting(struct dl_env *e);
 void raft_layer_check(struct sim *s);
 
 /* run.c */
