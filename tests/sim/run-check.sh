@@ -5,7 +5,7 @@
 # and 7 voters with every fault kind (two dlock-sim processes at a time, one
 # per core, over split seed ranges), the 5-voter 1,000-member run, the
 # leader-crash scenario and a fault-free run that prints messages per lock
-# operation.  One TAP line per batch; ends with "N passed, N failed" counted
+# operation, and bare-Raft runs (--layer raft).  One TAP line per batch; ends with "N passed, N failed" counted
 # in runs.  A failing batch keeps its log (with the replay command of every
 # failing seed) in check-out/.
 #
@@ -30,6 +30,10 @@ for n in 3 5 7; do
 	base=$(( n * 100000 + 1 ))
 	batches+=("v${n}a|--nodes $n --seed $base --runs $half --faults all")
 	batches+=("v${n}b|--nodes $n --seed $(( base + half )) --runs $(( RUNS - half )) --faults all")
+done
+# bare Raft under the same faults: tells a Raft bug from a node bug
+for n in 3 5 7; do
+	batches+=("raft-v${n}|--layer raft --nodes $n --seed $(( n * 1000 + 1 )) --runs 300 --faults all")
 done
 batches+=("members1000|--nodes 5 --members 1000 --clients 40 --ops 10 --seed 7 --runs 1 --faults all")
 batches+=("leader-crash|--nodes 5 --clients 10 --ops 40 --duration 15 --seed 500 --runs 4 --faults none --scenario leader-crash")
