@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* common.c - error reporting and option handling shared by the commands. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -28,13 +29,16 @@ int dlockadm_lib_error(int err, const char *what)
 int dlockadm_admin_error(struct dlock_admin *adm, int err, const char *what)
 {
 	const char *why = dlock_admin_last_error(adm);
+	char line[256];
+	size_t i;
 
 	if (!why)
 		return dlockadm_lib_error(err, what);
 	/* Keep the promise of one line whatever the kernel wrote. */
-	if (strchr(why, '\n'))
-		why = "(multi-line message from the kernel)";
-	return dlockadm_error(DLOCKADM_EXIT_FAILURE, "%s: %s (%s)", what, why,
+	for (i = 0; why[i] && i < sizeof(line) - 1; i++)
+		line[i] = iscntrl((unsigned char)why[i]) ? ' ' : why[i];
+	line[i] = '\0';
+	return dlockadm_error(DLOCKADM_EXIT_FAILURE, "%s: %s (%s)", what, line,
 			      dlock_strerror(err));
 }
 

@@ -111,7 +111,7 @@ doc = json.load(sys.stdin)
 if not isinstance(doc, dict):
     sys.exit("not a JSON object")
 for key, value in doc.items():
-    if not key.isidentifier():
+    if not (key.isascii() and key.isidentifier()):
         sys.exit("key %r is not a shell name" % key)
     print("J_%s=%s" % (key, shlex.quote(json.dumps(value))))
 print("J_KEYS=%s" % shlex.quote(" ".join(sorted(doc))))
