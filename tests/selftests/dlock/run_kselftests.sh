@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run_kselftests.sh [TEST...]: run the dlock kselftest binaries (default:
-# every *_test here) and print their TAP results as they come, one line per
+# every *_test and cell_*.sh here) and print their TAP results as they come, one line per
 # test case, so tests/check.sh can count them.  A binary that cannot run,
 # crashes before reporting all of its plan, or fails with no "not ok" line
 # of its own adds a "not ok" line, so no failure goes uncounted.  Exits
@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE" || exit 1
 
 if [ $# -eq 0 ]; then
-	set -- $(ls ./*_test 2>/dev/null | sed 's|^\./||')
+	set -- $(ls ./*_test ./cell_*.sh 2>/dev/null | sed 's|^\./||')
 	[ $# -gt 0 ] || { echo "not ok - no test binaries: run make"; exit 1; }
 fi
 

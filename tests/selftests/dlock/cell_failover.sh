@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cell_failover.sh: failures of a 3-node cell.
+#
+#  1. Leader failover: a follower holds an EX lock and the other follower
+#     waits for it; the leader's link goes down.  The two survivors elect a
+#     new leader, the holder still holds (a NOQUEUE try still fails), and
+#     when it releases, the waiter is granted with a larger fencing token.
+#  2. Lease loss: a node holding a lock is cut off.  Its lease runs out, the
+#     cell releases its lock after the lock delay, and a waiter elsewhere is
+#     granted with a larger fencing token.
+
+source "$(dirname "${BASH_SOURCE[0]}")/cell_lib.sh"
+
+OUT=/tmp/dlc-fail
+trap 'cell_down; rm -f $OUT.*' EXIT
+
+token_of() {
+	sed -n 's/.*token=\([0-9]*\).*/\1/p' "$1" | head -n 1
+}
+
+wait_file() {
+	local i
+	for i in $(seq 1 $(($3 * 10))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+others() {
+	local i
+	for i in $(seq 1 "$CELL_N"); do
+		[ "$i" = "$1" ] || echo "$i"
+	done
+}
+
+# --- 1. the leader's link goes down -----------------------------------
+if ! cell_up 3 || ! leader="$(wait_leader 10000)" ||
+   ! ns 1 "$DLCELL" ls-add fo; then
+	not_ok "3-node cell formed with a lockspace"
+	tap_done
+	exit
+fi
+ok "3-node cell formed, leader $leader"
+read -r holder waiter <<< "$(others "$leader" | xargs)"
+
+ip netns exec "dlc$holder" "$DLCELL" hold fo r EX 25 > "$OUT.h" 2>&1 &
+hpid=$!
+check "node $holder (follower) is granted EX" wait_file "$OUT.h" granted 20
+ip netns exec "dlc$waiter" "$DLCELL" hold fo r EX 0 > "$OUT.w" 2>&1 &
+wpid=$!
+sleep 1
+check "node $waiter waits for it" eval '! grep -q granted "$OUT.w"'
+
+ns "$leader" ip link set eth0 down
+if new="$(wait_leader 15000 "$holder" "$waiter")" && [ "$new" != "$leader" ]; then
+	ok "survivors elect a new leader ($leader -> $new)"
+else
+	not_ok "survivors elect a new leader"
+fi
+ns "$waiter" "$DLCELL" try fo r EX > /dev/null 2>&1
+check "the lock is still held after failover (NOQUEUE fails)" [ $? -eq 3 ]
+check "the waiter is still waiting" eval '! grep -q granted "$OUT.w"'
+
+wait "$hpid"
+check "the holder unlocks cleanly through the new leader" [ $? -eq 0 ]
+wait "$wpid"
+check "the waiter is granted" grep -q granted "$OUT.w"
+t1="$(token_of "$OUT.h")"
+t2="$(token_of "$OUT.w")"
+check "its fencing token is larger ($t1 -> $t2)" [ "${t2:-0}" -gt "${t1:-0}" ]
+cell_down
+
+# --- 2. a lock holder loses its lease -------------------------------
+if ! cell_up 3 || ! leader="$(wait_leader 10000)" ||
+   ! ns 1 "$DLCELL" ls-add ll; then
+	not_ok "second cell formed with a lockspace"
+	tap_done
+	exit
+fi
+read -r holder waiter <<< "$(others "$leader" | xargs)"
+ip netns exec "dlc$holder" "$DLCELL" hold ll r EX 60 > "$OUT.lh" 2>&1 &
+hpid=$!
+check "node $holder is granted EX" wait_file "$OUT.lh" granted 20
+ip netns exec "dlc$waiter" "$DLCELL" hold ll r EX 0 > "$OUT.lw" 2>&1 &
+wpid=$!
+sleep 1
+ns "$holder" ip link set eth0 down
+# Lease 1 s + lock delay 0.2 s, plenty of slack for TCG.
+check "after node $holder's lease is lost, node $waiter is granted" \
+	wait_file "$OUT.lw" granted 30
+t1="$(token_of "$OUT.lh")"
+t2="$(token_of "$OUT.lw")"
+check "the fencing token advanced ($t1 -> $t2)" [ "${t2:-0}" -gt "${t1:-0}" ]
+lost="$(counter "$holder" leases_lost)"
+check "node $holder counted its lost lease ($lost)" [ "${lost:-0}" -ge 1 ]
+kill "$hpid" 2>/dev/null
+wait "$hpid" "$wpid" 2>/dev/null
+
+tap_done
