@@ -61,15 +61,70 @@ static void rl_send(void *ctx, const struct dl_raft_msg *m)
 	net_send(e, m->to, w.buf, dl_wire_writer_finish(&w));
 }
 
+/*
+ * The state machine is a hash chain over every applied entry.  Its value at
+ * each index must be the same on every node, whether the node applied the
+ * entries one by one or loaded a snapshot: that checks InstallSnapshot.
+ */
 static void rl_apply(void *ctx, u64 index, const struct dl_raft_entry *ent)
 {
 	struct dl_env *e = ctx;
+	struct sim *s = e->sim;
+	const u8 *p = ent->data;
+	u64 h = e->sm_hash;
+	u32 i;
 
-	(void)ent;
 	if (index != e->applied + 1 && e->applied)
-		sim_fail(e->sim, "node %u applied index %" PRIu64 " after %"
+		sim_fail(s, "node %u applied index %" PRIu64 " after %"
 			 PRIu64, e->id, index, e->applied);
 	e->applied = index;
+	h = (h ^ ent->term) * 0x100000001b3ULL;
+	for (i = 0; i < ent->len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	e->sm_hash = h;
+	if (!s->failed &&
+	    chk_applied(s->chk_state, s->now, e->id, index, h) != CHK_OK) {
+		const char *msg;
+
+		chk_first(s->chk_state, &msg);
+		sim_fail(s, "state machine: %s", msg);
+	}
+}
+
+static int rl_snapshot_save(void *ctx, dl_raft_emit_fn emit, void *sink)
+{
+	struct dl_env *e = ctx;
+	u8 buf[8];
+	u32 i;
+
+	for (i = 0; i < 8; i++)
+		buf[i] = (u8)(e->sm_hash >> (8 * i));
+	return emit(sink, buf, sizeof(buf));
+}
+
+static int rl_snapshot_load(void *ctx, u64 offset, const void *buf,
+			    size_t len, bool last)
+{
+	struct dl_env *e = ctx;
+	u64 h = 0;
+	u32 i;
+
+	if (!offset)
+		e->snap_len = 0;
+	if (offset != e->snap_len || offset + len > sizeof(e->snap_buf))
+		return -EINVAL;
+	memcpy(e->snap_buf + offset, buf, len);
+	e->snap_len += len;
+	if (!last)
+		return 0;
+	if (e->snap_len != sizeof(e->snap_buf))
+		return -EINVAL;
+	for (i = 0; i < 8; i++)
+		h |= (u64)e->snap_buf[i] << (8 * i);
+	e->sm_hash = h;
+	/* the next apply follows the snapshot's index, whatever it is */
+	e->applied = 0;
+	return 0;
 }
 
 static u32 rl_random(void *ctx)
@@ -80,6 +135,8 @@ static u32 rl_random(void *ctx)
 static const struct dl_raft_ops rl_ops = {
 	.send = rl_send,
 	.apply = rl_apply,
+	.snapshot_save = rl_snapshot_save,
+	.snapshot_load = rl_snapshot_load,
 	.random = rl_random,
 };
 
@@ -103,7 +160,11 @@ int raft_layer_start(struct sim *s, struct dl_env *e)
 		cfg.voters[i] = i + 1;
 	cfg.prevote = true;
 	cfg.check_quorum = true;
+	/* compact often, so restarts are served by snapshots */
+	cfg.snapshot_threshold = 32;
+	cfg.snapshot_trailing = 8;
 	e->applied = 0;
+	e->sm_hash = 0xcbf29ce484222325ULL;
 	e->in_call = true;
 	e->raft = dl_raft_create(&cfg, &rl_ops, e, dl_env_now_ns(e));
 	if (!e->raft) {
@@ -264,6 +325,12 @@ void raft_layer_client(struct sim *s, struct client *c)
 		  rng_below(&s->rng_work, 100 * NS_PER_MS));
 }
 
+/* Raft's own applied index: it also counts a loaded snapshot. */
+static u64 applied_index(struct dl_env *e)
+{
+	return e->raft ? dl_raft_applied_index(e->raft) : 0;
+}
+
 bool raft_layer_quiet(struct sim *s)
 {
 	u32 i;
@@ -271,7 +338,7 @@ bool raft_layer_quiet(struct sim *s)
 	if (!s->probe_sent)
 		return false;
 	for (i = 0; i < s->cfg->nodes; i++)
-		if (s->envs[i].up && s->envs[i].applied < s->probe_index)
+		if (s->envs[i].up && applied_index(&s->envs[i]) < s->probe_index)
 			return false;
 	return true;
 }
@@ -324,10 +391,10 @@ void raft_layer_check(struct sim *s)
 	for (i = 0; i < s->cfg->nodes; i++) {
 		struct dl_env *e = &s->envs[i];
 
-		if (e->up && e->applied < s->probe_index)
+		if (e->up && applied_index(e) < s->probe_index)
 			sim_fail(s, "node %u applied only up to %" PRIu64
 				 ", probe index %" PRIu64 " %.1f s after the"
-				 " final heal", e->id, e->applied,
+				 " final heal", e->id, applied_index(e),
 				 s->probe_index,
 				 (double)(s->now - s->fault_end) / NS_PER_SEC);
 	}

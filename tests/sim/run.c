@@ -223,7 +223,8 @@ struct sim *sim_new(const struct sim_cfg *cfg, u64 seed)
 			    sizeof(*s->clients));
 	s->log = calloc(SIM_LOG_LINES, sizeof(*s->log));
 	s->chk = chk_create();
-	if (!s->envs || !s->clients || !s->log || !s->chk) {
+	s->chk_state = chk_create();
+	if (!s->envs || !s->clients || !s->log || !s->chk || !s->chk_state) {
 		sim_delete(s);
 		return NULL;
 	}
@@ -268,6 +269,7 @@ void sim_delete(struct sim *s)
 	if (sim_current == s)
 		sim_current = NULL;
 	chk_destroy(s->chk);
+	chk_destroy(s->chk_state);
 	free(s->log);
 	free(s->clients);
 	free(s->envs);

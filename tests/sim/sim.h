@@ -99,6 +99,9 @@ struct dl_env {
 	struct dl_raft *raft;	/* LAYER_RAFT: NULL while crashed */
 	u64 dgram_seq;		/* LAYER_RAFT: datagram sequence */
 	u64 applied;		/* LAYER_RAFT: last applied index */
+	u64 sm_hash;		/* LAYER_RAFT: state machine: hash chain */
+	u8 snap_buf[8];		/* LAYER_RAFT: snapshot being loaded */
+	u64 snap_len;
 	u64 incarnation;
 	u64 rng;
 	/* clock: local = offset + t * (1e6 + drift_ppm) / 1e6 */
@@ -154,6 +157,7 @@ struct sim {
 	u32 n_envs;
 	struct client *clients;
 	struct chk *chk;
+	struct chk *chk_state;	/* LAYER_RAFT: state hash per index */
 	struct dl_node_config base_cfg;
 	const struct dl_node_ops *ops;
 
