@@ -243,12 +243,37 @@ bool raft_layer_is_leader(struct dl_env *e, u64 *term)
 	return true;
 }
 
+/*
+ * The leader lease is what lets the lock service grant without a round
+ * trip: while one leader's lease is valid (by its own skewed clock), no
+ * other node's may be, at the same instant of global time.
+ */
+static void check_lease(struct sim *s, struct dl_env *e, u64 term)
+{
+	u32 i;
+
+	if (!dl_raft_lease_valid(e->raft, dl_env_now_ns(e)))
+		return;
+	for (i = 0; i < s->cfg->nodes; i++) {
+		struct dl_env *o = &s->envs[i];
+
+		if (o == e || !o->raft ||
+		    !dl_raft_lease_valid(o->raft, dl_env_now_ns(o)))
+			continue;
+		sim_fail(s, "two valid leader leases at once: node %u (term %"
+			 PRIu64 ") and node %u (term %" PRIu64 ")", e->id,
+			 term, o->id, dl_raft_term(o->raft));
+		return;
+	}
+}
+
 void raft_layer_observe(struct sim *s, struct dl_env *e)
 {
 	u64 term;
 
 	if (s->failed || !raft_layer_is_leader(e, &term))
 		return;
+	check_lease(s, e, term);
 	if (chk_leader(s->chk, s->now, e->id, term) != CHK_OK) {
 		const char *msg;
 
