@@ -489,11 +489,28 @@ static struct lt_dedup *lt_dd_find(struct lt_owner *o, u64 req_id)
 	return NULL;
 }
 
+/*
+ * Remember a request in the owner's ring.  The slot reused is the oldest
+ * one that is not a request still waiting: a waiting request must stay
+ * remembered, or its retransmission would queue a second lock.  Only when
+ * every slot waits does the oldest go.
+ */
 static struct lt_dedup *lt_dd_add(struct lt_owner *o, u64 req_id, u8 kind)
 {
-	struct lt_dedup *d = &o->dedup[o->dedup_next];
+	u8 slot = o->dedup_next;
+	struct lt_dedup *d;
+	int i;
 
-	o->dedup_next = (o->dedup_next + 1) % DL_LT_DEDUP_SLOTS;
+	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++) {
+		u8 s = (o->dedup_next + i) % DL_LT_DEDUP_SLOTS;
+
+		if (o->dedup[s].kind != LT_DD_PENDING) {
+			slot = s;
+			break;
+		}
+	}
+	d = &o->dedup[slot];
+	o->dedup_next = (slot + 1) % DL_LT_DEDUP_SLOTS;
 	memset(d, 0, sizeof(*d));
 	d->req_id = req_id;
 	d->kind = kind;
@@ -1088,8 +1105,9 @@ static int lt_cmd_release_owner(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 }
 
 /*
- * Take every lock of @o away: holders are told REVOKED (with the token
- * they held, now stale), requests still waiting fail with -ECONNRESET, and
+ * Take every lock of @o away: requests still pending (new or conversion)
+ * fail with -ECONNRESET, holders are told REVOKED (with the token they
+ * held, now stale), and
  * a value block whose PW/EX holder is revoked becomes invalid (the holder
  * may have been half way through an update).
  */
@@ -1100,6 +1118,13 @@ static void lt_revoke_owner(struct lt_ctx *c, struct lt_owner *o)
 	dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node) {
 		u32 ls_id = lk->res->ls->id;
 
+		/* a pending request is answered first (also a conversion) */
+		if (lk->queue != LT_Q_GRANT) {
+			lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, lk->req_id,
+				       lk->id, ls_id, -ECONNRESET);
+			lt_dd_settle(o, lk->req_id, lk->id, LT_DD_FAILED,
+				     -ECONNRESET, 0, 0);
+		}
 		if (lk->gr_mode != DL_MODE_NONE) {
 			struct dl_lt_out out = {
 				.type = DL_LT_OUT_REVOKED,
@@ -1113,13 +1138,7 @@ static void lt_revoke_owner(struct lt_ctx *c, struct lt_owner *o)
 			if (dl_mode_writes_lvb(lk->gr_mode))
 				lk->res->lvb_invalid = true;
 			lt_emit(c, &out);
-		} else {
-			lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, lk->req_id,
-				       lk->id, ls_id, -ECONNRESET);
 		}
-		if (lk->queue != LT_Q_GRANT)
-			lt_dd_settle(o, lk->req_id, lk->id, LT_DD_FAILED,
-				     -ECONNRESET, 0, 0);
 		lt_lock_release(c->lt, lk);
 	}
 }

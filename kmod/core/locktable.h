@@ -40,9 +40,27 @@
  *    is revoked (EXPIRE_NODE, NODE_INCARNATION, REVOKE_ALL); the next write
  *    makes it valid again.  Like DLM, a resource (and its value block) is
  *    freed when its last lock goes; a new resource starts zeroed and valid.
- *  - Dedup: a LOCK/UNLOCK/CANCEL whose (owner, request id) is among the
- *    owner's last DL_LT_DEDUP_SLOTS requests is not executed again; its
- *    recorded answer is emitted again (nothing if it is still waiting).
+ *  - Dedup: a request (LOCK, UNLOCK, CANCEL, LS_*) whose (owner, request
+ *    id) is among the owner's last DL_LT_DEDUP_SLOTS requests is not
+ *    executed again; its recorded answer is emitted again (nothing if it
+ *    is still waiting).  Requests still waiting are never pushed out of the
+ *    window by newer ones, unless all DL_LT_DEDUP_SLOTS are waiting: the
+ *    node layer keeps fewer than that many requests of one owner waiting
+ *    and retransmits a request only until it has its answer.
+ *  - Every request gets exactly one answer (GRANTED, FAILED, UNLOCKED or
+ *    LS_DONE), except the pending requests of an owner removed by
+ *    RELEASE_OWNER, which is gone.  A revoked owner's pending requests fail
+ *    with -ECONNRESET before its grants are REVOKED.
+ *  - State is per owner until RELEASE_OWNER (or its node's EXPIRE_NODE /
+ *    NODE_INCARNATION) forgets it: the node layer proposes RELEASE_OWNER
+ *    when a file is closed or a kernel client goes away.
+ *  - EXPIRE_NODE releases at once: the lock-delay (Chubby's grace before a
+ *    dead holder's locks are given away) is the node layer's timer, which
+ *    proposes EXPIRE_NODE lock-delay after the lease ran out.  After it the
+ *    node must rejoin under a new incarnation (NODE_INCARNATION) whose
+ *    floor makes any late request of the old one fail with -ESTALE.
+ *  - Not internally locked, not RCU: the caller serializes every call on
+ *    one table, queries included.  Hash tables grow, never shrink.
  *  - A command that is invalid against the current state (unknown lockspace,
  *    lock id not owned by that owner, bad mode...) produces one FAILED output
  *    and changes nothing.
@@ -57,7 +75,7 @@
 #define DL_LT_LVB_MAX		64
 #define DL_LT_LVB_MIN		32
 #define DL_LT_ENTRY_MAX		1024	/* a Raft entry: one encoded batch */
-#define DL_LT_DEDUP_SLOTS	8	/* remembered requests per owner */
+#define DL_LT_DEDUP_SLOTS	16	/* remembered requests per owner */
 
 /**
  * struct dl_lt_owner - who holds a lock.

@@ -27,7 +27,6 @@
 #define LT_SNAP_VERSION		1
 #define LT_SNAP_BUF		4096
 #define LT_REC_HDR		3
-#define LT_REC_MAX		512
 
 enum lt_rec_type {
 	LT_REC_HDR_T = 1,
@@ -44,6 +43,13 @@ enum lt_rec_type {
 
 #define LT_OWNER_BYTES		(4 + 8 + 8)
 #define LT_DEDUP_BYTES		(8 + 8 + 8 + 4 + 4 + 1 + 1 + 1)
+#define LT_OWNER_REC_BYTES	(LT_OWNER_BYTES + 1 + \
+				 DL_LT_DEDUP_SLOTS * LT_DEDUP_BYTES)
+/*
+ * The loader's record buffer holds the largest record: an owner's, or a
+ * resource's (2 + 64-byte name + 64-byte value block) if that were larger.
+ */
+#define LT_REC_MAX		DL_MAX(LT_OWNER_REC_BYTES, 256)
 
 /* ---- save ---- */
 
@@ -146,8 +152,7 @@ int dl_lt_snapshot_save(const struct dl_lt *lt, dl_lt_chunk_fn fn, void *ctx)
 		lt_put64(&p, f->incarnation);
 	}
 	dl_list_for_each_entry(o, &lt->owners, lt_node) {
-		p = lt_rec(s, LT_REC_OWNER, LT_OWNER_BYTES + 1 +
-			   DL_LT_DEDUP_SLOTS * LT_DEDUP_BYTES);
+		p = lt_rec(s, LT_REC_OWNER, LT_OWNER_REC_BYTES);
 		lt_save_owner_key(&p, &o->key);
 		lt_put8(&p, o->dedup_next);
 		for (i = 0; i < DL_LT_DEDUP_SLOTS; i++) {

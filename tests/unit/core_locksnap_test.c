@@ -287,7 +287,7 @@ static void c_hdr(struct craft *c, u32 nls, u64 owners, u64 locks)
 
 static void c_owner(struct craft *c, u32 node)
 {
-	u8 *p = rec_begin(c, 3, 20 + 1 + 8 * 35);
+	u8 *p = rec_begin(c, 3, 20 + 1 + DL_LT_DEDUP_SLOTS * 35);
 
 	le(p, node, 4);
 	le(p + 4, 1, 8);

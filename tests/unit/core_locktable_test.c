@@ -709,6 +709,57 @@ TEST_F(lt, dedup_window_is_bounded)
 	EXPECT_EQ(DL_LT_DEDUP_SLOTS + 2, stats(self).locks);
 }
 
+TEST_F(lt, dedup_keeps_waiting_requests)
+{
+	struct dl_lt_owner a = own(1, 1), b = own(2, 1);
+	struct dl_lt_cmd wait = cmd_lock(b, 5000, self->ls, "r", DL_MODE_EX, 0);
+	u64 la, i;
+
+	la = lock(self, a, "r", DL_MODE_EX, 0, NULL);
+	ASSERT_EQ(0, run(self, wait));
+	/* b keeps busy elsewhere: far more requests than the window */
+	for (i = 0; i < 3 * DL_LT_DEDUP_SLOTS; i++) {
+		u64 id = lock(self, b, "elsewhere", DL_MODE_EX, 0, NULL);
+
+		ASSERT_NE(0, id);
+		ASSERT_NE(NULL, unlock(self, b, id));
+	}
+	/* the waiting request, retransmitted, is still known: no 2nd lock */
+	ASSERT_EQ(0, run(self, wait));
+	EXPECT_EQ(0, self->r->n);
+	EXPECT_EQ(2, stats(self).locks);
+	ASSERT_NE(NULL, unlock(self, a, la));
+	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, 5000));
+}
+
+TEST_F(lt, revoke_answers_pending_conversion)
+{
+	struct dl_lt_owner a = own(1, 1), b = own(2, 1);
+	const struct dl_lt_out *o;
+	u64 la, lb;
+
+	la = lock(self, a, "r", DL_MODE_PR, 0, NULL);
+	lb = lock(self, b, "r", DL_MODE_PR, 0, NULL);
+	ASSERT_NE(0, lb);
+	ASSERT_EQ(0, run(self, cmd_convert(a, 5100, self->ls, la, DL_MODE_EX,
+					   0)));
+	ASSERT_EQ(0, run(self, cmd_node(DL_LT_CMD_REVOKE_ALL, 0, 0)));
+	/* the conversion is answered, then the grant is revoked */
+	ASSERT_EQ(3, self->r->n);
+	o = &self->r->o[0];
+	EXPECT_EQ(DL_LT_OUT_FAILED, o->type);
+	EXPECT_EQ(5100, o->req_id);
+	EXPECT_EQ(-ECONNRESET, o->err);
+	EXPECT_EQ(DL_LT_OUT_REVOKED, self->r->o[1].type);
+	EXPECT_EQ(la, self->r->o[1].lock_id);
+	EXPECT_EQ(DL_MODE_PR, self->r->o[1].mode);
+	EXPECT_EQ(DL_LT_OUT_REVOKED, self->r->o[2].type);
+	EXPECT_EQ(lb, self->r->o[2].lock_id);
+	EXPECT_EQ(0, stats(self).locks);
+	/* owners survive a re-form (their files are still open) */
+	EXPECT_EQ(3, stats(self).owners);
+}
+
 TEST_F(lt, bad_commands_change_nothing)
 {
 	struct dl_lt_owner a = own(1, 1), b = own(2, 1);
@@ -857,7 +908,8 @@ TEST_F(lt, walks_and_stats)
 
 /*
  * Memory per idle held lock, sizeof-based: one lock per resource (the worst
- * case: a resource per lock), 16-byte names, one owner per 100 locks.
+ * case: a resource per lock), 16-byte names, 100 locks per owner, hash
+ * buckets included.
  */
 TEST(memory_per_lock)
 {
@@ -878,7 +930,7 @@ TEST(memory_per_lock)
 
 		snprintf(name, sizeof(name), "res-%012llu",
 			 (unsigned long long)i);
-		c = cmd_lock(own(1 + i % 7, i / 100), i + 1, 1, name,
+		c = cmd_lock(own(1 + (i / 100) % 7, i / 100), i + 1, 1, name,
 			     DL_MODE_PR, 0);
 		ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
 	}
