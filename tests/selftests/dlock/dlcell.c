@@ -604,6 +604,10 @@ static int cmd_hold(int argc, char **argv, bool try)
 	fd = dev_open_ls(argv[0], &ls_id);
 	if (fd < 0)
 		return fd;
+	if (!try) {
+		printf("requesting %s on %s/%s\n", argv[2], argv[0], argv[1]);
+		fflush(stdout);
+	}
 	ret = dev_lock(fd, ls_id, argv[1], mode_of(argv[2]),
 		       try ? DLOCK_LKF_NOQUEUE : 0, &req);
 	if (try && ret == -EAGAIN) {
@@ -618,6 +622,8 @@ static int cmd_hold(int argc, char **argv, bool try)
 	if (!try)
 		sleep(num(argv[3]));
 	ret = dev_unlock(fd, req.lock_id);
+	if (!ret)
+		printf("released lock=%llu\n", (unsigned long long)req.lock_id);
 	close(fd);
 	return ret;
 }

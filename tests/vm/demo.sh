@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: the dlock story in one VM, in under two minutes.
+#
+#   1. a 3-node cell forms in three network namespaces and elects a leader;
+#   2. two programs on two different nodes contend for one EX lock: one
+#      gets it, the other waits, and is granted with a larger fencing token
+#      once the first lets go;
+#   3. the leader's link goes down while a lock is held: the two other
+#      nodes elect a new leader, and the lock is still held.
+#
+# tests/vm/demo.sh runs the VM (tests/vm/run.sh) and shows only the story;
+# tests/vm/demo.sh --guest is the part that runs inside it.
+
+set -uo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+if [ "${1:-}" != "--guest" ]; then
+	cd "$REPO_DIR" || exit 1
+	echo "dlock demo: building, then booting a VM (qemu TCG, ~30 s)..."
+	make -s modules > /dev/null || { echo "demo: module build failed"; exit 1; }
+	make -s -C tests/selftests/dlock dlcell > /dev/null ||
+		{ echo "demo: dlcell build failed"; exit 1; }
+	# The console carries kernel messages and the runner's own lines too;
+	# the story is the lines the guest part prints, all prefixed "| ".
+	tests/vm/run.sh --name demo --timeout 300 -- tests/vm/demo.sh --guest |
+		sed -n -u 's/^| //p'
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 0 ] && echo "demo: done" || echo "demo: FAILED ($rc)"
+	exit "$rc"
+fi
+
+# ---------------------------------------------------------------- guest ---
+source "$REPO_DIR/tests/selftests/dlock/cell_lib.sh"
+T0=$(date +%s%N)
+
+say() {
+	printf '| [%5.1fs] %s\n' "$(echo "($(date +%s%N) - $T0) / 1000000000" | bc -l)" "$*"
+}
+
+# prefix NAME: show a program's lines as the story goes.
+prefix() {
+	while IFS= read -r line; do
+		say "  $1: $line"
+	done
+}
+
+status_all() {
+	local i
+	for i in $(seq 1 "$CELL_N"); do
+		say "  dlc$i: $(ns "$i" "$DLCELL" status)"
+	done
+}
+
+trap cell_down EXIT
+
+say "1. forming a cell: netns dlc1, dlc2, dlc3 on a bridge, 10.77.0.1-3"
+cell_up 3 || { say "cell configuration failed"; exit 1; }
+if ! leader="$(wait_leader 10000)"; then
+	say "no leader!"
+	status_all
+	exit 1
+fi
+status_all
+say "=> node $leader is the leader"
+ns 1 "$DLCELL" ls-add demo || exit 1
+say "lockspace 'demo' created"
+
+read -r a b <<< "$(for i in 1 2 3; do [ "$i" = "$leader" ] || echo "$i"; done | xargs)"
+say ""
+say "2. two programs on nodes $a and $b want EX on demo/report"
+ip netns exec "dlc$a" "$DLCELL" hold demo report EX 4 2>&1 | prefix "node $a prog" &
+pa=$!
+sleep 1.5
+ip netns exec "dlc$b" "$DLCELL" hold demo report EX 12 2>&1 | prefix "node $b prog" &
+pb=$!
+wait "$pa"
+sleep 2
+say ""
+say "3. node $b holds the lock; taking the leader's (node $leader) link down"
+ns "$leader" ip link set eth0 down
+if new="$(wait_leader 15000 "$a" "$b")"; then
+	say "=> new leader: node $new"
+else
+	say "no new leader!"
+fi
+status_all
+if ns "$a" "$DLCELL" try demo report EX > /dev/null 2>&1; then
+	say "!! node $a could take the lock: it was lost"
+else
+	say "=> node $a's try-lock fails: node $b still holds the lock"
+fi
+wait "$pb"
+say "story over"
