@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run_kselftests.sh [TEST...]: run the dlock kselftest binaries (default:
-# every *_test and cell_*.sh here) and print their TAP results as they come, one line per
-# test case, so tests/check.sh can count them.  A binary that cannot run,
+# run_kselftests.sh [TEST...]: run the dlock kselftests (default: the
+# Makefile's TEST_GEN_PROGS and TEST_PROGS: harness binaries and TAP shell
+# scripts) and print their TAP results as they come, one line per test
+# case, so tests/check.sh can count them.  A binary that cannot run,
 # crashes before reporting all of its plan, or fails with no "not ok" line
 # of its own adds a "not ok" line, so no failure goes uncounted.  Exits
 # non-zero if anything failed.  Needs root and dlock.ko loaded (the VM).
@@ -13,9 +14,17 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE" || exit 1
 
+# The Makefile is the one list of tests: ask make for it, through a
+# throw-away rule read after the Makefile, without building anything.
+list_tests() {
+	printf 'dlock-list-tests:\n\t@echo $(TEST_GEN_PROGS) $(TEST_PROGS)\n' |
+		make -s --no-print-directory -f Makefile -f - dlock-list-tests
+}
+
 if [ $# -eq 0 ]; then
-	set -- $(ls ./*_test ./cell_*.sh 2>/dev/null | sed 's|^\./||')
-	[ $# -gt 0 ] || { echo "not ok - no test binaries: run make"; exit 1; }
+	# shellcheck disable=SC2046 # a list of plain file names
+	set -- $(list_tests)
+	[ $# -gt 0 ] || { echo "not ok - no tests listed by the Makefile"; exit 1; }
 fi
 
 rc=0
