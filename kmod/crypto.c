@@ -16,7 +16,12 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+/* The unaligned helpers moved from asm/ to linux/ in 6.12. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 
 static void dlock_seal_put_hdr(u8 *out, u32 cell_id, u32 src, u64 counter)
 {
