@@ -623,7 +623,7 @@ static void check_quorum(struct dl_raft *r, u64 now)
 	for (i = 0; i < r->nr_peers; i++) {
 		struct dl_raft_peer *p = &r->peers[i];
 
-		if (p->active && p->vstate == DL_RAFT_V_VOTING)
+		if (p->active)
 			active++;
 		p->active = false;
 	}

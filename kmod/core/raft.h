@@ -28,7 +28,9 @@
  *
  *   A node created with cfg->bootstrap false is "catching up": it does not
  *   campaign, grants no PreVote or vote, and its acknowledgements do not
- *   count toward commit, lease or CheckQuorum.  It says so in every reply
+ *   count toward commit or the leader lease (CheckQuorum counts it as
+ *   reachable, so a leader stays to finish its catch-up).  It says so in
+ *   every reply
  *   (DL_RAFT_F_CATCHING_UP).  A leader that sees this flag, or a new
  *   incarnation of a peer, records a barrier: its own last log index at that
  *   moment, which is at least the commit index the cell had when the node

@@ -48,7 +48,7 @@ enum dl_raft_vstate {
  * @match: highest index known to match ours (leader)
  * @probe_paused: PROBE: an APPEND is out, wait for a reply or heartbeat
  * @progress: match or snapshot offset moved since the last heartbeat
- * @active: heard from it (VOTING) since the last CheckQuorum round
+ * @active: heard from it since the last CheckQuorum round
  * @ack_ns: leader's send time of the newest APPEND it acknowledged
  * @inflight: last index of each APPEND in flight, oldest first (ring)
  * @in_head: ring start

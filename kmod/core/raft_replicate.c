@@ -241,7 +241,7 @@ void dl_raft_maybe_send_timeout_now(struct dl_raft *r, struct dl_raft_peer *p)
 
 /*
  * What a reply tells about the follower's right to be counted, and the
- * liveness and lease credit it earns (only when it is counted).
+ * liveness and lease credit it earns (lease only when it is counted).
  */
 void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 			const struct dl_raft_msg *m, u64 now)
@@ -256,9 +256,13 @@ void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 			   r->cfg.self_id, p->id,
 			   (unsigned long long)p->barrier);
 	}
+	/*
+	 * Reachable counts for CheckQuorum even while catching up: stepping
+	 * down would leave no leader to finish its catch-up from.
+	 */
+	p->active = true;
 	if (p->vstate != DL_RAFT_V_VOTING)
 		return;
-	p->active = true;
 	if (m->ctx <= now && m->ctx > p->ack_ns)
 		p->ack_ns = m->ctx;
 }
