@@ -317,8 +317,10 @@ void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
 {
 	lk->queue = queue;
 	dl_list_add_tail(&lk->res_node, lt_res_queue(lk->res, queue));
-	if (queue != LT_Q_GRANT)
+	if (queue != LT_Q_GRANT) {
 		lt->nwaiting++;
+		lk->res->recheck_blocking = true;
+	}
 	if (lk->gr_mode != DL_MODE_NONE) {
 		lk->res->gcount[lk->gr_mode]++;
 		lt->ngranted++;
@@ -328,8 +330,10 @@ void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
 static void lt_lock_dequeue(struct dl_lt *lt, struct lt_lock *lk)
 {
 	dl_list_del(&lk->res_node);
-	if (lk->queue != LT_Q_GRANT)
+	if (lk->queue != LT_Q_GRANT) {
 		lt->nwaiting--;
+		lk->res->recheck_blocking = true;
+	}
 	if (lk->gr_mode != DL_MODE_NONE) {
 		lk->res->gcount[lk->gr_mode]--;
 		lt->ngranted--;
@@ -607,6 +611,7 @@ static void lt_grant(struct lt_ctx *c, struct lt_lock *lk)
 	lk->token = ++lt->token_seq;
 	lk->bast_sent = 0;
 	lt_lock_enqueue(lt, lk, LT_Q_GRANT);
+	lk->res->recheck_blocking = true;
 	lt_dd_settle(lk->owner, lk->req_id, lk->id, LT_DD_GRANTED, 0,
 		     lk->gr_mode, lk->token);
 	lt_emit_granted(c, &lk->owner->key, lk->req_id, lk, lk->gr_mode,
@@ -656,6 +661,12 @@ static void lt_blocking_for(struct lt_ctx *c, struct lt_res *r,
  * when modes are not ordered, e.g. PR->CW), then new requests strictly in
  * FIFO order and only once no conversion waits.  Then send blocking notes
  * for whoever still waits at the front.
+ *
+ * The notes cost a walk of the holders, so they are only looked for when
+ * the answer can have changed: a grant (new holder or new mode) or a
+ * change of the convert or wait queue.  Plain unlocks of holders, the
+ * common case with many readers, skip it.  The flag lives only during one
+ * command, so it is no part of the replicated state.
  */
 static void lt_res_process(struct lt_ctx *c, struct lt_res *r)
 {
@@ -681,6 +692,9 @@ static void lt_res_process(struct lt_ctx *c, struct lt_res *r)
 		}
 	}
 
+	if (!r->recheck_blocking)
+		return;
+	r->recheck_blocking = false;
 	dl_list_for_each_entry(lk, &r->convertq, res_node)
 		lt_blocking_for(c, r, lk);
 	if (!dl_list_empty(&r->waitq))
@@ -973,6 +987,7 @@ static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 			     0, 0);
 		lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, cmd->req_id,
 			       lk->id, cmd->ls_id, -EDEADLK);
+		lt_mark_dirty(lt, r);	/* settles the queue-change flag */
 		return 0;
 	}
 	lt_mark_dirty(lt, r);

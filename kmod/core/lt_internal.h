@@ -208,6 +208,7 @@ struct lt_res {
 	u32 gcount[DL_MODE_COUNT];	/* granted locks per granted mode */
 	bool lvb_invalid;
 	bool dirty;
+	bool recheck_blocking;		/* queues changed: see lt_res_process */
 	u8 name_len;
 	u8 name[];
 };

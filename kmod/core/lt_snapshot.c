@@ -235,6 +235,8 @@ static int lt_load_res_done(struct dl_lt_loader *ld)
 	if (!r)
 		return 0;
 	ld->res = NULL;
+	/* a settled table has no blocking notes left to look for */
+	r->recheck_blocking = false;
 	if (dl_list_empty(&r->grantq) && dl_list_empty(&r->convertq) &&
 	    dl_list_empty(&r->waitq))
 		return -EINVAL;

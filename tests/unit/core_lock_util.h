@@ -12,7 +12,7 @@
 
 #include "locktable.h"
 
-#define REC_MAX 8192
+#define REC_MAX 32768
 
 /* Every output of dl_lt_apply(), copied (value blocks included). */
 struct rec {
