@@ -140,31 +140,31 @@ struct dl_raft_peer *dl_raft_peer_find(struct dl_raft *r, u32 id)
 
 /*
  * Take the latest configuration in the log and rebuild the peer table from
- * it, keeping what we knew of peers that stay (incarnation, progress).
+ * it in place, keeping what we knew of peers that stay (incarnation,
+ * progress).
  */
 void dl_raft_conf_recompute(struct dl_raft *r)
 {
-	struct dl_raft_peer old[DL_RAFT_MAX_VOTERS];
-	u32 nr_old = r->nr_peers, i, j;
+	u32 i, kept = 0;
 
 	r->conf_index = conf_lookup(r, dl_raft_log_last(&r->log), &r->conf);
-	memcpy(old, r->peers, sizeof(old));
-	memset(r->peers, 0, sizeof(r->peers));
-	r->nr_peers = 0;
+	for (i = 0; i < r->nr_peers; i++) {
+		if (!dl_raft_conf_has(&r->conf, r->peers[i].id))
+			continue;
+		if (kept != i)
+			r->peers[kept] = r->peers[i];
+		kept++;
+	}
+	r->nr_peers = kept;
 	for (i = 0; i < r->conf.nr; i++) {
 		struct dl_raft_peer *p;
+		u32 id = r->conf.ids[i];
 
-		if (r->conf.ids[i] == r->cfg.self_id)
+		if (id == r->cfg.self_id || dl_raft_peer_find(r, id))
 			continue;
 		p = &r->peers[r->nr_peers++];
-		for (j = 0; j < nr_old; j++)
-			if (old[j].id == r->conf.ids[i])
-				break;
-		if (j < nr_old) {
-			*p = old[j];
-			continue;
-		}
-		p->id = r->conf.ids[i];
+		memset(p, 0, sizeof(*p));
+		p->id = id;
 		if (r->role == DL_RAFT_LEADER)
 			dl_raft_leader_init_peer(r, p);
 	}
