@@ -148,8 +148,9 @@ int dlock_open(struct dlock_dev **devp);
 void dlock_close(struct dlock_dev *dev);
 
 /*
- * The handle's file descriptor, for poll()/epoll: events will be read from
- * it by the asynchronous lock calls.  Owned by the handle: do not close it.
+ * The handle's file descriptor (or -EINVAL for NULL), owned by the handle:
+ * do not close it.  The asynchronous lock calls will deliver their events
+ * through it, to be waited for with poll(); this version has none yet.
  */
 int dlock_fd(const struct dlock_dev *dev);
 
