@@ -33,10 +33,7 @@ static int status_print_json(const struct dlock_status *st)
 	json_key(&w, "abi_version");
 	json_u64(&w, st->abi_version);
 	json_object_end(&w);
-	if (json_finish(&w))
-		return dlockadm_error(DLOCKADM_EXIT_FAILURE,
-				      "internal error: bad JSON");
-	return 0;
+	return dlockadm_json_finish(&w);
 }
 
 static void status_print_table(const struct dlock_status *st)

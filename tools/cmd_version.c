@@ -67,10 +67,7 @@ static int version_print_json(const struct dlock_version *ver, bool loaded)
 	else
 		json_null(&w);
 	json_object_end(&w);
-	if (json_finish(&w))
-		return dlockadm_error(DLOCKADM_EXIT_FAILURE,
-				      "internal error: bad JSON");
-	return 0;
+	return dlockadm_json_finish(&w);
 }
 
 static void version_print_table(const struct dlock_version *ver, bool loaded)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dlockadm.h"
+#include "json.h"
 
 int dlockadm_error(int code, const char *fmt, ...)
 {
@@ -86,8 +87,25 @@ int dlockadm_admin_connect(struct dlockadm *ctx, struct dlock_admin **admp)
 	return 0;
 }
 
+int dlockadm_json_finish(struct json_writer *w)
+{
+	int err = json_finish(w);
+
+	if (err == -EIO)
+		return dlockadm_error(DLOCKADM_EXIT_FAILURE,
+				      "cannot write output: %s",
+				      strerror(errno ? errno : EIO));
+	if (err)
+		return dlockadm_error(DLOCKADM_EXIT_FAILURE,
+				      "internal error: malformed JSON");
+	return 0;
+}
+
 int dlockadm_finish_output(int code)
 {
+	/* A failed command has said why already, in its one line. */
+	if (code)
+		return code;
 	if (fflush(stdout) || ferror(stdout)) {
 		int err = errno ? errno : EIO;
 

@@ -67,8 +67,16 @@ int dlockadm_enter_netns(struct dlockadm *ctx);
  */
 int dlockadm_admin_connect(struct dlockadm *ctx, struct dlock_admin **admp);
 
-/* Finish stdout: flush it and report a write error.  Returns the code. */
+/*
+ * Finish stdout after a command that returned code: flush it and report a
+ * write error (exit code 1) unless the command failed already.
+ */
 int dlockadm_finish_output(int code);
+
+struct json_writer;
+
+/* End a --json document: 0, or an exit code after reporting the error. */
+int dlockadm_json_finish(struct json_writer *w);
 
 extern const struct dlockadm_cmd dlockadm_cmd_version;
 extern const struct dlockadm_cmd dlockadm_cmd_status;

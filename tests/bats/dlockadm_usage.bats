@@ -137,3 +137,10 @@ load dlockadm_helpers
 	dl_run dlockadm -n dlockbats-no-such-ns status
 	assert_one_line_error 1 "cannot open network namespace 'dlockbats-no-such-ns': No such file or directory"
 }
+
+@test "output that cannot be written: one line, exit 1" {
+	dl_run sh -c 'exec dlockadm help > /dev/full'
+	assert_error_line 1 "cannot write output: No space left on device"
+	dl_run sh -c 'exec dlockadm --json version > /dev/full'
+	assert_error_line 1 "cannot write output: No space left on device"
+}
