@@ -235,13 +235,17 @@ static void vlog(struct sim *s, u32 node, const char *fmt, va_list ap)
 
 void dl_env_log(struct dl_env *env, int level, const char *fmt, ...)
 {
+	/* a core object made without a host context (env NULL) may log too */
+	struct sim *s = env ? env->sim : sim_current;
 	va_list ap;
 
+	if (!s)
+		return;
 	/* debug lines only when tracing: they dominate the run time */
-	if (level >= DL_LOG_DEBUG && !env->sim->cfg->verbose)
+	if (level >= DL_LOG_DEBUG && !s->cfg->verbose)
 		return;
 	va_start(ap, fmt);
-	vlog(env->sim, env->id, fmt, ap);
+	vlog(s, env ? env->id : 0, fmt, ap);
 	va_end(ap);
 }
 
