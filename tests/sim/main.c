@@ -186,6 +186,10 @@ static void print_summary(const struct sim_cfg *cfg, u32 passed, u32 failed,
 	       n->fail_by_errno[0], n->fail_by_errno[1], n->fail_by_errno[2],
 	       n->fail_by_errno[3], n->unlocked, n->revoked, n->cancels,
 	       n->releases);
+	if (n->no_req_id || n->stale_events)
+		printf("# contract: %" PRIu64 " FAILED events without req_id,"
+		       " %" PRIu64 " stale REVOKED events\n", n->no_req_id,
+		       n->stale_events);
 	printf("# faults: %" PRIu64 " crashes, %" PRIu64 " restarts, %" PRIu64
 	       " partitions; network: %" PRIu64 " sent, %" PRIu64
 	       " delivered, %" PRIu64 " lost, %" PRIu64 " cut, %" PRIu64

@@ -139,6 +139,28 @@ static const char *const client_state_names[] = {
 	"idle", "waiting", "holding", "unlocking", "down", "done",
 };
 
+/* Every node's view, into the log ring: printed with a failure. */
+static void dump_nodes(struct sim *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->n_envs && i < 16; i++) {
+		struct dl_env *e = &s->envs[i];
+		struct dl_node_status st;
+
+		if (!e->node) {
+			sim_logf(s, "status: node %u down", e->id);
+			continue;
+		}
+		dl_node_get_status(e->node, &st);
+		sim_logf(s, "status: node %u state %u term %" PRIu64 " leader %u"
+			 " commit %" PRIu64 " applied %" PRIu64 " lease %d"
+			 " pending %u locks %u", e->id, st.state, st.term,
+			 st.leader_id, st.commit_index, st.applied_index,
+			 st.lease_valid, st.pending_requests, st.local_locks);
+	}
+}
+
 static void check_liveness(struct sim *s)
 {
 	struct chk_stats st;
@@ -287,6 +309,13 @@ int sim_run(const struct sim_cfg *cfg, u64 seed, struct run_result *res)
 	sim_loop(s);
 	if (!s->failed)
 		check_liveness(s);
+	if (s->failed && s->cfg->layer == LAYER_NODE) {
+		u32 l = sim_leader_idx(s);
+
+		dump_nodes(s);
+		if (l)
+			sim_dump_lock_table(s, &s->envs[l - 1]);
+	}
 	sim_teardown(s);
 
 	memset(res, 0, sizeof(*res));

@@ -146,6 +146,7 @@ struct sim_counts {
 	u64 fail_by_errno[8];	/* EAGAIN, ETIMEDOUT, ECANCELED, other... */
 	u64 crashes, restarts, partitions;
 	u64 leader_changes;
+	u64 no_req_id;		/* FAILED events without their req_id */
 };
 
 struct sim {
@@ -266,6 +267,9 @@ bool raft_layer_quiet(struct sim *s);
 bool raft_layer_is_leader(struct dl_env *e, u64 *term);
 bool raft_layer_voting(struct dl_env *e);
 void raft_layer_check(struct sim *s);
+
+/* lt_dump.c */
+void sim_dump_lock_table(struct sim *s, struct dl_env *e);
 
 /* run.c */
 struct run_result {

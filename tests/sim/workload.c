@@ -183,6 +183,10 @@ static void start_op(struct sim *s, struct client *c)
 			 err);
 		return;
 	}
+	sim_logf(s, "c%u n%u lock req %" PRIu64 " (node req %" PRIu64 " lock %"
+		 PRIu64 ") %s mode %u%s%s", c->idx, e->id, c->req, c->node_req,
+		 c->lock_id, name, c->mode, c->noqueue ? " noqueue" : "",
+		 a.timeout_ms ? " timeout" : "");
 	s->n.locks++;
 	if (c->noqueue)
 		s->n.trylocks++;
@@ -209,6 +213,8 @@ static void release_owner(struct sim *s, struct client *c)
 	struct dl_env *e = &s->envs[c->node];
 	int err;
 
+	sim_logf(s, "c%u n%u release owner (req %" PRIu64 ")", c->idx, e->id,
+		 c->req);
 	check(s, chk_forget(s->chk, s->now, c->req));
 	sim_enter(e, &t0);
 	err = dl_node_release_owner(e->node, owner_of(c));
@@ -240,6 +246,7 @@ void work_step(struct sim *s, struct client *c)
 		if (c->ev.src != PLAN_CANCEL || c->cancel_planned)
 			break;
 		c->cancel_planned = true;
+		sim_logf(s, "c%u n%u cancel req %" PRIu64, c->idx, e->id, c->req);
 		sim_enter(e, &t0);
 		err = dl_node_cancel(e->node, owner_of(c), c->lock_id);
 		sim_leave(e, t0);
@@ -253,6 +260,7 @@ void work_step(struct sim *s, struct client *c)
 			release_owner(s, c);
 			break;
 		}
+		sim_logf(s, "c%u n%u unlock req %" PRIu64, c->idx, e->id, c->req);
 		/* the holder stops relying on the lock before it asks */
 		check(s, chk_unlock(s->chk, s->now, c->req));
 		sim_enter(e, &t0);
@@ -330,6 +338,9 @@ void work_lock_event(struct dl_env *e, const struct dl_lock_event *ev)
 		return;
 	}
 	c = &s->clients[idx - 1];
+	sim_logf(s, "c%u n%u event %u status %d req %" PRIu64 " lock %" PRIu64
+		 " token %" PRIu64, c->idx, e->id, ev->type, ev->status,
+		 ev->req_id, ev->lock_id, ev->token);
 	if (c->node != e->idx) {
 		sim_fail(s, "node %u: event for owner %" PRIx64
 			 " of node %u", e->id, ev->owner, c->node + 1);
@@ -346,7 +357,12 @@ void work_lock_event(struct dl_env *e, const struct dl_lock_event *ev)
 		on_granted(s, c, ev);
 		break;
 	case DL_LEV_FAILED:
-		if (c->state != CL_WAITING || ev->req_id != c->node_req) {
+		if (c->state == CL_WAITING && !ev->req_id &&
+		    ev->lock_id == c->lock_id) {
+			/* node.h wants req_id; the lock id still names it */
+			s->n.no_req_id++;
+		} else if (c->state != CL_WAITING ||
+			   ev->req_id != c->node_req) {
 			sim_fail(s, "client %u: failure of req %" PRIu64
 				 " in state %u", c->idx, ev->req_id, c->state);
 			break;
