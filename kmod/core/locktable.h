@@ -465,6 +465,22 @@ void dl_lt_get_stats(const struct dl_lt *lt, struct dl_lt_stats *st);
  */
 size_t dl_lt_mem_bytes(const struct dl_lt *lt);
 
+/**
+ * dl_lt_check() - verify the table's internal invariants.
+ * @lt: the table.
+ *
+ * For the simulator and tests, after every command: per resource the
+ * granted modes are pairwise compatible and match the per-mode counts,
+ * every lock sits on the queue its modes say, nothing grantable is left
+ * waiting (a conversion compatible with the other grants; a wait-queue
+ * head with no conversion pending and compatible with the grants), no two
+ * converters block each other, tokens are non-zero and at most the sequence,
+ * every owner's locks are in ascending id order, every object is found
+ * through its hash table, and the counters agree with a full walk.
+ * O(size of the table).  Returns 0 or -EUCLEAN.
+ */
+int dl_lt_check(const struct dl_lt *lt);
+
 /* ---- snapshot ---- */
 
 /*

@@ -145,3 +145,142 @@ size_t dl_lt_mem_bytes(const struct dl_lt *lt)
 {
 	return lt->mem;
 }
+
+/* One resource: queues, counts, compatibility, liveness, no deadlock. */
+static int lt_check_res(const struct dl_lt *lt, const struct lt_res *r,
+			u64 *locks, u64 *granted, u64 *waiting)
+{
+	u32 gcount[DL_MODE_COUNT] = { 0 }, mask = 0, m;
+	const struct lt_lock *lk, *x;
+	u8 q;
+
+	if (lt_res_find(lt, r->ls->id, r->name, r->name_len) != r)
+		return -EUCLEAN;
+	for (q = LT_Q_GRANT; q <= LT_Q_MAX; q++) {
+		dl_list_for_each_entry(lk, lt_res_queue((struct lt_res *)r, q),
+				       res_node) {
+			bool has_gr = lk->gr_mode != DL_MODE_NONE;
+			bool has_rq = lk->rq_mode != DL_MODE_NONE;
+			bool want_gr = q != LT_Q_WAIT;
+			bool want_rq = q != LT_Q_GRANT;
+
+			if (lk->queue != q || lk->res != r ||
+			    lt_lock_find(lt, lk->id) != lk)
+				return -EUCLEAN;
+			if (has_gr != want_gr || has_rq != want_rq)
+				return -EUCLEAN;
+			if (has_gr && (!dl_mode_valid(lk->gr_mode) ||
+				       !lk->token || lk->token > lt->token_seq))
+				return -EUCLEAN;
+			if (has_rq && !dl_mode_valid(lk->rq_mode))
+				return -EUCLEAN;
+			if (has_gr) {
+				if (!dl_mode_mask_compat(lk->gr_mode, mask) ||
+				    (gcount[lk->gr_mode] &&
+				     !dl_mode_compat(lk->gr_mode,
+						     lk->gr_mode)))
+					return -EUCLEAN;
+				gcount[lk->gr_mode]++;
+				mask |= 1U << lk->gr_mode;
+				(*granted)++;
+			}
+			if (q != LT_Q_GRANT)
+				(*waiting)++;
+			(*locks)++;
+		}
+	}
+	for (m = 0; m < DL_MODE_COUNT; m++)
+		if (gcount[m] != r->gcount[m])
+			return -EUCLEAN;
+	if (!*locks)
+		return -EUCLEAN;	/* empty resources are freed */
+
+	dl_list_for_each_entry(lk, &r->convertq, res_node) {
+		bool blocked = false;
+
+		/* blocked by another grant, else it should have been granted */
+		for (q = LT_Q_GRANT; q <= LT_Q_CONVERT && !blocked; q++)
+			dl_list_for_each_entry(x, lt_res_queue((struct lt_res *)r,
+							       q), res_node)
+				if (x != lk &&
+				    !dl_mode_compat(lk->rq_mode, x->gr_mode))
+					blocked = true;
+		if (!blocked)
+			return -EUCLEAN;
+		/*
+		 * No two converters each blocked by the other's grant.
+		 * (Longer cycles are refused when queued, by the same search
+		 * lt_convert_deadlock() does; checking them here would need
+		 * scratch marks on a const table.)
+		 */
+		dl_list_for_each_entry(x, &r->convertq, res_node)
+			if (x != lk &&
+			    !dl_mode_compat(lk->rq_mode, x->gr_mode) &&
+			    !dl_mode_compat(x->rq_mode, lk->gr_mode))
+				return -EUCLEAN;
+	}
+	if (dl_list_empty(&r->convertq) && !dl_list_empty(&r->waitq)) {
+		lk = dl_list_first_entry(&r->waitq, struct lt_lock, res_node);
+		if (dl_mode_mask_compat(lk->rq_mode, mask))
+			return -EUCLEAN;
+	}
+	return 0;
+}
+
+int dl_lt_check(const struct dl_lt *lt)
+{
+	u64 locks = 0, granted = 0, waiting = 0, nres = 0, nowners = 0;
+	const struct lt_owner *o;
+	const struct lt_ls *ls;
+	u32 nls = 0;
+
+	dl_list_for_each_entry(ls, &lt->lockspaces, lt_node) {
+		const struct lt_res *r;
+		u64 ls_locks = 0;
+		u32 ls_res = 0;
+
+		if (!ls->id || (lt->next_ls_id && ls->id >= lt->next_ls_id))
+			return -EUCLEAN;
+		dl_list_for_each_entry(r, &ls->resources, ls_node) {
+			u64 n = 0;
+			int err;
+
+			if (r->ls != ls || r->dirty)
+				return -EUCLEAN;
+			err = lt_check_res(lt, r, &n, &granted, &waiting);
+			if (err)
+				return err;
+			ls_locks += n;
+			ls_res++;
+		}
+		if (ls_locks != ls->nlocks || ls_res != ls->nres)
+			return -EUCLEAN;
+		locks += ls_locks;
+		nres += ls_res;
+		nls++;
+	}
+	dl_list_for_each_entry(o, &lt->owners, lt_node) {
+		const struct lt_lock *lk;
+		u64 last = 0, n = 0;
+
+		if (lt_owner_find(lt, &o->key) != o)
+			return -EUCLEAN;
+		dl_list_for_each_entry(lk, &o->locks, owner_node) {
+			if (lk->owner != o || lk->id <= last ||
+			    (lt->next_lock_id && lk->id >= lt->next_lock_id))
+				return -EUCLEAN;
+			last = lk->id;
+			n++;
+		}
+		if (n != o->nlocks)
+			return -EUCLEAN;
+		nowners++;
+	}
+	if (nls != lt->nls || nres != lt->nres || locks != lt->nlocks ||
+	    granted != lt->ngranted || waiting != lt->nwaiting ||
+	    nowners != lt->nowners || lt->dirty_head ||
+	    lt->res_hash.count != nres || lt->lock_hash.count != locks ||
+	    lt->owner_hash.count != nowners)
+		return -EUCLEAN;
+	return 0;
+}
