@@ -13,12 +13,18 @@
 static int dump_lock(void *ctx, const struct dl_lt_lock_info *lk)
 {
 	struct sim *s = ctx;
+	u32 idx = (u32)(lk->owner.id & 0xffff);
+	const char *note = "";
 
+	/* owners are (generation << 16 | client + 1): see workload.c */
+	if (idx && idx <= s->cfg->clients &&
+	    s->clients[idx - 1].gen != (u32)(lk->owner.id >> 16))
+		note = " [owner released or its node crashed]";
 	sim_logf(s, "  lt: %.*s lock %" PRIu64 " owner n%u/%" PRIu64 "/%" PRIx64
-		 " mode %u req %u%s token %" PRIu64, lk->res_len,
+		 " mode %u req %u%s token %" PRIu64 "%s", lk->res_len,
 		 (const char *)lk->res, lk->lock_id, lk->owner.node,
 		 lk->owner.incarnation, lk->owner.id, lk->mode, lk->req_mode,
-		 lk->waiting ? " waiting" : "", lk->token);
+		 lk->waiting ? " waiting" : "", lk->token, note);
 	return 0;
 }
 
