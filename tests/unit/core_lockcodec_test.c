@@ -239,6 +239,32 @@ TEST(batch)
 	EXPECT_EQ(-ENOSPC, dl_lt_batch_add(&b, &s[n - 1]));
 	EXPECT_EQ(DL_LT_BATCH_MAX_CMDS,
 		  dl_lt_batch_decode(b.buf, b.len, out, DL_LT_BATCH_MAX_CMDS));
+	/* an entry longer than DL_LT_ENTRY_MAX, even made of valid commands */
+	{
+		u8 *big = calloc(1, DL_LT_ENTRY_MAX + 64);
+		size_t len = DL_LT_BATCH_HDR;
+		u32 cnt = 0;
+		int one;
+
+		ASSERT_NE(NULL, big);
+		big[0] = 1;
+		while (len < DL_LT_ENTRY_MAX + 1) {
+			one = dl_lt_cmd_encode(&s[4], big + len,
+					       DL_LT_ENTRY_MAX + 64 - len);
+			ASSERT_GT(one, 0);
+			len += one;
+			cnt++;
+		}
+		ASSERT_LT(cnt, 256);
+		big[1] = (u8)cnt;
+		EXPECT_EQ(-EINVAL, dl_lt_batch_decode(big, len, out,
+						      DL_LT_BATCH_MAX_CMDS));
+		/* the same commands, one fewer so it fits, are fine */
+		big[1] = (u8)(cnt - 1);
+		EXPECT_EQ(cnt - 1, dl_lt_batch_decode(big, len - one, out,
+						      DL_LT_BATCH_MAX_CMDS));
+		free(big);
+	}
 	/* an empty batch is not an entry */
 	dl_lt_batch_init(&b);
 	EXPECT_EQ(-EINVAL, dl_lt_batch_decode(b.buf, b.len, out, 1));
