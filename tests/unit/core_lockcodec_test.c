@@ -241,7 +241,7 @@ TEST(batch)
 		  dl_lt_batch_decode(b.buf, b.len, out, DL_LT_BATCH_MAX_CMDS));
 	/* an entry longer than DL_LT_ENTRY_MAX, even made of valid commands */
 	{
-		u8 *big = calloc(1, DL_LT_ENTRY_MAX + 64);
+		u8 *big = calloc(1, DL_LT_ENTRY_MAX + 256);
 		size_t len = DL_LT_BATCH_HDR;
 		u32 cnt = 0;
 		int one;
@@ -250,7 +250,7 @@ TEST(batch)
 		big[0] = 1;
 		while (len < DL_LT_ENTRY_MAX + 1) {
 			one = dl_lt_cmd_encode(&s[4], big + len,
-					       DL_LT_ENTRY_MAX + 64 - len);
+					       DL_LT_ENTRY_MAX + 256 - len);
 			ASSERT_GT(one, 0);
 			len += one;
 			cnt++;
