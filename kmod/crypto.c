@@ -16,18 +16,47 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
-/* The unaligned helpers moved from asm/ to linux/ in 6.12. */
-#if __has_include(<linux/unaligned.h>)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
+#include <asm/byteorder.h>
+
+/*
+ * Little-endian fields at any alignment.  Not get/put_unaligned_*(): their
+ * header moved (asm/ to linux/) between 6.1 and 6.12.
+ */
+static void dlock_put_le32(u32 v, u8 *p)
+{
+	__le32 x = cpu_to_le32(v);
+
+	memcpy(p, &x, sizeof(x));
+}
+
+static void dlock_put_le64(u64 v, u8 *p)
+{
+	__le64 x = cpu_to_le64(v);
+
+	memcpy(p, &x, sizeof(x));
+}
+
+static u32 dlock_get_le32(const u8 *p)
+{
+	__le32 x;
+
+	memcpy(&x, p, sizeof(x));
+	return le32_to_cpu(x);
+}
+
+static u64 dlock_get_le64(const u8 *p)
+{
+	__le64 x;
+
+	memcpy(&x, p, sizeof(x));
+	return le64_to_cpu(x);
+}
 
 static void dlock_seal_put_hdr(u8 *out, u32 cell_id, u32 src, u64 counter)
 {
-	put_unaligned_le32(cell_id, out);
-	put_unaligned_le32(src, out + 4);
-	put_unaligned_le64(counter, out + 8);
+	dlock_put_le32(cell_id, out);
+	dlock_put_le32(src, out + 4);
+	dlock_put_le64(counter, out + 8);
 }
 
 /*
@@ -39,9 +68,9 @@ static void dlock_seal_nonce(u8 nonce[XCHACHA20POLY1305_NONCE_SIZE],
 			     u32 cell_id, u32 src, u64 counter)
 {
 	memset(nonce, 0, XCHACHA20POLY1305_NONCE_SIZE);
-	put_unaligned_le64(counter, nonce);
-	put_unaligned_le32(src, nonce + 8);
-	put_unaligned_le32(cell_id, nonce + 12);
+	dlock_put_le64(counter, nonce);
+	dlock_put_le32(src, nonce + 8);
+	dlock_put_le32(cell_id, nonce + 12);
 }
 
 void dlock_seal(u8 *out, const u8 *plain, size_t len, u32 cell_id, u32 src,
@@ -59,9 +88,9 @@ bool dlock_seal_peek(const u8 *sealed, size_t len, struct dlock_seal_hdr *hdr)
 {
 	if (len < DLOCK_SEAL_OVERHEAD)
 		return false;
-	hdr->cell_id = get_unaligned_le32(sealed);
-	hdr->src = get_unaligned_le32(sealed + 4);
-	hdr->counter = get_unaligned_le64(sealed + 8);
+	hdr->cell_id = dlock_get_le32(sealed);
+	hdr->src = dlock_get_le32(sealed + 4);
+	hdr->counter = dlock_get_le64(sealed + 8);
 	return true;
 }
 

@@ -52,6 +52,11 @@ void dl_env_timer_arm(struct dl_env *env, u64 deadline_ns)
 	 * absolute times of the hrtimer's clock; one in the past fires at
 	 * once.  Re-arming replaces the previous deadline.
 	 */
+	if (deadline_ns >= KTIME_MAX) {
+		/* "Never" (e.g. U64_MAX) would wrap to a past ktime. */
+		hrtimer_try_to_cancel(&env->timer);
+		return;
+	}
 	hrtimer_start(&env->timer, ns_to_ktime(deadline_ns), HRTIMER_MODE_ABS);
 }
 
@@ -89,11 +94,20 @@ void dl_env_log(struct dl_env *env, int level, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	/* Debug chatter goes through dynamic debug, the rest to the log. */
-	if (level >= DL_LOG_DEBUG)
+	switch (level) {
+	case DL_LOG_ERR:
+		pr_err("node %u: %pV\n", id, &vaf);
+		break;
+	case DL_LOG_WARN:
+		pr_warn("node %u: %pV\n", id, &vaf);
+		break;
+	case DL_LOG_INFO:
+		pr_info("node %u: %pV\n", id, &vaf);
+		break;
+	default:
+		/* Debug chatter goes through dynamic debug. */
 		pr_debug("node %u: %pV\n", id, &vaf);
-	else
-		printk("%c%c" KBUILD_MODNAME ": node %u: %pV\n", KERN_SOH_ASCII,
-		       '0' + clamp(level, 0, 7), id, &vaf);
+		break;
+	}
 	va_end(args);
 }

@@ -14,6 +14,8 @@
 
 #include <linux/dlock.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <net/netns/generic.h>
 
 static unsigned int dlock_net_id __read_mostly;
@@ -31,6 +33,10 @@ static int __net_init dlock_net_init(struct net *net)
 	dn->net = net;
 	mutex_init(&dn->lock);
 	dn->state = DLOCK_STATE_UNCONFIGURED;
+	xa_init(&dn->peers);
+	INIT_LIST_HEAD(&dn->admin_waiters);
+	init_waitqueue_head(&dn->admin_wq);
+	xa_init_flags(&dn->owners, XA_FLAGS_ALLOC1);
 	return 0;
 }
 
@@ -43,10 +49,24 @@ static void __net_exit dlock_net_exit(struct net *net)
 	 * file), but its state only ever changes under its lock, so that the
 	 * helpers teardown will call may assert the lock is held.
 	 */
+	struct dlock_peer *peer;
+	unsigned long id;
+
 	mutex_lock(&dn->lock);
+	dlock_node_stop(dn);
 	dn->state = DLOCK_STATE_UNCONFIGURED;
 	dn->node_id = 0;
 	dn->cell_id = 0;
+	xa_for_each(&dn->peers, id, peer)
+		kfree(peer);
+	xa_destroy(&dn->peers);
+	memzero_explicit(&dn->cfg, sizeof(dn->cfg));
+	/*
+	 * Open files hold a reference on the namespace, so none is left;
+	 * in-kernel clients close their lockspaces before they go.
+	 */
+	WARN_ON_ONCE(!xa_empty(&dn->owners));
+	xa_destroy(&dn->owners);
 	mutex_unlock(&dn->lock);
 	mutex_destroy(&dn->lock);
 }

@@ -2,16 +2,21 @@
 /*
  * netns.h - the dlock node of one network namespace.
  *
- * Every network namespace is one dlock node: its configuration, and later
- * its live cell (UDP socket, protocol core instance, peers, lockspaces), hang
- * off struct dlock_net, which the kernel allocates with the namespace
+ * Every network namespace is one dlock node: its configuration, and its live
+ * cell (UDP sockets, protocol core instance, peers, local owners), hang off
+ * struct dlock_net, which the kernel allocates with the namespace
  * (register_pernet_subsys() with .id/.size, looked up with net_generic()).
  */
 #ifndef DLOCK_NETNS_H
 #define DLOCK_NETNS_H
 
+#include "node.h"
+
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 
 #include <linux/dlock.h>
@@ -21,9 +26,9 @@ struct dlock_net {
 	struct net *net;
 
 	/*
-	 * Serializes configuration (netlink) and protocol work of this node,
-	 * and guards every field below.  Readers that only report (status,
-	 * ioctl VERSION) take it too: the fields change together.
+	 * Serializes configuration (netlink), local requests (ioctls, the
+	 * in-kernel API) and protocol work of this node: every call into the
+	 * core is made under it.  Guards every field below.
 	 */
 	struct mutex lock;
 
@@ -35,6 +40,25 @@ struct dlock_net {
 
 	/* Role in the cell: DLOCK_STATE_UNCONFIGURED until the cell runs. */
 	enum dlock_node_state state;
+
+	/* Everything SET_NODE configured (node_id/cell_id mirror it). */
+	struct dlock_node_cfg cfg;
+
+	/* Peers by node id: struct dlock_peer, ADD_PEER/DEL_PEER. */
+	struct xarray peers;
+
+	/* Local owners by id: struct dlock_owner. */
+	struct xarray owners;
+
+	/* The running node, NULL while unconfigured. */
+	struct dlock_node *node;
+
+	/* Bumped every time a node starts, so owners see restarts. */
+	u32 generation;
+
+	/* Netlink requests waiting for a lockspace DONE (node.c). */
+	struct list_head admin_waiters;
+	wait_queue_head_t admin_wq;
 };
 
 struct dlock_net *dlock_net(const struct net *net);

@@ -168,6 +168,59 @@ static void dlock_node_timer_work(struct work_struct *work)
 	mutex_unlock(&dn->lock);
 }
 
+/* A netlink request waiting for a lockspace create/remove to complete. */
+struct dlock_admin_wait {
+	struct list_head entry;
+	u64 req_id;
+	int status;
+	bool done;
+};
+
+static void dlock_admin_done(struct dlock_net *dn, u64 req_id, int status)
+{
+	struct dlock_admin_wait *w;
+
+	list_for_each_entry(w, &dn->admin_waiters, entry) {
+		if (!w->done && (!req_id || w->req_id == req_id)) {
+			w->status = status;
+			w->done = true;
+		}
+	}
+	wake_up_all(&dn->admin_wq);
+}
+
+/* Long enough for a leader election and a commit under TCG. */
+#define DLOCK_ADMIN_TIMEOUT	(10 * HZ)
+
+int dlock_node_ls_change(struct dlock_net *dn, bool create, const u8 *name,
+			 u32 len, u32 algo, u32 lvb_len)
+{
+	struct dlock_admin_wait w = { };
+	long left;
+	int ret;
+
+	lockdep_assert_held(&dn->lock);
+	if (!dn->node)
+		return -ENOTCONN;
+	if (create)
+		ret = dl_node_ls_create(dn->node->core, name, len, algo,
+					lvb_len, 0, &w.req_id);
+	else
+		ret = dl_node_ls_remove(dn->node->core, name, len, 0,
+					&w.req_id);
+	if (ret)
+		return ret;
+	list_add_tail(&w.entry, &dn->admin_waiters);
+	mutex_unlock(&dn->lock);
+	left = wait_event_interruptible_timeout(dn->admin_wq, READ_ONCE(w.done),
+						DLOCK_ADMIN_TIMEOUT);
+	mutex_lock(&dn->lock);
+	list_del(&w.entry);
+	if (w.done)
+		return w.status;
+	return left < 0 ? -EINTR : -ETIMEDOUT;
+}
+
 /* Core ops: called under dn->lock from inside a core entry point. */
 
 static void dlock_node_lock_event(void *host, const struct dl_lock_event *ev)
@@ -188,6 +241,10 @@ static void dlock_node_lock_event(void *host, const struct dl_lock_event *ev)
 				   ev->token);
 		dlock_nl_notify(node->dn, DLOCK_EVENT_LOCK_REVOKED);
 		break;
+	}
+	if (ev->type == DL_LEV_DONE && !ev->owner) {
+		dlock_admin_done(node->dn, ev->req_id, ev->status);
+		return;
 	}
 	owner = xa_load(&node->dn->owners, (unsigned long)ev->owner);
 	if (owner && ev->owner <= U32_MAX)
@@ -240,7 +297,7 @@ static int dlock_node_core_cfg(struct dlock_net *dn, struct dl_node_config *c,
 	if (c->role == DLOCK_ROLE_VOTER)
 		c->voters[c->n_voters++] = c->node_id;
 	xa_for_each(&dn->peers, id, peer) {
-		if (peer->role != DLOCK_ROLE_VOTER)
+		if (peer->role != DLOCK_ROLE_VOTER || peer->removing)
 			continue;
 		if (c->n_voters == DL_NODE_MAX_VOTERS) {
 			*msg = "more than 7 voters in the cell";
@@ -277,7 +334,7 @@ static void dlock_node_teardown(struct dlock_net *dn, struct dlock_node *node)
 	kfree(node);
 }
 
-int dlock_node_start(struct dlock_net *dn, const char **msg)
+int dlock_node_start(struct dlock_net *dn, bool rejoin, const char **msg)
 {
 	struct dl_node_config ccfg;
 	struct dlock_node *node;
@@ -295,6 +352,7 @@ int dlock_node_start(struct dlock_net *dn, const char **msg)
 	ret = dlock_node_core_cfg(dn, &ccfg, msg);
 	if (ret)
 		return ret;
+	ccfg.rejoin = rejoin;
 
 	node = kzalloc(sizeof(*node), GFP_KERNEL);
 	if (!node)
@@ -370,6 +428,8 @@ void dlock_node_stop(struct dlock_net *dn)
 	xa_for_each(&dn->owners, id, owner)
 		if (owner->ops->node_gone)
 			owner->ops->node_gone(owner);
+	/* Lockspace requests in flight have no node to finish them. */
+	dlock_admin_done(dn, 0, -ENOTCONN);
 
 	dlock_node_teardown(dn, node);
 }

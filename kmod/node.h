@@ -57,6 +57,8 @@ struct dlock_peer {
 	struct dlock_replay replay;
 	/* Kernel clock of the last datagram authenticated from it, 0 none. */
 	u64 last_rx_ns;
+	/* DEL_PEER in progress: the restarting node leaves it out. */
+	bool removing;
 };
 
 /* What SET_NODE and ADD_PEER configured; the node is built from it. */
@@ -110,10 +112,11 @@ const char *dlock_drop_name(unsigned int reason);
 
 /*
  * Build and start the node of @dn from its configuration and peers; the
- * caller holds dn->lock and dn has no node.  Returns 0 or -errno, with
- * @msg set to a reason for the administrator.
+ * caller holds dn->lock and dn has no node.  @rejoin: the cell already runs
+ * (this is a restart), so the node catches up before it may vote.  Returns
+ * 0 or -errno, with @msg set to a reason for the administrator.
  */
-int dlock_node_start(struct dlock_net *dn, const char **msg);
+int dlock_node_start(struct dlock_net *dn, bool rejoin, const char **msg);
 
 /*
  * Stop and free @dn's node, if any.  Called with dn->lock held; drops and
@@ -130,7 +133,6 @@ void dlock_node_timer_fired(struct dlock_node *node);
 /* Seal and send one core datagram (core/env.h dl_env_send()). */
 int dlock_node_send(struct dlock_node *node, u32 dst, const void *buf,
 		    size_t len);
-
 
 /*
  * A local owner of locks: an open /dev/dlock file or an in-kernel client.
@@ -158,6 +160,14 @@ int dlock_owner_register(struct dlock_net *dn, struct dlock_owner *owner);
  * holds dn->lock.
  */
 void dlock_owner_unregister(struct dlock_net *dn, struct dlock_owner *owner);
+
+/*
+ * Create (@create) or remove lockspace @name in the cell and wait for the
+ * outcome: 0, -EEXIST, -ENOENT, -EBUSY, -ETIMEDOUT, -ENOTCONN...  Caller
+ * holds dn->lock, which is dropped while waiting.
+ */
+int dlock_node_ls_change(struct dlock_net *dn, bool create, const u8 *name,
+			 u32 len, u32 algo, u32 lvb_len);
 
 /* Counters of @node's transport, for GET_COUNTERS. */
 u64 dlock_node_drops(struct dlock_node *node, unsigned int reason);

@@ -35,6 +35,8 @@ before="$(c peers; c status)"
 refused "Invalid argument" "node id 0" set id=0
 refused "Invalid argument" "heartbeat not shorter than election" \
 	set heartbeat_ms=500 election_ms=300
+refused "Invalid argument" "lock delay under twice the election timeout" \
+	set election_ms=300 delay_ms=500
 refused "Numerical result out of range" "election timeout 0" set election_ms=0
 refused "Invalid argument" "peer without id" peer-add addr=10.0.0.3
 refused "Invalid argument" "peer id 0" peer-add id=0 addr=10.0.0.3

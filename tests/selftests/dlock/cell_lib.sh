@@ -18,7 +18,7 @@ CELL_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 CELL_ID=77
 CELL_N=0
 # Cell timing: TCG is slow, but these are the defaults a cell runs with.
-CELL_TIMING=${CELL_TIMING:-"election_ms=150 heartbeat_ms=50 lease_ms=1000 delay_ms=200"}
+CELL_TIMING=${CELL_TIMING:-"election_ms=150 heartbeat_ms=50 lease_ms=1000 delay_ms=300"}
 
 tap_n=0
 tap_fail=0
