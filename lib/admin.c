@@ -11,6 +11,7 @@
  * errno and NLMSGERR_ATTR_MSG itself.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +23,11 @@
 #include <netlink/genl/ctrl.h>
 
 #include "dlock.h"
+#include "admin_priv.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-struct dlock_admin {
-	struct nl_sock *sk;
-	int family;
-	bool has_error_msg;
-	char error_msg[256];
-};
 
 /* What one request expects back, handed to the libnl callbacks. */
 struct dlock_request {
@@ -43,11 +36,11 @@ struct dlock_request {
 	int (*parse)(struct nlattr **tb, void *arg);
 	void *arg;
 	int err;		/* negative errno from the kernel or a parser */
-	bool done;		/* ACK or error seen */
+	bool done;		/* ACK, end of dump or error seen */
 };
 
 /* libnl's NLE_* codes back to the errno they stand for. */
-static int dlock_nlerr_to_errno(int nlerr)
+int dlock_nlerr_to_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
 	case NLE_SUCCESS:
@@ -91,8 +84,8 @@ static int dlock_nlerr_to_errno(int nlerr)
 	}
 }
 
-static void dlock_admin_set_error_msg(struct dlock_admin *adm,
-				      const char *msg, size_t len)
+void dlock_admin_set_error_msg(struct dlock_admin *adm, const char *msg,
+			       size_t len)
 {
 	if (len >= sizeof(adm->error_msg))
 		len = sizeof(adm->error_msg) - 1;
@@ -161,13 +154,34 @@ static int dlock_request_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-static struct nla_policy dlock_reply_policy[DLOCK_A_MAX + 1] = {
+/* The end of a dump (NLMSG_DONE): the request is complete. */
+static int dlock_request_finish(struct nl_msg *msg, void *arg)
+{
+	struct dlock_request *req = arg;
+
+	(void)msg;
+	req->done = true;
+	return NL_STOP;
+}
+
+struct nla_policy dlock_reply_policy[DLOCK_A_MAX + 1] = {
 	[DLOCK_A_ABI_VERSION] = { .type = NLA_U32 },
 	[DLOCK_A_NODE_ID] = { .type = NLA_U32 },
 	[DLOCK_A_CELL_ID] = { .type = NLA_U32 },
 	[DLOCK_A_STATE] = { .type = NLA_U32 },
 	[DLOCK_A_LEADER_ID] = { .type = NLA_U32 },
 	[DLOCK_A_TERM] = { .type = NLA_U64 },
+	[DLOCK_A_INCARNATION] = { .type = NLA_U64 },
+	[DLOCK_A_LISTEN_PORT] = { .type = NLA_U16 },
+	[DLOCK_A_ELECTION] = { .type = NLA_U32 },
+	[DLOCK_A_ROLE] = { .type = NLA_U32 },
+	[DLOCK_A_PEER] = { .type = NLA_NESTED },
+	[DLOCK_A_LOCKSPACE] = { .type = NLA_NESTED },
+	[DLOCK_A_LOCK] = { .type = NLA_NESTED },
+	[DLOCK_A_COUNTERS] = { .type = NLA_NESTED },
+	[DLOCK_A_EVENT_TYPE] = { .type = NLA_U32 },
+	[DLOCK_A_COMMIT_INDEX] = { .type = NLA_U64 },
+	[DLOCK_A_APPLIED_INDEX] = { .type = NLA_U64 },
 };
 
 static int dlock_request_reply(struct nl_msg *msg, void *arg)
@@ -196,9 +210,8 @@ static int dlock_request_reply(struct nl_msg *msg, void *arg)
  * Send a request built by the caller (consumed here) and wait for its ACK or
  * error, passing any reply to parse.
  */
-static int dlock_admin_transact(struct dlock_admin *adm, struct nl_msg *msg,
-				int (*parse)(struct nlattr **tb, void *arg),
-				void *arg)
+int dlock_admin_transact(struct dlock_admin *adm, struct nl_msg *msg,
+			 int (*parse)(struct nlattr **tb, void *arg), void *arg)
 {
 	struct dlock_request req = {
 		.adm = adm,
@@ -215,6 +228,7 @@ static int dlock_admin_transact(struct dlock_admin *adm, struct nl_msg *msg,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, dlock_request_reply, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, dlock_request_ack, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, dlock_request_finish, &req);
 	nl_cb_err(cb, NL_CB_CUSTOM, dlock_request_error, &req);
 
 	err = nl_send_auto(adm->sk, msg);
@@ -237,16 +251,15 @@ out:
 	return err;
 }
 
-/* A request for cmd with the ACK flag, or NULL without memory. */
-static struct nl_msg *dlock_admin_new_request(struct dlock_admin *adm,
-					      uint8_t cmd)
+struct nl_msg *dlock_admin_new_request(struct dlock_admin *adm, uint8_t cmd,
+				       int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, adm->family, 0,
-			 NLM_F_ACK, cmd, DLOCK_GENL_VERSION)) {
+			 NLM_F_ACK | flags, cmd, DLOCK_GENL_VERSION)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -344,7 +357,7 @@ int dlock_admin_status(struct dlock_admin *adm, struct dlock_status *st)
 	if (!adm || !st)
 		return -EINVAL;
 	adm->has_error_msg = false;
-	msg = dlock_admin_new_request(adm, DLOCK_CMD_GET_STATUS);
+	msg = dlock_admin_new_request(adm, DLOCK_CMD_GET_STATUS, 0);
 	if (!msg)
 		return -ENOMEM;
 	/* abi_version 0 after a successful transaction means no reply came. */
@@ -359,6 +372,57 @@ int dlock_admin_status(struct dlock_admin *adm, struct dlock_status *st)
 	if (err)
 		return err;
 	*st = reply;
+	return 0;
+}
+
+/* The attributes of the fields named in conf->set; < 0 when msg is full. */
+static int dlock_put_node_conf(struct nl_msg *msg,
+			       const struct dlock_node_conf *conf)
+{
+	static const struct {
+		uint32_t bit;
+		int attr;
+		size_t offset;
+	} u32s[] = {
+		{ DLOCK_CONF_NODE_ID, DLOCK_A_NODE_ID,
+		  offsetof(struct dlock_node_conf, node_id) },
+		{ DLOCK_CONF_CELL_ID, DLOCK_A_CELL_ID,
+		  offsetof(struct dlock_node_conf, cell_id) },
+		{ DLOCK_CONF_ELECTION, DLOCK_A_ELECTION,
+		  offsetof(struct dlock_node_conf, election) },
+		{ DLOCK_CONF_ROLE, DLOCK_A_ROLE,
+		  offsetof(struct dlock_node_conf, role) },
+		{ DLOCK_CONF_ELECTION_TIMEOUT, DLOCK_A_ELECTION_TIMEOUT_MS,
+		  offsetof(struct dlock_node_conf, election_timeout_ms) },
+		{ DLOCK_CONF_HEARTBEAT, DLOCK_A_HEARTBEAT_MS,
+		  offsetof(struct dlock_node_conf, heartbeat_ms) },
+		{ DLOCK_CONF_LEASE, DLOCK_A_LEASE_MS,
+		  offsetof(struct dlock_node_conf, lease_ms) },
+		{ DLOCK_CONF_LOCK_DELAY, DLOCK_A_LOCK_DELAY_MS,
+		  offsetof(struct dlock_node_conf, lock_delay_ms) },
+	};
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i < ARRAY_SIZE(u32s); i++) {
+		if (!(conf->set & u32s[i].bit))
+			continue;
+		memcpy(&v, (const char *)conf + u32s[i].offset, sizeof(v));
+		if (nla_put_u32(msg, u32s[i].attr, v) < 0)
+			return -EMSGSIZE;
+	}
+	if ((conf->set & DLOCK_CONF_LISTEN_PORT) &&
+	    nla_put_u16(msg, DLOCK_A_LISTEN_PORT, conf->listen_port) < 0)
+		return -EMSGSIZE;
+	if ((conf->set & DLOCK_CONF_LISTEN_ADDR4) &&
+	    nla_put(msg, DLOCK_A_LISTEN_ADDR4, 4, conf->listen_addr4) < 0)
+		return -EMSGSIZE;
+	if ((conf->set & DLOCK_CONF_LISTEN_ADDR6) &&
+	    nla_put(msg, DLOCK_A_LISTEN_ADDR6, 16, conf->listen_addr6) < 0)
+		return -EMSGSIZE;
+	if ((conf->set & DLOCK_CONF_KEY) &&
+	    nla_put(msg, DLOCK_A_KEY, DLOCK_KEY_LEN, conf->key) < 0)
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -390,13 +454,10 @@ int dlock_admin_configure(struct dlock_admin *adm,
 	 * Values are not checked here: the kernel's policy is the one
 	 * authority on them, and its extack says precisely what is wrong.
 	 */
-	msg = dlock_admin_new_request(adm, DLOCK_CMD_SET_NODE);
+	msg = dlock_admin_new_request(adm, DLOCK_CMD_SET_NODE, 0);
 	if (!msg)
 		return -ENOMEM;
-	if (((conf->set & DLOCK_CONF_NODE_ID) &&
-	     nla_put_u32(msg, DLOCK_A_NODE_ID, conf->node_id) < 0) ||
-	    ((conf->set & DLOCK_CONF_CELL_ID) &&
-	     nla_put_u32(msg, DLOCK_A_CELL_ID, conf->cell_id) < 0)) {
+	if (dlock_put_node_conf(msg, conf) < 0) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -2,9 +2,9 @@
 /*
  * device.c - the /dev/dlock handle: open, close and the ioctl wrappers.
  *
- * The handle is a struct rather than a bare fd so that per-file state the
- * lock calls will need (lockspace handles, a buffer of read() events) has a
- * home without changing any prototype.
+ * The handle is a struct rather than a bare fd so that per-file state a
+ * later version may need has a home without changing any prototype.  The
+ * lock calls are in lock.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 
 #include "dlock.h"
+#include "device.h"
 
 /*
  * The ioctl structs cross the user/kernel boundary by size: if this library
@@ -38,10 +39,6 @@ _Static_assert(sizeof(struct dlock_event) == DLOCK_EVENT_SIZE,
 
 #define DLOCK_DEV_PATH	"/dev/" DLOCK_DEVICE_NAME
 
-struct dlock_dev {
-	int fd;
-};
-
 int dlock_open(struct dlock_dev **devp)
 {
 	struct dlock_dev *dev;
@@ -52,7 +49,7 @@ int dlock_open(struct dlock_dev **devp)
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
-	dev->fd = open(DLOCK_DEV_PATH, O_RDWR | O_CLOEXEC);
+	dev->fd = open(DLOCK_DEV_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (dev->fd < 0) {
 		int err = -errno;
 

@@ -169,7 +169,7 @@ TEST_F(module, configure_refuses_unknown_bits_and_reserved)
 	ASSERT_EQ(-EINVAL, dlock_admin_configure(self->adm, &conf));
 	ASSERT_NE(NULL, dlock_admin_last_error(self->adm));
 	conf.set = DLOCK_CONF_NODE_ID;
-	conf.reserved[12] = 1;
+	conf.reserved[7] = 1;
 	ASSERT_EQ(-EINVAL, dlock_admin_configure(self->adm, &conf));
 	ASSERT_NE(NULL, dlock_admin_last_error(self->adm));
 	st = status_of(_metadata, self->adm);
