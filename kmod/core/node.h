@@ -85,6 +85,9 @@ struct dl_node_timeouts {
  * @n_voters: number of voters (1..DL_NODE_MAX_VOTERS, 3/5/7 in production)
  * @voters: their node ids (this node among them when it is a voter)
  * @timeouts: the cell's timing
+ * @rejoin: the cell already runs (this voter restarted, or joins later): it
+ *	catches up on the log before it may vote.  False only when forming a
+ *	brand-new cell
  *
  * Members are added with dl_node_peer_add(); the voter set is fixed for the
  * life of the node object.
@@ -98,6 +101,7 @@ struct dl_node_config {
 	u32 n_voters;
 	u32 voters[DL_NODE_MAX_VOTERS];
 	struct dl_node_timeouts timeouts;
+	bool rejoin;
 };
 
 /* Kinds of struct dl_lock_event, as the uapi's DLOCK_EV_* order them. */

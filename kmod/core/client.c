@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * client.c - requests of local owners, from the call to the answer.
+ *
+ * Path of a request: on the leader it is proposed to the log; elsewhere it
+ * travels to the leader in a REQUEST op and the leader proposes it.  Its
+ * answer is a lock-table output: a voter sees it when it applies the entry,
+ * and the leader also sends it to the requester's node as an EVENT op
+ * (faster than waiting for the commit index to reach followers, and the
+ * only way for members).  Whichever comes first completes the request; the
+ * other finds no request and is dropped.
+ *
+ * Reliability: every request is retransmitted with exponential backoff
+ * until answered, and again at once when the leader changes.  The lock
+ * table remembers each owner's last requests (dedup by owner and request
+ * id) and answers a retransmission with the recorded outcome, so a lost
+ * grant is recovered by the retry.  A request that waits in a queue is
+ * acknowledged by a RESPONSE op; its node then only polls, slowly.
+ *
+ * Timeouts: at the owner's deadline the node fails the request with
+ * -ETIMEDOUT at once and asks the cell to cancel it; if the grant wins that
+ * race, the node unlocks the lock it no longer has an owner for.
+ */
+#include "node_priv.h"
+
+struct dl_request *dl_request_new(struct dl_node *node, u32 kind)
+{
+	struct dl_request *rq = dl_zalloc(sizeof(*rq));
+
+	if (!rq)
+		return NULL;
+	rq->kind = kind;
+	rq->req_id = node->next_req_id++;
+	rq->deadline_ns = DL_NEVER;
+	rq->backoff_ms = node->cfg.timeouts.retry_ms;
+	dl_list_add_tail(&rq->link, &node->requests);
+	node->n_requests++;
+	return rq;
+}
+
+void dl_request_free(struct dl_node *node, struct dl_request *rq)
+{
+	if (rq->lock && rq->lock->pending == rq)
+		rq->lock->pending = NULL;
+	dl_list_del(&rq->link);
+	node->n_requests--;
+	dl_free(rq);
+}
+
+struct dl_request *dl_request_find(struct dl_node *node, u64 req_id)
+{
+	struct dl_request *rq;
+
+	if (!req_id)
+		return NULL;
+	dl_list_for_each_entry(rq, &node->requests, link)
+		if (rq->req_id == req_id)
+			return rq;
+	return NULL;
+}
+
+static void dl_client_emit(struct dl_node *node, u32 type, int status,
+			   struct dl_local_lock *lk, const struct dl_request *rq)
+{
+	struct dl_lock_event ev = {
+		.type = type,
+		.status = status,
+	};
+
+	if (lk) {
+		ev.owner = lk->owner;
+		ev.cookie = lk->cookie;
+		ev.lock_id = lk->id;
+		ev.token = lk->token;
+		ev.mode = lk->mode == DL_MODE_NONE ? 0 : lk->mode;
+	}
+	if (rq) {
+		ev.req_id = rq->req_id;
+		ev.cookie = rq->cookie;
+	}
+	dl_local_event(node, &ev);
+}
+
+/* ---- Sending ------------------------------------------------------------- */
+
+/* The leader's own requests and the REQUESTs it receives end up here. */
+static int dl_client_propose(struct dl_node *node, struct dl_lt_cmd *cmd,
+			     const u8 *ls_name, u8 ls_len)
+{
+	if (ls_len) {
+		/* replaces the DL_LS_RESOLVE placeholder */
+		cmd->ls_id = dl_lt_ls_find(node->lt, ls_name, ls_len, NULL);
+		if (!cmd->ls_id)
+			return -ENOENT;
+	}
+	return dl_node_propose(node, cmd);
+}
+
+static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
+{
+	u32 retry_ms = rq->backoff_ms;
+	u32 saved = node->cause;
+	int err;
+
+	rq->cmd.owner.node = node->cfg.node_id;
+	rq->cmd.owner.incarnation = node->session;
+	rq->cmd.req_id = rq->req_id;
+	node->cause = dl_cmd_cause(rq->cmd.type);
+
+	if (rq->kind == DL_REQ_LOCK && !dl_session_lease_valid(node)) {
+		/* no grant without a session: wait for the lease */
+		rq->retry_ns = now + dl_ms(node->cfg.timeouts.heartbeat_ms);
+		goto out;
+	}
+	if (dl_node_is_leader(node)) {
+		err = dl_client_propose(node, &rq->cmd, rq->ls_name,
+					rq->ls_len);
+		if (err && err != -ENOTCONN) {
+			struct dl_wire_event ev = {
+				.kind = DL_WEV_FAILED, .status = err,
+				.session = node->session,
+				.owner = rq->cmd.owner.id, .req_id = rq->req_id,
+			};
+
+			dl_client_event(node, &ev);
+			goto out;
+		}
+	} else if (node->leader) {
+		struct dl_wire_request wr = {
+			.req_id = rq->req_id,
+			.ls_len = rq->ls_len,
+			.ls_name = rq->ls_name,
+		};
+		u8 cmd[DL_LT_ENTRY_MAX], body[DL_WIRE_MAX_BODY];
+		int n = dl_lt_cmd_encode(&rq->cmd, cmd, sizeof(cmd));
+
+		if (n > 0) {
+			wr.cmd_len = (u16)n;
+			wr.cmd = cmd;
+			n = dl_wire_enc_request(body, sizeof(body), &wr);
+		}
+		if (n > 0)
+			dl_node_send_op(node, node->leader, DL_OP_REQUEST,
+					body, n);
+	} else {
+		retry_ms = node->cfg.timeouts.retry_ms;
+	}
+	if (rq->sent)
+		node->ctr.retries++;
+	rq->sent = true;
+	if (rq->acked) {
+		/* queued at the leader: poll for a lost answer now and then */
+		retry_ms = node->cfg.timeouts.lease_ms;
+	} else {
+		rq->backoff_ms = DL_MIN(rq->backoff_ms * 2,
+					node->cfg.timeouts.lease_ms);
+	}
+	rq->retry_ns = now + dl_ms(retry_ms);
+out:
+	node->cause = saved;
+}
+
+void dl_request_submit(struct dl_node *node, struct dl_request *rq)
+{
+	dl_client_send(node, rq, dl_node_now(node));
+}
+
+/* A new leader: everything pending goes to it now, with a fresh backoff. */
+void dl_client_resend_all(struct dl_node *node)
+{
+	struct dl_request *rq;
+	u64 now = dl_node_now(node);
+
+	dl_list_for_each_entry(rq, &node->requests, link) {
+		rq->acked = false;
+		rq->backoff_ms = node->cfg.timeouts.retry_ms;
+		rq->retry_ns = now;
+	}
+}
+
+/* Fail every request (lease lost, or destroy with @err 0: no events). */
+void dl_client_fail_all(struct dl_node *node, int err)
+{
+	struct dl_request *rq, *tmp;
+
+	if (!node->requests.next)
+		return;
+	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link) {
+		struct dl_local_lock *lk = rq->lock;
+
+		if (err && rq->kind == DL_REQ_LS)
+			dl_client_emit(node, DL_LEV_DONE, err, NULL, rq);
+		if (lk && lk->pending == rq && lk->state != DL_LL_ORPHAN &&
+		    err && rq->kind == DL_REQ_LOCK)
+			dl_client_emit(node, DL_LEV_FAILED, err, lk, rq);
+		if (lk && lk->pending == rq && lk->mode == DL_MODE_NONE) {
+			dl_request_free(node, rq);
+			dl_local_free(node, lk);
+			continue;
+		}
+		dl_request_free(node, rq);
+	}
+}
+
+/* ---- Timer --------------------------------------------------------------- */
+
+static void dl_client_timeout(struct dl_node *node, struct dl_request *rq,
+			      u64 now)
+{
+	struct dl_local_lock *lk = rq->lock;
+	struct dl_request *cancel;
+
+	node->ctr.timeouts++;
+	rq->deadline_ns = DL_NEVER;
+	if (lk)
+		dl_client_emit(node, DL_LEV_FAILED, -ETIMEDOUT, lk, rq);
+	if (!rq->sent || !lk) {
+		if (lk && lk->mode == DL_MODE_NONE)
+			dl_local_free(node, lk);
+		dl_request_free(node, rq);
+		return;
+	}
+	rq->orphan = true;
+	if (lk->mode == DL_MODE_NONE)
+		lk->state = DL_LL_ORPHAN;
+	cancel = dl_request_new(node, DL_REQ_CANCEL);
+	if (!cancel)
+		return;	/* the orphan logic still undoes a late grant */
+	cancel->cmd.type = DL_LT_CMD_CANCEL;
+	cancel->cmd.owner.id = lk->owner;
+	if (lk->mode != DL_MODE_NONE)
+		cancel->cmd.lock_id = lk->lt_lock_id;
+	else
+		cancel->cmd.target_req = rq->req_id;
+	dl_client_send(node, cancel, now);
+}
+
+u64 dl_client_timer(struct dl_node *node, u64 now)
+{
+	struct dl_request *rq, *tmp;
+	u64 next = DL_NEVER;
+
+	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link) {
+		if (now >= rq->deadline_ns) {
+			dl_client_timeout(node, rq, now);
+			continue;	/* it may be gone; its retry is below */
+		}
+		if (now >= rq->retry_ns)
+			dl_client_send(node, rq, now);
+		next = DL_MIN(next, rq->retry_ns);
+		next = DL_MIN(next, rq->deadline_ns);
+	}
+	/* requests added by timeouts above were sent already */
+	dl_list_for_each_entry(rq, &node->requests, link)
+		next = DL_MIN(next, DL_MIN(rq->retry_ns, rq->deadline_ns));
+	return next;
+}
+
+/* ---- Answers ------------------------------------------------------------- */
+
+/* Undo a grant nobody waits for any more (the owner timed out). */
+static void dl_client_unlock_orphan(struct dl_node *node,
+				    struct dl_local_lock *lk)
+{
+	struct dl_request *rq = dl_request_new(node, DL_REQ_UNLOCK);
+
+	if (!rq) {
+		dl_local_free(node, lk);
+		return;
+	}
+	rq->lock = lk;
+	rq->cmd.type = DL_LT_CMD_UNLOCK;
+	rq->cmd.owner.id = lk->owner;
+	rq->cmd.lock_id = lk->lt_lock_id;
+	lk->pending = rq;
+	lk->state = DL_LL_ORPHAN;
+	dl_request_submit(node, rq);
+}
+
+static void dl_client_granted(struct dl_node *node, struct dl_request *rq,
+			      const struct dl_wire_event *ev)
+{
+	struct dl_local_lock *lk = rq->lock;
+	struct dl_lock_event le = { .type = DL_LEV_GRANTED };
+	bool orphan = rq->orphan;
+
+	if (!lk) {
+		dl_request_free(node, rq);
+		return;
+	}
+	dl_local_set_lt(node, lk, ev->lock_id);
+	lk->ls_id = ev->ls_id;
+	lk->mode = ev->mode;
+	lk->token = ev->token;
+	dl_request_free(node, rq);
+	if (lk->state == DL_LL_ORPHAN) {
+		dl_client_unlock_orphan(node, lk);
+		return;
+	}
+	if (orphan)
+		return;	/* a conversion that won over its timeout */
+	lk->state = DL_LL_GRANTED;
+	node->ctr.acquires++;
+	le.owner = lk->owner;
+	le.cookie = lk->cookie;
+	le.req_id = ev->req_id;
+	le.lock_id = lk->id;
+	le.token = lk->token;
+	le.mode = lk->mode;
+	le.lvb_len = ev->lvb_len;
+	memcpy(le.lvb, ev->lvb, ev->lvb_len);
+	dl_local_event(node, &le);
+}
+
+static void dl_client_failed(struct dl_node *node, struct dl_request *rq,
+			     int status)
+{
+	struct dl_local_lock *lk = rq->lock;
+	bool orphan = rq->orphan || (lk && lk->state == DL_LL_ORPHAN);
+
+	switch (rq->kind) {
+	case DL_REQ_LOCK:
+		if (!orphan)
+			node->ctr.acquire_fails++;
+		if (lk && !orphan)
+			dl_client_emit(node, DL_LEV_FAILED, status, lk, rq);
+		dl_request_free(node, rq);
+		if (lk && lk->mode == DL_MODE_NONE)
+			dl_local_free(node, lk);
+		return;
+	case DL_REQ_UNLOCK:
+		/* the cell no longer has it (revoked meanwhile): it is gone */
+		if (lk && !orphan)
+			dl_client_emit(node, DL_LEV_UNLOCKED, status, lk, rq);
+		dl_request_free(node, rq);
+		if (lk)
+			dl_local_free(node, lk);
+		return;
+	case DL_REQ_LS:
+		dl_client_emit(node, DL_LEV_DONE, status, NULL, rq);
+		dl_request_free(node, rq);
+		return;
+	default:
+		dl_request_free(node, rq);
+	}
+}
+
+/**
+ * dl_client_event() - an output of the lock table for one of our owners
+ * @node: node
+ * @ev: the output, from our own apply or from the leader's EVENT op
+ */
+void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev)
+{
+	struct dl_request *rq = dl_request_find(node, ev->req_id);
+	struct dl_local_lock *lk;
+
+	if (ev->session != node->session)
+		return;	/* for a session we already gave up */
+	switch (ev->kind) {
+	case DL_WEV_GRANTED:
+		if (rq && rq->kind == DL_REQ_LOCK)
+			dl_client_granted(node, rq, ev);
+		return;
+	case DL_WEV_FAILED:
+		if (rq)
+			dl_client_failed(node, rq, ev->status);
+		return;
+	case DL_WEV_UNLOCKED:
+		if (!rq)
+			return;
+		lk = rq->lock;
+		if (rq->kind == DL_REQ_UNLOCK && lk) {
+			if (lk->state != DL_LL_ORPHAN) {
+				node->ctr.releases++;
+				dl_client_emit(node, DL_LEV_UNLOCKED, 0, lk,
+					       rq);
+			}
+			dl_request_free(node, rq);
+			dl_local_free(node, lk);
+			return;
+		}
+		if (rq->kind != DL_REQ_LOCK)
+			dl_request_free(node, rq);
+		return;
+	case DL_WEV_DONE:
+		if (rq && rq->kind == DL_REQ_LS) {
+			struct dl_lock_event le = {
+				.type = DL_LEV_DONE, .status = ev->status,
+				.cookie = rq->cookie, .req_id = rq->req_id,
+				.lock_id = ev->ls_id,
+			};
+
+			dl_request_free(node, rq);
+			dl_local_event(node, &le);
+		}
+		return;
+	case DL_WEV_BLOCKING:
+		lk = dl_local_find_lt(node, ev->lock_id);
+		if (lk && lk->state == DL_LL_GRANTED) {
+			struct dl_lock_event le = {
+				.type = DL_LEV_BLOCKING, .owner = lk->owner,
+				.cookie = lk->cookie, .lock_id = lk->id,
+				.token = lk->token, .mode = ev->mode,
+			};
+
+			dl_local_event(node, &le);
+		}
+		return;
+	case DL_WEV_REVOKED:
+		lk = dl_local_find_lt(node, ev->lock_id);
+		if (!lk)
+			return;
+		if (lk->pending)
+			dl_request_free(node, lk->pending);
+		if (lk->state != DL_LL_ORPHAN) {
+			node->ctr.revoked++;
+			dl_client_emit(node, DL_LEV_REVOKED, 0, lk, NULL);
+		}
+		dl_local_free(node, lk);
+		return;
+	}
+}
+
+static u8 dl_client_wire_kind(u8 out_type)
+{
+	switch (out_type) {
+	case DL_LT_OUT_GRANTED:
+		return DL_WEV_GRANTED;
+	case DL_LT_OUT_FAILED:
+		return DL_WEV_FAILED;
+	case DL_LT_OUT_UNLOCKED:
+		return DL_WEV_UNLOCKED;
+	case DL_LT_OUT_BLOCKING:
+		return DL_WEV_BLOCKING;
+	case DL_LT_OUT_REVOKED:
+		return DL_WEV_REVOKED;
+	case DL_LT_OUT_LS_DONE:
+		return DL_WEV_DONE;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * dl_client_output() - a lock-table output while applying entry @index
+ * @node: node
+ * @out: the output
+ * @index: log index of the entry
+ *
+ * Ours: complete the request.  Another node's, on the leader: tell it.
+ * BLOCKING and REVOKED go by EVENT to members only; voters learn them by
+ * applying the log themselves, so they get each exactly once.
+ */
+void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
+		      u64 index)
+{
+	struct dl_wire_event ev = {
+		.kind = dl_client_wire_kind(out->type),
+		.mode = out->mode == DL_MODE_NONE ? 0 : out->mode,
+		.status = out->err,
+		.ls_id = out->ls_id,
+		.session = out->owner.incarnation,
+		.owner = out->owner.id,
+		.req_id = out->req_id,
+		.lock_id = out->lock_id,
+		.token = out->token,
+		.index = index,
+	};
+	struct dl_peer *peer;
+	u8 body[DL_WIRE_MAX_BODY];
+	int n;
+
+	if (!ev.kind)
+		return;
+	if (out->lvb && out->lvb_len <= DL_WIRE_LVB_MAX) {
+		ev.lvb_len = out->lvb_len;
+		memcpy(ev.lvb, out->lvb, out->lvb_len);
+	}
+	if (out->owner.node == node->cfg.node_id) {
+		dl_client_event(node, &ev);
+		return;
+	}
+	if (!dl_node_is_leader(node))
+		return;
+	peer = dl_peer_find(node, out->owner.node);
+	if (!peer)
+		return;
+	if ((ev.kind == DL_WEV_BLOCKING || ev.kind == DL_WEV_REVOKED) &&
+	    peer->role == DL_NODE_VOTER)
+		return;
+	n = dl_wire_enc_event(body, sizeof(body), &ev);
+	if (n > 0)
+		dl_node_send_op(node, peer->id, DL_OP_EVENT, body, n);
+}
+
+/* ---- Ops from the network ----------------------------------------------- */
+
+/*
+ * Check a REQUEST fully before anything acts on its datagram: the command
+ * decodes exactly, is one a node may ask for, and acts for the sender's
+ * own owners only.
+ */
+int dl_client_check_request(struct dl_node *node, u32 src,
+			    const struct dl_wire_op *op)
+{
+	struct dl_wire_request wr;
+	struct dl_lt_cmd cmd;
+	int n = dl_wire_dec_request(op, &wr);
+
+	(void)node;
+	if (n)
+		return n;
+	n = dl_lt_cmd_decode(wr.cmd, wr.cmd_len, &cmd);
+	if (n != wr.cmd_len || cmd.owner.node != src || !cmd.req_id)
+		return DL_WIRE_EBODY;
+	/* a name to resolve comes with the placeholder, and only then */
+	if (!wr.ls_len != (cmd.ls_id != DL_LS_RESOLVE))
+		return DL_WIRE_EBODY;
+	switch (cmd.type) {
+	case DL_LT_CMD_LOCK:
+	case DL_LT_CMD_UNLOCK:
+	case DL_LT_CMD_CANCEL:
+	case DL_LT_CMD_RELEASE_OWNER:
+	case DL_LT_CMD_LS_CREATE:
+	case DL_LT_CMD_LS_REMOVE:
+		return 0;
+	default:
+		return DL_WIRE_EBODY;
+	}
+}
+
+static void dl_client_redirect(struct dl_node *node, u32 dst, u64 req_id)
+{
+	struct dl_wire_redirect rd = {
+		.req_id = req_id, .leader = node->leader, .term = node->term,
+	};
+	u8 body[32];
+	int n = dl_wire_enc_redirect(body, sizeof(body), &rd);
+
+	if (n > 0)
+		dl_node_send_op(node, dst, DL_OP_REDIRECT, body, n);
+}
+
+static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
+				const struct dl_wire_op *op)
+{
+	struct dl_wire_request wr;
+	struct dl_lt_cmd cmd;
+	int err;
+
+	dl_wire_dec_request(op, &wr);
+	dl_lt_cmd_decode(wr.cmd, wr.cmd_len, &cmd);
+	node->cause = dl_cmd_cause(cmd.type);
+	if (!dl_node_is_leader(node)) {
+		dl_client_redirect(node, peer->id, wr.req_id);
+		return 0;
+	}
+	if (cmd.owner.incarnation < peer->session)
+		return -ESTALE;	/* its node gave that session up */
+	/* a new session's first word: its old locks go first */
+	dl_session_new_session(node, peer, peer->id, cmd.owner.incarnation);
+	/* any word from a node shows it alive: extend it in our books */
+	peer->lease_until_ns = DL_MAX(peer->lease_until_ns, dl_node_now(node) +
+				      dl_ms(node->cfg.timeouts.lease_ms));
+	err = dl_client_propose(node, &cmd, wr.ls_name, wr.ls_len);
+	if (err == -ENOTCONN) {
+		dl_client_redirect(node, peer->id, wr.req_id);
+	} else if (err) {
+		struct dl_wire_event ev = {
+			.kind = cmd.type == DL_LT_CMD_LS_REMOVE ?
+				DL_WEV_DONE : DL_WEV_FAILED,
+			.status = err,
+			.session = cmd.owner.incarnation,
+			.owner = cmd.owner.id, .req_id = cmd.req_id,
+		};
+		u8 body[DL_WIRE_MAX_BODY];
+		int n = dl_wire_enc_event(body, sizeof(body), &ev);
+
+		if (n > 0)
+			dl_node_send_op(node, peer->id, DL_OP_EVENT, body, n);
+	}
+	return 0;
+}
+
+int dl_client_recv(struct dl_node *node, struct dl_peer *peer,
+		   const struct dl_wire_hdr *hdr, const struct dl_wire_op *op)
+{
+	struct dl_request *rq;
+
+	(void)hdr;
+	switch (op->type) {
+	case DL_OP_REQUEST:
+		return dl_client_on_request(node, peer, op);
+	case DL_OP_RESPONSE: {
+		struct dl_wire_response rs;
+
+		dl_wire_dec_response(op, &rs);
+		rq = dl_request_find(node, rs.req_id);
+		if (!rq)
+			return 0;
+		if (rs.status) {
+			dl_client_failed(node, rq, rs.status);
+		} else {
+			rq->acked = true;
+			rq->retry_ns = dl_node_now(node) +
+				       dl_ms(node->cfg.timeouts.lease_ms);
+		}
+		return 0;
+	}
+	case DL_OP_EVENT: {
+		struct dl_wire_event ev;
+
+		if (peer->role != DL_NODE_VOTER)
+			return -EPERM;
+		dl_wire_dec_event(op, &ev);
+		node->cause = DL_CAUSE_OTHER;
+		dl_client_event(node, &ev);
+		return 0;
+	}
+	case DL_OP_REDIRECT: {
+		struct dl_wire_redirect rd;
+
+		dl_wire_dec_redirect(op, &rd);
+		/*
+		 * Only a new leader hint hurries the next heartbeat: a node
+		 * that answers "ask me again later" must not start a
+		 * ping-pong.
+		 */
+		if (!dl_node_is_voter(node) && rd.leader &&
+		    rd.leader != node->leader &&
+		    rd.leader != node->cfg.node_id && rd.term >= node->term &&
+		    dl_peer_find(node, rd.leader)) {
+			dl_node_leader_changed(node, rd.leader, rd.term);
+			if (!rd.req_id)
+				node->hb_next_ns = dl_node_now(node);
+		}
+		return 0;
+	}
+	default:
+		return DL_WIRE_ETYPE;
+	}
+}
+
+/* ---- The API for local owners ------------------------------------------ */
+
+int dl_node_lock(struct dl_node *node, const struct dl_lock_args *a,
+		 u64 *req_id, u64 *lock_id)
+{
+	bool convert = a && (a->flags & DL_LKF_CONVERT);
+	struct dl_local_lock *lk;
+	struct dl_request *rq;
+
+	if (!a || !req_id || !lock_id || !a->owner || !dl_mode_valid(a->mode) ||
+	    (a->flags & ~DL_LKF_ALL) || a->lvb_len > DL_NODE_LVB_MAX ||
+	    (a->lvb_len && !a->lvb) || (a->lvb_len && !convert) ||
+	    (a->lvb_len && !(a->flags & DL_LKF_VALBLK)))
+		return -EINVAL;
+	if (convert) {
+		lk = dl_local_find(node, a->lock_id);
+		if (!lk)
+			return -ENOENT;
+		if (lk->owner != a->owner)
+			return -EPERM;
+		if (lk->state != DL_LL_GRANTED || lk->pending)
+			return -EBUSY;
+	} else {
+		if (!a->lockspace || !a->ls_len ||
+		    a->ls_len > DL_NODE_NAME_MAX || !a->resource ||
+		    !a->res_len || a->res_len > DL_NODE_NAME_MAX)
+			return -EINVAL;
+		lk = dl_local_new(node, a->owner);
+		if (!lk)
+			return -ENOMEM;
+	}
+	rq = dl_request_new(node, DL_REQ_LOCK);
+	if (!rq) {
+		if (!convert)
+			dl_local_free(node, lk);
+		return -ENOMEM;
+	}
+	rq->lock = lk;
+	rq->cookie = a->cookie;
+	lk->cookie = a->cookie;
+	lk->pending = rq;
+	rq->cmd.type = DL_LT_CMD_LOCK;
+	rq->cmd.mode = (u8)a->mode;
+	rq->cmd.flags = (u8)a->flags;
+	rq->cmd.owner.id = a->owner;
+	if (convert) {
+		rq->cmd.lock_id = lk->lt_lock_id;
+		rq->cmd.ls_id = lk->ls_id;
+		rq->cmd.lvb_len = (u8)a->lvb_len;
+		if (a->lvb_len)
+			memcpy(rq->cmd.lvb, a->lvb, a->lvb_len);
+	} else {
+		rq->cmd.name_len = (u8)a->res_len;
+		memcpy(rq->cmd.name, a->resource, a->res_len);
+		rq->cmd.ls_id = DL_LS_RESOLVE;
+		rq->ls_len = (u8)a->ls_len;
+		memcpy(rq->ls_name, a->lockspace, a->ls_len);
+	}
+	if (a->timeout_ms)
+		rq->deadline_ns = dl_node_now(node) + dl_ms(a->timeout_ms);
+	*req_id = rq->req_id;
+	*lock_id = lk->id;
+	dl_node_enter(node, true);
+	node->cause = DL_CAUSE_ACQUIRE;
+	dl_request_submit(node, rq);
+	dl_node_leave(node);
+	return 0;
+}
+
+int dl_node_unlock(struct dl_node *node, u64 owner, u64 lock_id,
+		   const u8 *lvb, u32 lvb_len)
+{
+	struct dl_local_lock *lk = dl_local_find(node, lock_id);
+	struct dl_request *rq;
+
+	if (lvb_len > DL_NODE_LVB_MAX || (lvb_len && !lvb))
+		return -EINVAL;
+	if (!lk)
+		return -ENOENT;
+	if (lk->owner != owner)
+		return -EPERM;
+	if (lk->state != DL_LL_GRANTED || lk->pending)
+		return -EBUSY;
+	rq = dl_request_new(node, DL_REQ_UNLOCK);
+	if (!rq)
+		return -ENOMEM;
+	rq->lock = lk;
+	rq->cookie = lk->cookie;
+	rq->cmd.type = DL_LT_CMD_UNLOCK;
+	rq->cmd.owner.id = owner;
+	rq->cmd.lock_id = lk->lt_lock_id;
+	if (lvb_len) {
+		rq->cmd.flags = DL_LKF_VALBLK;
+		rq->cmd.lvb_len = (u8)lvb_len;
+		memcpy(rq->cmd.lvb, lvb, lvb_len);
+	}
+	lk->pending = rq;
+	lk->state = DL_LL_UNLOCKING;
+	dl_node_enter(node, true);
+	node->cause = DL_CAUSE_RELEASE;
+	dl_request_submit(node, rq);
+	dl_node_leave(node);
+	return 0;
+}
+
+int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id)
+{
+	struct dl_local_lock *lk = dl_local_find(node, lock_id);
+	struct dl_request *rq, *pending;
+
+	if (!lk)
+		return -ENOENT;
+	if (lk->owner != owner)
+		return -EPERM;
+	pending = lk->pending;
+	if (!pending || pending->kind != DL_REQ_LOCK || pending->orphan)
+		return -EALREADY;
+	dl_node_enter(node, true);
+	if (!pending->sent) {
+		/* the cell never saw it */
+		dl_client_emit(node, DL_LEV_FAILED, -ECANCELED, lk, pending);
+		dl_request_free(node, pending);
+		if (lk->mode == DL_MODE_NONE)
+			dl_local_free(node, lk);
+		dl_node_leave(node);
+		return 0;
+	}
+	rq = dl_request_new(node, DL_REQ_CANCEL);
+	if (!rq) {
+		dl_node_leave(node);
+		return -ENOMEM;
+	}
+	rq->cmd.type = DL_LT_CMD_CANCEL;
+	rq->cmd.owner.id = owner;
+	if (lk->mode != DL_MODE_NONE)
+		rq->cmd.lock_id = lk->lt_lock_id;
+	else
+		rq->cmd.target_req = pending->req_id;
+	node->cause = DL_CAUSE_RELEASE;
+	dl_request_submit(node, rq);
+	dl_node_leave(node);
+	return 0;
+}
+
+int dl_node_release_owner(struct dl_node *node, u64 owner)
+{
+	struct dl_request *rq, *tmp;
+	struct dl_local_lock *lk, *ltmp;
+	u32 i;
+
+	if (!owner)
+		return -EINVAL;
+	dl_node_enter(node, true);
+	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link)
+		if (rq->cmd.owner.id == owner && rq->kind != DL_REQ_LS)
+			dl_request_free(node, rq);
+	for (i = 0; i < DL_ARRAY_SIZE(node->local_hash); i++)
+		dl_list_for_each_entry_safe(lk, ltmp, &node->local_hash[i],
+					    link)
+			if (lk->owner == owner)
+				dl_local_free(node, lk);
+	rq = dl_request_new(node, DL_REQ_RELEASE);
+	if (rq) {
+		rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;
+		rq->cmd.owner.id = owner;
+		node->cause = DL_CAUSE_RELEASE;
+		dl_request_submit(node, rq);
+	}
+	dl_node_leave(node);
+	return rq ? 0 : -ENOMEM;
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * local.c - the node's own table of its local owners' locks, and the
+ * delivery of their events.
+ *
+ * The cell's lock table names locks by its own ids and owners by (node,
+ * session, owner); local owners hold node-local lock ids, handed out at
+ * request time before the cell has even seen the request.  This table maps
+ * one to the other.  It is the place where a node-level grant cache will
+ * live: the cell grants a lock to the node, the node grants it to its
+ * owners and keeps it after the last one lets go, until a BLOCKING asks for
+ * it back; nothing outside this file and client.c needs to change for that.
+ *
+ * Events are delivered at once from the network and timer entry points.
+ * From inside a host's own request call (dl_node_lock() and friends) they
+ * are deferred to a timer call armed for "now", so the host never sees a
+ * callback from inside its own call.
+ */
+#include "node_priv.h"
+
+struct dl_deferred {
+	struct dl_list link;
+	struct dl_lock_event ev;
+};
+
+static u32 dl_local_hash(u64 id)
+{
+	return (u32)((id * 0x9e3779b97f4a7c15ULL) >> (64 - DL_LOCAL_HASH_BITS));
+}
+
+void dl_local_init(struct dl_node *node)
+{
+	u32 i;
+
+	for (i = 0; i < DL_ARRAY_SIZE(node->local_hash); i++) {
+		dl_list_init(&node->local_hash[i]);
+		dl_list_init(&node->lt_hash[i]);
+	}
+	dl_list_init(&node->deferred);
+}
+
+struct dl_local_lock *dl_local_new(struct dl_node *node, u64 owner)
+{
+	struct dl_local_lock *lk = dl_zalloc(sizeof(*lk));
+
+	if (!lk)
+		return NULL;
+	lk->id = node->next_local_id++;
+	lk->owner = owner;
+	lk->state = DL_LL_WAITING;
+	lk->mode = DL_MODE_NONE;
+	dl_list_init(&lk->lt_link);
+	dl_list_add_tail(&lk->link, &node->local_hash[dl_local_hash(lk->id)]);
+	node->n_local++;
+	return lk;
+}
+
+struct dl_local_lock *dl_local_find(struct dl_node *node, u64 id)
+{
+	struct dl_local_lock *lk;
+
+	dl_list_for_each_entry(lk, &node->local_hash[dl_local_hash(id)], link)
+		if (lk->id == id)
+			return lk;
+	return NULL;
+}
+
+struct dl_local_lock *dl_local_find_lt(struct dl_node *node, u64 lt_lock_id)
+{
+	struct dl_local_lock *lk;
+
+	if (!lt_lock_id)
+		return NULL;
+	dl_list_for_each_entry(lk, &node->lt_hash[dl_local_hash(lt_lock_id)],
+			       lt_link)
+		if (lk->lt_lock_id == lt_lock_id)
+			return lk;
+	return NULL;
+}
+
+void dl_local_set_lt(struct dl_node *node, struct dl_local_lock *lk,
+		     u64 lt_lock_id)
+{
+	if (lk->lt_lock_id == lt_lock_id)
+		return;
+	dl_list_del(&lk->lt_link);
+	lk->lt_lock_id = lt_lock_id;
+	if (lt_lock_id)
+		dl_list_add_tail(&lk->lt_link,
+				 &node->lt_hash[dl_local_hash(lt_lock_id)]);
+}
+
+void dl_local_free(struct dl_node *node, struct dl_local_lock *lk)
+{
+	if (lk->pending)
+		lk->pending->lock = NULL;
+	dl_list_del(&lk->link);
+	dl_list_del(&lk->lt_link);
+	node->n_local--;
+	dl_free(lk);
+}
+
+void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev)
+{
+	struct dl_deferred *d;
+
+	if (!node->ops->lock_event)
+		return;
+	if (!node->in_request) {
+		node->ops->lock_event(node->host, ev);
+		return;
+	}
+	d = dl_zalloc(sizeof(*d));
+	if (!d) {
+		/* cannot defer: late is better than lost */
+		node->ops->lock_event(node->host, ev);
+		return;
+	}
+	d->ev = *ev;
+	dl_list_add_tail(&d->link, &node->deferred);
+}
+
+void dl_local_deliver_deferred(struct dl_node *node)
+{
+	struct dl_deferred *d, *tmp;
+
+	dl_list_for_each_entry_safe(d, tmp, &node->deferred, link) {
+		dl_list_del(&d->link);
+		if (node->ops->lock_event)
+			node->ops->lock_event(node->host, &d->ev);
+		dl_free(d);
+	}
+}
+
+/*
+ * Our lease is gone: every lock of every local owner is lost.  Holders get
+ * REVOKED with the token they held; requests still waiting fail with
+ * -ENOLINK.  The cell releases the locks itself (EXPIRE_NODE, or the new
+ * session's NODE_INCARNATION).
+ */
+void dl_local_revoke_all(struct dl_node *node)
+{
+	struct dl_local_lock *lk, *tmp;
+	u32 i;
+
+	for (i = 0; i < DL_ARRAY_SIZE(node->local_hash); i++) {
+		dl_list_for_each_entry_safe(lk, tmp, &node->local_hash[i],
+					    link) {
+			struct dl_lock_event ev = {
+				.owner = lk->owner,
+				.cookie = lk->cookie,
+				.lock_id = lk->id,
+				.token = lk->token,
+				.mode = lk->mode,
+			};
+
+			if (lk->pending)
+				dl_request_free(node, lk->pending);
+			if (lk->state != DL_LL_ORPHAN) {
+				if (lk->mode == DL_MODE_NONE) {
+					ev.type = DL_LEV_FAILED;
+					ev.status = -ENOLINK;
+				} else {
+					ev.type = DL_LEV_REVOKED;
+					node->ctr.revoked++;
+				}
+				dl_local_event(node, &ev);
+			}
+			dl_local_free(node, lk);
+		}
+	}
+}
+
+void dl_local_destroy(struct dl_node *node)
+{
+	struct dl_local_lock *lk, *tmp;
+	struct dl_deferred *d, *dtmp;
+	u32 i;
+
+	if (!node->deferred.next)
+		return;
+	for (i = 0; i < DL_ARRAY_SIZE(node->local_hash); i++)
+		dl_list_for_each_entry_safe(lk, tmp, &node->local_hash[i], link)
+			dl_local_free(node, lk);
+	dl_list_for_each_entry_safe(d, dtmp, &node->deferred, link) {
+		dl_list_del(&d->link);
+		dl_free(d);
+	}
+}

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * node.c - a dlock node: lifecycle, datagram dispatch, the timer, batching
+ * of everything sent during one entry point, and applying the lock table.
+ *
+ * Every entry point (dl_node_recv, dl_node_timer, the local requests) runs
+ * between dl_node_enter() and dl_node_leave().  Inside, nothing goes to the
+ * network directly: ops are appended to one datagram per destination, and
+ * lock-table commands to one batch (one Raft entry).  dl_node_leave() runs
+ * what is due, proposes the batch, lets the election send its messages,
+ * sends one datagram per destination and re-arms the timer at the earliest
+ * deadline.  So a burst of requests costs one entry and one APPEND per
+ * follower, and a grant and the lease that travels with it share a packet.
+ */
+#include "node_priv.h"
+#include "raft.h"
+
+/* ---- Output ------------------------------------------------------------ */
+
+static void dl_node_tx_flush_peer(struct dl_node *node, struct dl_peer *peer)
+{
+	size_t len = dl_wire_writer_finish(peer->tx);
+	int err;
+
+	if (len) {
+		err = dl_env_send(node->env, peer->id, peer->tx->buf, len);
+		if (err) {
+			node->ctr.tx_errors++;
+		} else {
+			node->ctr.tx_datagrams++;
+			node->ctr.tx_bytes += len;
+		}
+	}
+	dl_free(peer->tx);
+	peer->tx = NULL;
+	dl_list_del(&peer->tx_link);
+}
+
+static void dl_node_tx_flush(struct dl_node *node)
+{
+	struct dl_peer *peer, *tmp;
+
+	dl_list_for_each_entry_safe(peer, tmp, &node->tx_pending, tx_link)
+		dl_node_tx_flush_peer(node, peer);
+}
+
+static int dl_node_tx_start(struct dl_node *node, struct dl_peer *peer)
+{
+	struct dl_wire_hdr hdr = {
+		.cell_id = node->cfg.cell_id,
+		.src = node->cfg.node_id,
+		.dst = peer->id,
+		.incarnation = node->cfg.incarnation,
+		.seq = ++node->tx_seq,
+	};
+
+	peer->tx = dl_zalloc(sizeof(*peer->tx));
+	if (!peer->tx)
+		return -ENOMEM;
+	dl_wire_writer_init(peer->tx, &hdr);
+	dl_list_add_tail(&peer->tx_link, &node->tx_pending);
+	return 0;
+}
+
+/**
+ * dl_node_send_op() - queue one op for @dst; sent when the entry point ends
+ * @node: node
+ * @dst: destination node id (a known peer)
+ * @type: op type
+ * @body: encoded body
+ * @len: its length
+ *
+ * The op is charged to node->cause.  Return: 0, -ENOENT for an unknown
+ * peer, -EINVAL for a bad op, -ENOMEM.
+ */
+int dl_node_send_op(struct dl_node *node, u32 dst, u8 type, const void *body,
+		    size_t len)
+{
+	struct dl_peer *peer = dl_peer_find(node, dst);
+	int err;
+
+	if (!peer)
+		return -ENOENT;
+	if (!peer->tx) {
+		err = dl_node_tx_start(node, peer);
+		if (err)
+			return err;
+	}
+	err = dl_wire_writer_add(peer->tx, type, body, len);
+	if (err == -ENOSPC) {
+		/* full: send it now and start the next datagram */
+		dl_node_tx_flush_peer(node, peer);
+		err = dl_node_tx_start(node, peer);
+		if (err)
+			return err;
+		err = dl_wire_writer_add(peer->tx, type, body, len);
+	}
+	if (err)
+		return err;
+	node->ctr.tx_ops[type]++;
+	node->ctr.cause_ops[node->cause]++;
+	/* outside an entry point (create), nothing else would flush */
+	if (!node->in_entry)
+		dl_node_tx_flush(node);
+	return 0;
+}
+
+/* ---- The lock table ---------------------------------------------------- */
+
+/* Which counter a command's messages are charged to. */
+u32 dl_cmd_cause(u8 cmd_type)
+{
+	switch (cmd_type) {
+	case DL_LT_CMD_LOCK:
+		return DL_CAUSE_ACQUIRE;
+	case DL_LT_CMD_UNLOCK:
+	case DL_LT_CMD_CANCEL:
+	case DL_LT_CMD_RELEASE_OWNER:
+		return DL_CAUSE_RELEASE;
+	case DL_LT_CMD_EXPIRE_NODE:
+	case DL_LT_CMD_NODE_INCARNATION:
+		return DL_CAUSE_SESSION;
+	default:
+		return DL_CAUSE_OTHER;
+	}
+}
+
+/**
+ * dl_node_propose() - add a command to the entry proposed at the end of
+ * this entry point (leader only)
+ * @node: node
+ * @cmd: the command
+ *
+ * Return: 0, -ENOTCONN when not the leader, -EINVAL for a bad command.
+ */
+int dl_node_propose(struct dl_node *node, const struct dl_lt_cmd *cmd)
+{
+	int err;
+
+	if (!dl_node_is_leader(node))
+		return -ENOTCONN;
+	if (!node->batch->count)
+		node->batch_cause = dl_cmd_cause(cmd->type);
+	err = dl_lt_batch_add(node->batch, cmd);
+	if (err == -ENOSPC) {
+		err = node->elect->propose(node, node->batch->buf,
+					   node->batch->len);
+		dl_lt_batch_init(node->batch);
+		if (err)
+			return err;
+		node->batch_cause = dl_cmd_cause(cmd->type);
+		err = dl_lt_batch_add(node->batch, cmd);
+	}
+	return err;
+}
+
+struct dl_apply_ctx {
+	struct dl_node *node;
+	const struct dl_lt_cmd *cmd;
+	u64 index;
+	bool answered;
+};
+
+static void dl_node_lt_out(void *arg, const struct dl_lt_out *out)
+{
+	struct dl_apply_ctx *ac = arg;
+
+	if (out->req_id && out->req_id == ac->cmd->req_id &&
+	    out->owner.node == ac->cmd->owner.node)
+		ac->answered = true;
+	dl_client_output(ac->node, out, ac->index);
+}
+
+static void dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
+			      u64 index)
+{
+	struct dl_apply_ctx ac = { .node = node, .cmd = cmd, .index = index };
+	u32 saved = node->cause;
+	int err;
+
+	node->cause = dl_cmd_cause(cmd->type);
+	err = dl_lt_apply(node->lt, cmd, dl_node_lt_out, &ac);
+	if (err)
+		dl_env_log(node->env, DL_LOG_ERR,
+			   "apply of command %u at %llu failed: %d",
+			   cmd->type, (unsigned long long)index, err);
+	/*
+	 * A remote request now waiting in a queue got no answer: tell its node
+	 * so it stops retransmitting and only polls (a lost grant is then
+	 * recovered by the poll, which the table answers from its record).
+	 */
+	if (!err && !ac.answered && cmd->type == DL_LT_CMD_LOCK &&
+	    cmd->owner.node != node->cfg.node_id && dl_node_is_leader(node)) {
+		struct dl_wire_response rs = {
+			.req_id = cmd->req_id, .status = 0, .index = index,
+		};
+		u8 body[32];
+		int n = dl_wire_enc_response(body, sizeof(body), &rs);
+
+		if (n > 0)
+			dl_node_send_op(node, cmd->owner.node, DL_OP_RESPONSE,
+					body, n);
+	}
+	node->cause = saved;
+}
+
+/**
+ * dl_node_apply_entry() - apply one committed entry of lock-table commands
+ * @node: node
+ * @index: its log index
+ * @data: the entry
+ * @len: its length
+ */
+void dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,
+			 size_t len)
+{
+	int n, i;
+
+	n = dl_lt_batch_decode(data, len, node->scratch, DL_LT_BATCH_MAX_CMDS);
+	if (n < 0) {
+		dl_env_log(node->env, DL_LOG_ERR,
+			   "malformed entry at %llu: %d",
+			   (unsigned long long)index, n);
+		return;
+	}
+	node->applying_index = index;
+	for (i = 0; i < n; i++)
+		dl_node_apply_one(node, &node->scratch[i], index);
+	node->applying_index = 0;
+}
+
+/* A re-formed cell: every lock is revoked and fencing tokens move on. */
+void dl_node_apply_revoke_all(struct dl_node *node, u64 index)
+{
+	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_REVOKE_ALL };
+
+	dl_node_apply_one(node, &cmd, index);
+}
+
+/* ---- Leadership ---------------------------------------------------------- */
+
+void dl_node_leader_changed(struct dl_node *node, u32 leader, u64 term)
+{
+	struct dl_node_status st;
+	bool changed = leader != node->leader || term != node->term;
+
+	if (leader && leader != node->leader)
+		node->ctr.leader_changes++;
+	node->leader = leader;
+	node->term = term;
+	if (leader == node->cfg.node_id && !node->was_leader) {
+		node->was_leader = true;
+		dl_session_became_leader(node);
+	} else if (leader != node->cfg.node_id) {
+		node->was_leader = false;
+	}
+	if (leader)
+		dl_client_resend_all(node);
+	if (changed && node->ops->state_change) {
+		dl_node_get_status(node, &st);
+		node->ops->state_change(node->host, &st);
+	}
+}
+
+/* ---- Entry points ---------------------------------------------------------- */
+
+/*
+ * @request: the host's own request call (lock, unlock...): events for local
+ * owners are deferred to a timer call (local.c).
+ */
+void dl_node_enter(struct dl_node *node, bool request)
+{
+	node->in_entry = true;
+	node->in_request = request;
+	node->cause = DL_CAUSE_OTHER;
+	if (!request)
+		dl_local_deliver_deferred(node);
+}
+
+void dl_node_leave(struct dl_node *node)
+{
+	u64 now = dl_node_now(node), next, t;
+
+	next = dl_session_timer(node, now);
+	t = dl_client_timer(node, now);
+	next = DL_MIN(next, t);
+	if (node->batch && node->batch->count) {
+		int err;
+
+		node->cause = node->batch_cause;
+		err = node->elect->propose(node, node->batch->buf,
+					   node->batch->len);
+		if (err)
+			/* requests stay pending; their retries re-route them */
+			dl_env_log(node->env, DL_LOG_DEBUG,
+				   "propose of %u commands: %d",
+				   node->batch->count, err);
+		dl_lt_batch_init(node->batch);
+	}
+	if (node->elect) {
+		node->elect->flush(node, now);
+		node->cause = DL_CAUSE_OTHER;
+		t = node->elect->next_deadline(node);
+		next = DL_MIN(next, t);
+	}
+	dl_node_tx_flush(node);
+	node->in_entry = false;
+	node->in_request = false;
+	if (!dl_list_empty(&node->deferred))
+		next = now;
+	if (next != DL_NEVER)
+		dl_env_timer_arm(node->env, next);
+	else
+		dl_env_timer_cancel(node->env);
+}
+
+static int dl_node_check_config(const struct dl_node_config *cfg)
+{
+	u32 i, j;
+	bool self_voter = false;
+
+	if (!cfg->node_id || cfg->role > DL_NODE_MEMBER ||
+	    cfg->election >= DL_ELECT_COUNT || !cfg->n_voters ||
+	    cfg->n_voters > DL_NODE_MAX_VOTERS)
+		return -EINVAL;
+	for (i = 0; i < cfg->n_voters; i++) {
+		if (!cfg->voters[i])
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (cfg->voters[j] == cfg->voters[i])
+				return -EINVAL;
+		if (cfg->voters[i] == cfg->node_id)
+			self_voter = true;
+	}
+	if (self_voter != (cfg->role == DL_NODE_VOTER))
+		return -EINVAL;
+	return 0;
+}
+
+static void dl_node_default_timeouts(struct dl_node_timeouts *t)
+{
+	if (!t->election_ms)
+		t->election_ms = 150;
+	if (!t->heartbeat_ms)
+		t->heartbeat_ms = 50;
+	if (!t->lease_ms)
+		t->lease_ms = 1000;
+	if (!t->lock_delay_ms)
+		t->lock_delay_ms = 500;
+	if (!t->skew_ppm)
+		t->skew_ppm = 1000;
+	if (!t->retry_ms)
+		t->retry_ms = 100;
+}
+
+struct dl_node *dl_node_create(struct dl_env *env,
+			       const struct dl_node_config *cfg,
+			       const struct dl_node_ops *ops, void *host)
+{
+	static const struct dl_node_ops no_ops;
+	struct dl_node *node;
+	struct dl_node_timeouts *t;
+	u32 i;
+
+	if (!cfg || dl_node_check_config(cfg))
+		return NULL;
+	node = dl_zalloc(sizeof(*node));
+	if (!node)
+		return NULL;
+	node->env = env;
+	node->ops = ops ? ops : &no_ops;
+	node->host = host;
+	node->cfg = *cfg;
+	dl_list_init(&node->tx_pending);
+	dl_list_init(&node->requests);
+	dl_local_init(node);
+	dl_peers_init(node);
+	t = &node->cfg.timeouts;
+	dl_node_default_timeouts(t);
+	if (t->heartbeat_ms >= t->election_ms ||
+	    t->heartbeat_ms >= t->lease_ms ||
+	    /* the lock-delay must cover the drift over a lease (see session.c) */
+	    (u64)t->lock_delay_ms * 1000000 <
+	    (u64)t->skew_ppm * 2 * (t->lease_ms + t->lock_delay_ms) ||
+	    /* and an old leader's last APPENDs (see session.c) */
+	    t->lock_delay_ms < 2 * t->election_ms)
+		goto fail;
+	node->next_req_id = 1;
+	node->next_local_id = 1;
+	node->session = node->cfg.incarnation << DL_SESSION_SHIFT;
+	for (i = 0; i < cfg->n_voters; i++)
+		if (cfg->voters[i] != cfg->node_id &&
+		    !dl_peer_insert(node, cfg->voters[i], DL_NODE_VOTER))
+			goto fail;
+	if (dl_node_is_voter(node)) {
+		node->elect = dl_election_find(cfg->election);
+		node->lt = dl_lt_create();
+		node->batch = dl_zalloc(sizeof(*node->batch));
+		node->scratch = dl_zalloc(sizeof(*node->scratch) *
+					  DL_LT_BATCH_MAX_CMDS);
+		node->rx_ents = dl_zalloc(sizeof(*node->rx_ents) *
+					  DL_RAFT_MAX_ENTRIES);
+		if (!node->elect || !node->lt || !node->batch ||
+		    !node->scratch || !node->rx_ents)
+			goto fail;
+		dl_lt_batch_init(node->batch);
+		if (node->elect->init(node)) {
+			node->elect = NULL;
+			goto fail;
+		}
+	} else {
+		node->rx_ents = dl_zalloc(sizeof(*node->rx_ents) *
+					  DL_RAFT_MAX_ENTRIES);
+		if (!node->rx_ents)
+			goto fail;
+	}
+	dl_node_enter(node, false);
+	dl_session_start(node);
+	dl_node_leave(node);
+	return node;
+fail:
+	dl_node_destroy(node);
+	return NULL;
+}
+
+void dl_node_destroy(struct dl_node *node)
+{
+	struct dl_peer *peer, *tmp;
+
+	if (!node)
+		return;
+	dl_env_timer_cancel(node->env);
+	if (node->elect)
+		node->elect->destroy(node);
+	dl_list_for_each_entry_safe(peer, tmp, &node->tx_pending, tx_link) {
+		dl_free(peer->tx);
+		peer->tx = NULL;
+		dl_list_del(&peer->tx_link);
+	}
+	dl_client_fail_all(node, 0);
+	dl_local_destroy(node);
+	dl_peers_destroy(node);
+	dl_lt_destroy(node->lt);
+	dl_free(node->batch);
+	dl_free(node->scratch);
+	dl_free(node->rx_ents);
+	dl_free(node);
+}
+
+/* Decode-only pass: is every op's body valid?  Nothing acts before. */
+static int dl_node_check_op(struct dl_node *node, const struct dl_wire_hdr *hdr,
+			    const struct dl_wire_op *op)
+{
+	union {
+		struct dl_wire_request rq;
+		struct dl_wire_response rs;
+		struct dl_wire_event ev;
+		struct dl_wire_redirect rd;
+		struct dl_wire_heartbeat hb;
+		struct dl_wire_lease ls;
+		struct dl_wire_hello he;
+		struct dl_raft_msg rm;
+	} u;
+
+	if (op->type >= DL_OP_RAFT_BASE && op->type <= DL_OP_RAFT_LAST)
+		return dl_wire_dec_raft(op, hdr, &u.rm, node->rx_ents);
+	switch (op->type) {
+	case DL_OP_REQUEST:
+		return dl_client_check_request(node, hdr->src, op);
+	case DL_OP_RESPONSE:
+		return dl_wire_dec_response(op, &u.rs);
+	case DL_OP_EVENT:
+		return dl_wire_dec_event(op, &u.ev);
+	case DL_OP_REDIRECT:
+		return dl_wire_dec_redirect(op, &u.rd);
+	case DL_OP_HEARTBEAT:
+		return dl_wire_dec_heartbeat(op, &u.hb);
+	case DL_OP_LEASE:
+		return dl_wire_dec_lease(op, &u.ls);
+	case DL_OP_HELLO:
+		return dl_wire_dec_hello(op, &u.he);
+	default:
+		/* known to the framing but not served by this node */
+		return DL_WIRE_ETYPE;
+	}
+}
+
+static int dl_node_dispatch(struct dl_node *node, struct dl_peer *peer,
+			    const struct dl_wire_hdr *hdr,
+			    const struct dl_wire_op *op)
+{
+	node->cause = DL_CAUSE_OTHER;
+	if (op->type >= DL_OP_RAFT_BASE && op->type <= DL_OP_RAFT_LAST) {
+		if (!node->elect)
+			return DL_WIRE_ETYPE;
+		return node->elect->recv(node, peer->id, op);
+	}
+	switch (op->type) {
+	case DL_OP_REQUEST:
+	case DL_OP_RESPONSE:
+	case DL_OP_EVENT:
+	case DL_OP_REDIRECT:
+		return dl_client_recv(node, peer, hdr, op);
+	default:
+		return dl_session_recv(node, peer, op);
+	}
+}
+
+int dl_node_recv(struct dl_node *node, const void *buf, size_t len)
+{
+	struct dl_wire_reader rd, check;
+	struct dl_wire_hdr hdr;
+	struct dl_wire_op op;
+	struct dl_peer *peer;
+	int err;
+
+	err = dl_wire_open(buf, len, node->cfg.cell_id, node->cfg.node_id,
+			   &hdr, &rd);
+	if (err)
+		goto drop;
+	peer = dl_peer_find(node, hdr.src);
+	if (!peer) {
+		err = -ENOENT;
+		goto drop;
+	}
+	if (hdr.incarnation < peer->incarnation) {
+		err = -ESTALE;
+		goto drop;
+	}
+	check = rd;
+	while (dl_wire_next(&check, &op)) {
+		err = dl_node_check_op(node, &hdr, &op);
+		if (err)
+			goto drop;
+	}
+
+	dl_node_enter(node, false);
+	node->ctr.rx_datagrams++;
+	node->ctr.rx_bytes += len;
+	dl_session_heard(node, peer, &hdr);
+	while (dl_wire_next(&rd, &op)) {
+		node->ctr.rx_ops[op.type]++;
+		err = dl_node_dispatch(node, peer, &hdr, &op);
+		if (err)
+			/* a valid op the state refused (stale term...) */
+			dl_env_log(node->env, DL_LOG_DEBUG,
+				   "op %s from %u: %d", dl_wire_op_name(op.type),
+				   peer->id, err);
+	}
+	dl_node_leave(node);
+	return 0;
+drop:
+	node->ctr.drops[dl_wire_drop_index(err)]++;
+	return err;
+}
+
+void dl_node_timer(struct dl_node *node)
+{
+	dl_node_enter(node, false);
+	if (node->elect)
+		node->elect->tick(node, dl_node_now(node));
+	dl_node_leave(node);
+}
+
+/* ---- Admin --------------------------------------------------------------- */
+
+int dl_node_peer_add(struct dl_node *node, u32 peer_id, u32 role)
+{
+	if (!peer_id || peer_id == node->cfg.node_id || role > DL_NODE_MEMBER)
+		return -EINVAL;
+	if (role == DL_NODE_VOTER)
+		return -EOPNOTSUPP;
+	if (dl_peer_find(node, peer_id))
+		return -EEXIST;
+	if (!dl_peer_insert(node, peer_id, role))
+		return -ENOMEM;
+	return 0;
+}
+
+int dl_node_peer_remove(struct dl_node *node, u32 peer_id)
+{
+	struct dl_peer *peer = dl_peer_find(node, peer_id);
+	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_EXPIRE_NODE };
+
+	if (!peer)
+		return -ENOENT;
+	if (peer->role == DL_NODE_VOTER)
+		return -EOPNOTSUPP;
+	dl_node_enter(node, true);
+	cmd.owner.node = peer_id;
+	/* its locks go with it; only the leader can say so for the cell */
+	if (dl_node_is_leader(node) && !dl_node_propose(node, &cmd))
+		node->ctr.nodes_expired++;
+	dl_peer_delete(node, peer);
+	dl_node_leave(node);
+	return 0;
+}
+
+static int dl_node_ls_request(struct dl_node *node, u8 type, const u8 *name,
+			      u32 len, u32 lvb_len, u64 cookie, u64 *req_id)
+{
+	struct dl_request *rq;
+
+	if (!name || !len || len > DL_NODE_NAME_MAX || !req_id)
+		return -EINVAL;
+	if (type == DL_LT_CMD_LS_CREATE && lvb_len != DL_LT_LVB_MIN &&
+	    lvb_len != DL_LT_LVB_MAX)
+		return -EINVAL;
+	rq = dl_request_new(node, DL_REQ_LS);
+	if (!rq)
+		return -ENOMEM;
+	rq->cookie = cookie;
+	rq->cmd.type = type;
+	if (type == DL_LT_CMD_LS_CREATE) {
+		rq->cmd.name_len = (u8)len;
+		memcpy(rq->cmd.name, name, len);
+		rq->cmd.lvb_len = (u8)lvb_len;
+	} else {
+		/* the leader resolves the name into ls_id */
+		rq->cmd.ls_id = DL_LS_RESOLVE;
+		rq->ls_len = (u8)len;
+		memcpy(rq->ls_name, name, len);
+	}
+	*req_id = rq->req_id;
+	dl_node_enter(node, true);
+	dl_request_submit(node, rq);
+	dl_node_leave(node);
+	return 0;
+}
+
+int dl_node_ls_create(struct dl_node *node, const u8 *name, u32 len, u32 algo,
+		      u32 lvb_len, u64 cookie, u64 *req_id)
+{
+	if (algo != 0)
+		return -EOPNOTSUPP;
+	return dl_node_ls_request(node, DL_LT_CMD_LS_CREATE, name, len,
+				  lvb_len, cookie, req_id);
+}
+
+int dl_node_ls_remove(struct dl_node *node, const u8 *name, u32 len,
+		      u64 cookie, u64 *req_id)
+{
+	return dl_node_ls_request(node, DL_LT_CMD_LS_REMOVE, name, len, 0,
+				  cookie, req_id);
+}
+
+/* ---- Status ---------------------------------------------------------------- */
+
+int dl_node_get_status(struct dl_node *node, struct dl_node_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->node_id = node->cfg.node_id;
+	st->cell_id = node->cfg.cell_id;
+	st->incarnation = node->cfg.incarnation;
+	st->role = node->cfg.role;
+	st->election = node->cfg.election;
+	st->leader_id = node->leader;
+	st->term = node->term;
+	st->state = dl_node_is_voter(node) ? DL_STATE_FOLLOWER :
+					     DL_STATE_MEMBER;
+	if (node->elect)
+		node->elect->status(node, st);
+	st->lease_valid = dl_session_lease_valid(node);
+	st->lease_expiry_ns = node->lease_until_ns;
+	st->n_voters = node->cfg.n_voters;
+	st->n_members = node->n_members;
+	st->pending_requests = node->n_requests;
+	st->local_locks = node->n_local;
+	return 0;
+}
+
+int dl_node_get_peer(struct dl_node *node, u32 idx,
+		     struct dl_node_peer_info *pi)
+{
+	struct dl_peer *peer;
+	u64 now = dl_node_now(node);
+	u64 alive_ns = dl_ms(node->cfg.timeouts.lease_ms);
+
+	dl_list_for_each_entry(peer, &node->peers, link) {
+		if (idx--)
+			continue;
+		memset(pi, 0, sizeof(*pi));
+		pi->id = peer->id;
+		pi->role = peer->role;
+		pi->last_heard_ns = peer->last_heard_ns;
+		pi->alive = peer->last_heard_ns &&
+			    now - peer->last_heard_ns < alive_ns;
+		pi->incarnation = peer->incarnation;
+		if (node->elect && node->elect->peer)
+			node->elect->peer(node, pi);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+const struct dl_counters *dl_node_counters(struct dl_node *node)
+{
+	return &node->ctr;
+}

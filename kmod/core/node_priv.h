@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * node_priv.h - the inside of struct dl_node, shared by the files of the
+ * node layer:
+ *
+ *   node.c      lifecycle, datagram dispatch, timer, batching of output,
+ *               applying lock-table outputs
+ *   members.c   the peer table (voters and up to thousands of members)
+ *   session.c   leases and heartbeats, lease expiry, incarnations
+ *   client.c    requests of local owners: routing, retries, timeouts
+ *   local.c     the node's table of its local owners' locks
+ *   elect_raft.c  Raft behind struct dl_election_ops
+ */
+#ifndef DLOCK_CORE_NODE_PRIV_H
+#define DLOCK_CORE_NODE_PRIV_H
+
+#include "counters.h"
+#include "election.h"
+#include "list.h"
+#include "locktable.h"
+#include "node.h"
+#include "wire.h"
+
+#define DL_NS_PER_MS		1000000ULL
+#define DL_NEVER		(~0ULL)
+#define DL_PEER_HASH_BITS	8
+#define DL_LOCAL_HASH_BITS	6
+
+/*
+ * A session id names one life of a node's session with the cell: it is the
+ * owner incarnation the lock table sees.  It grows when the node restarts
+ * (from the configured incarnation) and every time the node loses its lease,
+ * so that NODE_INCARNATION releases whatever the previous session held.
+ */
+#define DL_SESSION_SHIFT	20
+
+/*
+ * ls_id of a command whose lockspace is named in the REQUEST for the leader
+ * to resolve (the lock table refuses ls_id 0 in a LOCK).
+ */
+#define DL_LS_RESOLVE		0xffffffffU
+
+/**
+ * struct dl_peer - another node of the cell, as this node knows it
+ * @id: its node id
+ * @role: enum dl_node_role
+ * @hash_link: in node->peer_hash
+ * @link: in node->peers (creation order, for dumps)
+ * @incarnation: last seen datagram incarnation
+ * @session: last session id it announced (HELLO)
+ * @last_heard_ns: when we last accepted a datagram from it
+ * @lease_until_ns: (leader) its lease as the leader counts it
+ * @expired: (leader) EXPIRE_NODE proposed since it was last heard
+ * @tx: datagram being filled for it during this entry point, or NULL
+ * @tx_link: in node->tx_pending while @tx is set
+ */
+struct dl_peer {
+	u32 id;
+	u32 role;
+	struct dl_list hash_link;
+	struct dl_list link;
+	u64 incarnation;
+	u64 session;
+	u64 last_heard_ns;
+	u64 lease_until_ns;
+	bool expired;
+	struct dl_wire_writer *tx;
+	struct dl_list tx_link;
+};
+
+/* What a struct dl_request asks the cell. */
+enum dl_req_kind {
+	DL_REQ_LOCK,
+	DL_REQ_UNLOCK,
+	DL_REQ_CANCEL,
+	DL_REQ_RELEASE,		/* RELEASE_OWNER: fire and forget, retried */
+	DL_REQ_LS,		/* LS_CREATE / LS_REMOVE */
+	DL_REQ_INCARNATION,	/* (leader) NODE_INCARNATION for a peer */
+	DL_REQ_EXPIRE,		/* (leader) EXPIRE_NODE for a peer */
+};
+
+/**
+ * struct dl_request - a command this node wants the cell to apply
+ * @link: in node->requests
+ * @kind: enum dl_req_kind
+ * @req_id: node-wide unique id (the lock table's dedup key with the owner)
+ * @cookie: the owner's cookie
+ * @cmd: the lock-table command
+ * @ls_name: lockspace name for the leader to resolve (LOCK without CONVERT)
+ * @ls_len: its length
+ * @lock: the local lock it concerns, or NULL
+ * @sent: sent (or proposed) at least once
+ * @acked: the leader said it is queued: only poll now
+ * @orphan: its owner was told -ETIMEDOUT; undo whatever it still gets
+ * @deadline_ns: owner's timeout, DL_NEVER when none
+ * @retry_ns: next retransmission
+ * @backoff_ms: current retransmission interval
+ */
+struct dl_request {
+	struct dl_list link;
+	u32 kind;
+	u64 req_id;
+	u64 cookie;
+	struct dl_lt_cmd cmd;
+	u8 ls_name[DL_NODE_NAME_MAX];
+	u8 ls_len;
+	struct dl_local_lock *lock;
+	bool sent;
+	bool acked;
+	bool orphan;
+	u64 deadline_ns;
+	u64 retry_ns;
+	u32 backoff_ms;
+};
+
+/* State of a local lock. */
+enum dl_local_state {
+	DL_LL_WAITING,		/* new request in flight or queued */
+	DL_LL_GRANTED,		/* held; may have a conversion in flight */
+	DL_LL_UNLOCKING,	/* unlock in flight */
+	DL_LL_ORPHAN,		/* owner gave up (timeout): undo when answered */
+};
+
+/**
+ * struct dl_local_lock - one lock of a local owner
+ * @id: node-local lock id handed to the owner
+ * @owner: its owner
+ * @cookie: the owner's cookie of the last request
+ * @state: enum dl_local_state
+ * @link: in node->local_hash by @id
+ * @lt_link: in node->lt_hash by @lt_lock_id once known
+ * @lt_lock_id: the lock table's id for it (0 until granted or queued)
+ * @ls_id: its lockspace (0 until known)
+ * @mode: granted mode, DL_MODE_NONE before the first grant
+ * @token: fencing token of the current grant
+ * @pending: the request in flight for it, or NULL
+ *
+ * Kept in its own table so that a node-level grant cache (the cell grants
+ * to the node, the node to its owners, like GFS2's glocks) can sit here
+ * later: a cached cell lock would be a struct dl_local_lock without owner.
+ */
+struct dl_local_lock {
+	u64 id;
+	u64 owner;
+	u64 cookie;
+	u32 state;
+	struct dl_list link;
+	struct dl_list lt_link;
+	u64 lt_lock_id;
+	u32 ls_id;
+	u8 mode;
+	u64 token;
+	struct dl_request *pending;
+};
+
+/**
+ * struct dl_node - one node (see node.h)
+ */
+struct dl_node {
+	struct dl_env *env;
+	const struct dl_node_ops *ops;
+	void *host;
+	struct dl_node_config cfg;
+	const struct dl_election_ops *elect;
+	void *elect_priv;
+
+	/* lock table replica (voters), NULL on members */
+	struct dl_lt *lt;
+	struct dl_lt_batch *batch;	/* commands to propose at flush */
+	u32 batch_cause;
+	struct dl_lt_cmd *scratch;	/* DL_LT_BATCH_MAX_CMDS decoded cmds */
+	struct dl_raft_entry *rx_ents;	/* DL_RAFT_MAX_ENTRIES, for recv */
+	u64 applying_index;
+
+	/* peers */
+	struct dl_list peers;
+	struct dl_list peer_hash[1 << DL_PEER_HASH_BITS];
+	u32 n_members;
+	struct dl_list tx_pending;
+	u64 tx_seq;
+	u32 cause;			/* enum dl_cause of what we send now */
+	u64 expire_check_ns;		/* (leader) next EXPIRE_NODE scan */
+
+	/* leadership as this node sees it */
+	u32 leader;
+	u64 term;
+	bool was_leader;
+
+	/* session */
+	u64 session;
+	bool lease_held;		/* a lease was granted and not lost */
+	u64 lease_until_ns;
+	u64 hb_seq;
+	u64 hb_sent_ns;			/* send time of heartbeat hb_seq */
+	u64 hb_next_ns;
+	u32 hb_probe;			/* members: voter to ask when leaderless */
+	bool hello_due;
+
+	/* local owners */
+	struct dl_list requests;
+	u32 n_requests;
+	u64 next_req_id;
+	u64 next_local_id;
+	struct dl_list local_hash[1 << DL_LOCAL_HASH_BITS];
+	struct dl_list lt_hash[1 << DL_LOCAL_HASH_BITS];
+	u32 n_local;
+
+	/* events for local owners raised inside a request call, see local.c */
+	struct dl_list deferred;
+
+	struct dl_counters ctr;
+	bool in_entry;
+	bool in_request;
+};
+
+static inline u64 dl_node_now(struct dl_node *node)
+{
+	return dl_env_now_ns(node->env);
+}
+
+static inline u64 dl_ms(u32 ms)
+{
+	return (u64)ms * DL_NS_PER_MS;
+}
+
+static inline bool dl_node_is_voter(const struct dl_node *node)
+{
+	return node->cfg.role == DL_NODE_VOTER;
+}
+
+static inline bool dl_node_is_leader(struct dl_node *node)
+{
+	return node->elect && node->elect->is_leader(node);
+}
+
+/* node.c */
+void dl_node_enter(struct dl_node *node, bool request);
+void dl_node_leave(struct dl_node *node);
+int dl_node_send_op(struct dl_node *node, u32 dst, u8 type, const void *body,
+		    size_t len);
+void dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,
+			 size_t len);
+void dl_node_apply_revoke_all(struct dl_node *node, u64 index);
+void dl_node_leader_changed(struct dl_node *node, u32 leader, u64 term);
+u32 dl_cmd_cause(u8 cmd_type);
+int dl_node_propose(struct dl_node *node, const struct dl_lt_cmd *cmd);
+
+/* members.c */
+int dl_peers_init(struct dl_node *node);
+void dl_peers_destroy(struct dl_node *node);
+struct dl_peer *dl_peer_find(struct dl_node *node, u32 id);
+struct dl_peer *dl_peer_insert(struct dl_node *node, u32 id, u32 role);
+void dl_peer_delete(struct dl_node *node, struct dl_peer *peer);
+
+/* session.c */
+void dl_session_start(struct dl_node *node);
+void dl_session_heard(struct dl_node *node, struct dl_peer *peer,
+		      const struct dl_wire_hdr *hdr);
+int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
+		    const struct dl_wire_op *op);
+void dl_session_leader_append(struct dl_node *node, u32 from, u64 term);
+void dl_session_follower_ack(struct dl_node *node, u32 from);
+void dl_session_became_leader(struct dl_node *node);
+void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
+			    u32 node_id, u64 session);
+u64 dl_session_timer(struct dl_node *node, u64 now);
+bool dl_session_lease_valid(struct dl_node *node);
+
+/* client.c */
+int dl_client_recv(struct dl_node *node, struct dl_peer *peer,
+		   const struct dl_wire_hdr *hdr, const struct dl_wire_op *op);
+void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
+		      u64 index);
+void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev);
+void dl_client_resend_all(struct dl_node *node);
+void dl_client_fail_all(struct dl_node *node, int err);
+u64 dl_client_timer(struct dl_node *node, u64 now);
+struct dl_request *dl_request_new(struct dl_node *node, u32 kind);
+struct dl_request *dl_request_find(struct dl_node *node, u64 req_id);
+int dl_client_check_request(struct dl_node *node, u32 src,
+			    const struct dl_wire_op *op);
+void dl_request_submit(struct dl_node *node, struct dl_request *rq);
+void dl_request_free(struct dl_node *node, struct dl_request *rq);
+
+/* local.c */
+void dl_local_init(struct dl_node *node);
+struct dl_local_lock *dl_local_new(struct dl_node *node, u64 owner);
+struct dl_local_lock *dl_local_find(struct dl_node *node, u64 id);
+struct dl_local_lock *dl_local_find_lt(struct dl_node *node, u64 lt_lock_id);
+void dl_local_set_lt(struct dl_node *node, struct dl_local_lock *lk,
+		     u64 lt_lock_id);
+void dl_local_free(struct dl_node *node, struct dl_local_lock *lk);
+void dl_local_revoke_all(struct dl_node *node);
+void dl_local_destroy(struct dl_node *node);
+void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev);
+void dl_local_deliver_deferred(struct dl_node *node);
+
+#endif /* DLOCK_CORE_NODE_PRIV_H */

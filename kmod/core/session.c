@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * session.c - leases: how a node keeps its locks, and how the cell takes
+ * them back from a node that went silent.
+ *
+ * Each node holds a lease with the leader.  Members renew it with
+ * HEARTBEAT -> LEASE; voters renew it with Raft's own traffic (an APPEND
+ * from the leader renews the follower, its APPEND_RESP renews the follower
+ * in the leader's books), so voters cost no extra messages.
+ *
+ * Safety argument (why a new holder never overlaps an old one):
+ *
+ *   The node counts its lease from a moment BEFORE the leader counts it:
+ *   a member from when it sent the heartbeat (s), the leader from when it
+ *   received it (r >= s); a follower from when it received an APPEND (a),
+ *   the leader from when it received the answer (r >= a).  The node's
+ *   lease ends at s + L(1 - rho) on its clock (rho: the clock rate bound,
+ *   skew_ppm); the leader proposes EXPIRE_NODE no earlier than r + L + D on
+ *   its clock (D: the lock-delay).  In real time the node stops by s + L and
+ *   the leader acts no earlier than r + (L + D)(1 - rho), which is later as
+ *   long as D >= rho (L + D): dl_node_create() requires twice that.  The
+ *   command must then commit before the table grants anything, so the new
+ *   grant comes strictly after the old holder's node revoked the lock
+ *   locally (REVOKED to its owners).  Fencing tokens catch the rest (an
+ *   owner that ignores REVOKED).
+ *
+ *   A new leader does not know when peers last renewed: it grants every
+ *   peer a fresh lease when it takes office (Chubby's grace period), so it
+ *   expires nobody before L + D after its election.  An old leader cut off
+ *   from the majority may still renew a follower by APPEND until its
+ *   CheckQuorum makes it step down, at most one (randomized, <= 2x)
+ *   election timeout after it lost the majority, before the new leader
+ *   exists; so dl_node_create() also requires D >= 2 * election timeout.
+ *   Members are only answered by a leader whose Raft lease is valid.
+ *
+ * A node whose own lease ran out revokes all its local locks, fails its
+ * requests, and starts a new session: owner incarnations in the lock table
+ * are session ids, and the HELLO of the new session makes the leader
+ * propose NODE_INCARNATION, which releases whatever the old session held
+ * even if the leader had not expired it yet.
+ */
+#include "node_priv.h"
+#include "raft.h"
+
+/* Members renew four times per lease: three losses in a row are survived. */
+static u64 dl_session_hb_interval(struct dl_node *node)
+{
+	return dl_ms(node->cfg.timeouts.lease_ms) / 4;
+}
+
+/* The lease length the node itself may count, shortened by the drift. */
+static u64 dl_session_own_lease(struct dl_node *node, u32 lease_ms)
+{
+	u64 l = dl_ms(lease_ms);
+
+	return l - l / 1000000 * node->cfg.timeouts.skew_ppm;
+}
+
+bool dl_session_lease_valid(struct dl_node *node)
+{
+	return node->lease_held && dl_node_now(node) < node->lease_until_ns;
+}
+
+void dl_session_start(struct dl_node *node)
+{
+	node->hello_due = true;
+	node->hb_next_ns = dl_node_now(node);
+}
+
+static void dl_session_renew(struct dl_node *node, u64 until)
+{
+	if (!node->lease_held || until > node->lease_until_ns)
+		node->lease_until_ns = until;
+	node->lease_held = true;
+}
+
+/* Leader: propose NODE_INCARNATION when a peer announces a new session. */
+void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
+			    u32 node_id, u64 session)
+{
+	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_NODE_INCARNATION };
+	u32 saved = node->cause;
+
+	if (peer && session <= peer->session)
+		return;
+	cmd.owner.node = node_id;
+	cmd.owner.incarnation = session;
+	node->cause = DL_CAUSE_SESSION;
+	if (!dl_node_propose(node, &cmd) && peer)
+		peer->session = session;
+	node->cause = saved;
+}
+
+/* Send a heartbeat (and the HELLO of a new session) to @dst. */
+static void dl_session_send_hb(struct dl_node *node, u32 dst, u64 now)
+{
+	struct dl_wire_heartbeat hb = { .seq = ++node->hb_seq };
+	struct dl_wire_hello he = { .incarnation = node->session,
+				    .role = (u8)node->cfg.role };
+	u8 body[32];
+	int n;
+
+	node->cause = DL_CAUSE_SESSION;
+	node->hb_sent_ns = now;
+	if (node->hello_due) {
+		n = dl_wire_enc_hello(body, sizeof(body), &he);
+		if (n > 0)
+			dl_node_send_op(node, dst, DL_OP_HELLO, body, n);
+	}
+	n = dl_wire_enc_heartbeat(body, sizeof(body), &hb);
+	if (n > 0)
+		dl_node_send_op(node, dst, DL_OP_HEARTBEAT, body, n);
+	node->cause = DL_CAUSE_OTHER;
+}
+
+/* Every datagram from a peer: liveness, and a restart of the peer. */
+void dl_session_heard(struct dl_node *node, struct dl_peer *peer,
+		      const struct dl_wire_hdr *hdr)
+{
+	peer->last_heard_ns = dl_node_now(node);
+	if (hdr->incarnation > peer->incarnation)
+		peer->incarnation = hdr->incarnation;
+}
+
+static void dl_session_send_lease(struct dl_node *node, u32 dst, u64 seq)
+{
+	struct dl_wire_lease ls = {
+		.seq = seq,
+		.term = node->term,
+		.lease_ms = node->cfg.timeouts.lease_ms,
+	};
+	u8 body[32];
+	int n = dl_wire_enc_lease(body, sizeof(body), &ls);
+	u32 saved = node->cause;
+
+	node->cause = DL_CAUSE_SESSION;
+	if (n > 0)
+		dl_node_send_op(node, dst, DL_OP_LEASE, body, n);
+	node->cause = saved;
+}
+
+static void dl_session_send_redirect(struct dl_node *node, u32 dst, u64 req)
+{
+	struct dl_wire_redirect rd = {
+		.req_id = req, .leader = node->leader, .term = node->term,
+	};
+	u8 body[32];
+	int n = dl_wire_enc_redirect(body, sizeof(body), &rd);
+
+	if (n > 0)
+		dl_node_send_op(node, dst, DL_OP_REDIRECT, body, n);
+}
+
+static int dl_session_on_heartbeat(struct dl_node *node, struct dl_peer *peer,
+				   const struct dl_wire_op *op)
+{
+	struct dl_wire_heartbeat hb;
+	u64 now = dl_node_now(node);
+	int err = dl_wire_dec_heartbeat(op, &hb);
+
+	if (err)
+		return err;
+	node->cause = DL_CAUSE_SESSION;
+	if (!dl_node_is_leader(node) || !node->elect->lease_valid(node)) {
+		dl_session_send_redirect(node, peer->id, 0);
+		return 0;
+	}
+	peer->lease_until_ns = now + dl_ms(node->cfg.timeouts.lease_ms);
+	peer->expired = false;
+	dl_session_send_lease(node, peer->id, hb.seq);
+	return 0;
+}
+
+static int dl_session_on_lease(struct dl_node *node, struct dl_peer *peer,
+			       const struct dl_wire_op *op)
+{
+	struct dl_wire_lease ls;
+	int err = dl_wire_dec_lease(op, &ls);
+
+	if (err)
+		return err;
+	if (ls.term < node->term)
+		return 0;	/* a deposed leader's */
+	if (!dl_node_is_voter(node) &&
+	    (peer->id != node->leader || ls.term > node->term))
+		dl_node_leader_changed(node, peer->id, ls.term);
+	if (peer->id != node->leader)
+		return 0;
+	/*
+	 * Only the answer to the last heartbeat counts: its send time is the
+	 * start the node may count from (seq 0 is a new leader's greeting).
+	 */
+	if (ls.seq && ls.seq == node->hb_seq) {
+		dl_session_renew(node, node->hb_sent_ns +
+				 dl_session_own_lease(node, ls.lease_ms));
+		node->hello_due = false;
+	}
+	return 0;
+}
+
+static int dl_session_on_hello(struct dl_node *node, struct dl_peer *peer,
+			       const struct dl_wire_op *op)
+{
+	struct dl_wire_hello he;
+	int err = dl_wire_dec_hello(op, &he);
+
+	if (err)
+		return err;
+	if (he.role != peer->role)
+		return DL_WIRE_EBODY;
+	if (dl_node_is_leader(node))
+		dl_session_new_session(node, peer, peer->id, he.incarnation);
+	return 0;
+}
+
+int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
+		    const struct dl_wire_op *op)
+{
+	switch (op->type) {
+	case DL_OP_HEARTBEAT:
+		return dl_session_on_heartbeat(node, peer, op);
+	case DL_OP_LEASE:
+		return dl_session_on_lease(node, peer, op);
+	case DL_OP_HELLO:
+		return dl_session_on_hello(node, peer, op);
+	default:
+		return DL_WIRE_ETYPE;
+	}
+}
+
+/* Follower: an APPEND of the current leader renews our lease from now. */
+void dl_session_leader_append(struct dl_node *node, u32 from, u64 term)
+{
+	u64 now = dl_node_now(node);
+
+	if (from != node->leader || term != node->term)
+		return;
+	dl_session_renew(node, now + dl_session_own_lease(node,
+				node->cfg.timeouts.lease_ms));
+}
+
+/* Leader: a follower answered an APPEND; renew it in our books. */
+void dl_session_follower_ack(struct dl_node *node, u32 from)
+{
+	struct dl_peer *peer = dl_peer_find(node, from);
+
+	if (!peer)
+		return;
+	peer->lease_until_ns = dl_node_now(node) +
+			       dl_ms(node->cfg.timeouts.lease_ms);
+	peer->expired = false;
+}
+
+/* Grace period: every peer gets a full lease from the new leader. */
+void dl_session_became_leader(struct dl_node *node)
+{
+	u64 now = dl_node_now(node);
+	u64 until = now + dl_ms(node->cfg.timeouts.lease_ms);
+	struct dl_peer *peer;
+
+	dl_list_for_each_entry(peer, &node->peers, link) {
+		peer->lease_until_ns = until;
+		peer->expired = false;
+		peer->session = 0;
+		/* members learn the new leader without waiting a heartbeat */
+		if (peer->role == DL_NODE_MEMBER)
+			dl_session_send_lease(node, peer->id, 0);
+	}
+	node->expire_check_ns = until + dl_ms(node->cfg.timeouts.lock_delay_ms);
+	node->hello_due = true;
+}
+
+/* Our own lease ran out: the cell may give our locks away. */
+static void dl_session_lost(struct dl_node *node)
+{
+	node->lease_held = false;
+	node->ctr.leases_lost++;
+	dl_env_log(node->env, DL_LOG_WARN, "node %u: lease lost",
+		   node->cfg.node_id);
+	dl_local_revoke_all(node);
+	dl_client_fail_all(node, -ENOLINK);
+	node->session++;
+	node->hello_due = true;
+	if (node->ops->lease_lost)
+		node->ops->lease_lost(node->host);
+}
+
+/* Leader: EXPIRE_NODE for every peer silent for lease + lock-delay. */
+static u64 dl_session_expire_scan(struct dl_node *node, u64 now)
+{
+	u64 delay = dl_ms(node->cfg.timeouts.lock_delay_ms);
+	u64 next = DL_NEVER, due;
+	struct dl_peer *peer;
+
+	dl_list_for_each_entry(peer, &node->peers, link) {
+		struct dl_lt_cmd cmd = { .type = DL_LT_CMD_EXPIRE_NODE };
+
+		if (peer->expired)
+			continue;
+		due = peer->lease_until_ns + delay;
+		if (now < due) {
+			next = DL_MIN(next, due);
+			continue;
+		}
+		cmd.owner.node = peer->id;
+		node->cause = DL_CAUSE_SESSION;
+		if (!dl_node_propose(node, &cmd)) {
+			peer->expired = true;
+			peer->session = 0;
+			node->ctr.nodes_expired++;
+		}
+		node->cause = DL_CAUSE_OTHER;
+	}
+	/* at most one scan per heartbeat period, however many peers */
+	return DL_MAX(next, now + dl_ms(node->cfg.timeouts.heartbeat_ms));
+}
+
+u64 dl_session_timer(struct dl_node *node, u64 now)
+{
+	u64 next = DL_NEVER;
+	bool leader = dl_node_is_leader(node);
+
+	if (leader && node->elect->lease_valid(node))
+		dl_session_renew(node, now + dl_session_own_lease(node,
+					node->cfg.timeouts.lease_ms));
+	if (leader) {
+		if (node->hello_due) {
+			dl_session_new_session(node, NULL, node->cfg.node_id,
+					 node->session);
+			node->hello_due = false;
+		}
+		if (now >= node->expire_check_ns)
+			node->expire_check_ns =
+				dl_session_expire_scan(node, now);
+		next = node->expire_check_ns;
+	}
+	if (node->lease_held && now >= node->lease_until_ns)
+		dl_session_lost(node);
+	if (node->lease_held)
+		next = DL_MIN(next, node->lease_until_ns);
+	if (leader)
+		return next;
+
+	/*
+	 * Members renew by heartbeat; voters only need one to carry the
+	 * HELLO of a new session (Raft traffic renews them otherwise).
+	 */
+	if (!dl_node_is_voter(node) || node->hello_due) {
+		if (now >= node->hb_next_ns) {
+			u32 dst = node->leader;
+
+			if (!dst || dst == node->cfg.node_id) {
+				/* no leader known: ask the voters in turn */
+				dst = node->cfg.voters[node->hb_probe++ %
+						       node->cfg.n_voters];
+			}
+			if (dst != node->cfg.node_id)
+				dl_session_send_hb(node, dst, now);
+			node->hb_next_ns = now + (node->leader ?
+				dl_session_hb_interval(node) :
+				dl_ms(node->cfg.timeouts.heartbeat_ms));
+		}
+		next = DL_MIN(next, node->hb_next_ns);
+	}
+	return next;
+}

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core_node_test.c - the node layer end to end: three voters (and a member)
+ * wired by an in-test queue through env_unit's send hook, on a manual clock.
+ * Election, locking from a follower with its message count, FIFO waiters,
+ * lease expiry handing a lock over with a higher token, owner release,
+ * retransmission after a lost grant, timeouts, members, bad datagrams.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "env_unit.h"
+#include "counters.h"
+#include "node.h"
+#include "wire.h"
+
+#define MAXN	8
+#define MAXEV	256
+#define MS	1000000ULL
+#define LS	"ls"
+
+struct rec_ev {
+	struct dl_lock_event ev;
+	u64 at;
+};
+
+struct pkt {
+	struct pkt *next;
+	u32 dst;
+	size_t len;
+	u8 buf[DL_WIRE_MTU];
+};
+
+struct cell {
+	int n;
+	u32 id[MAXN];
+	bool voter[MAXN];
+	struct dl_env env[MAXN];
+	struct dl_node *node[MAXN];
+	bool cut[MAXN];			/* isolated: drops to and from */
+	u32 cut_from, cut_to;		/* drop one direction, if non-zero */
+	u64 now;
+	struct pkt *head, **tail;
+	struct rec_ev ev[MAXN][MAXEV];
+	int nev[MAXN];
+};
+
+static int idx_of(struct cell *c, u32 id)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->id[i] == id)
+			return i;
+	return -1;
+}
+
+static int hook_send(struct dl_env *env, u32 dst, const void *buf, size_t len)
+{
+	struct cell *c = env->priv;
+	int s = idx_of(c, env->node_id), d = idx_of(c, dst);
+	struct pkt *p;
+
+	if (d < 0 || c->cut[s] || c->cut[d] ||
+	    (c->cut_from == env->node_id && c->cut_to == dst))
+		return 0;
+	p = calloc(1, sizeof(*p));
+	p->dst = dst;
+	p->len = len;
+	memcpy(p->buf, buf, len);
+	*c->tail = p;
+	c->tail = &p->next;
+	return 0;
+}
+
+static void on_event(void *host, const struct dl_lock_event *ev)
+{
+	struct dl_env *env = host;
+	struct cell *c = env->priv;
+	int i = idx_of(c, env->node_id);
+
+	if (c->nev[i] < MAXEV) {
+		c->ev[i][c->nev[i]].ev = *ev;
+		c->ev[i][c->nev[i]].at = c->now;
+		c->nev[i]++;
+	}
+}
+
+static const struct dl_node_ops ops = { .lock_event = on_event };
+
+static void cell_add(struct cell *c, u32 id, bool voter, u32 n_voters)
+{
+	struct dl_node_config cfg = {
+		.node_id = id, .cell_id = 1, .incarnation = 1,
+		.role = voter ? DL_NODE_VOTER : DL_NODE_MEMBER,
+		.n_voters = n_voters,
+	};
+	int i = c->n++, k;
+
+	for (k = 0; k < (int)n_voters; k++)
+		cfg.voters[k] = k + 1;
+	c->id[i] = id;
+	c->voter[i] = voter;
+	c->env[i].node_id = id;
+	c->env[i].now_ns = c->now;
+	c->env[i].rng = 1000 + id;
+	c->env[i].send = hook_send;
+	c->env[i].priv = c;
+	c->node[i] = dl_node_create(&c->env[i], &cfg, &ops, &c->env[i]);
+}
+
+static struct cell *cell_new(int voters, int members)
+{
+	struct cell *c = calloc(1, sizeof(*c));
+	int i, j;
+
+	c->tail = &c->head;
+	c->now = 1000 * MS;
+	for (i = 0; i < voters; i++)
+		cell_add(c, i + 1, true, voters);
+	for (i = 0; i < members; i++)
+		cell_add(c, 100 + i, false, voters);
+	for (i = 0; i < voters; i++)
+		for (j = 0; j < members; j++)
+			dl_node_peer_add(c->node[i], 100 + j, DL_NODE_MEMBER);
+	return c;
+}
+
+static void cell_free(struct cell *c)
+{
+	struct pkt *p;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		dl_node_destroy(c->node[i]);
+	while ((p = c->head)) {
+		c->head = p->next;
+		free(p);
+	}
+	free(c);
+}
+
+/* Deliver everything queued and fire due timers until quiet. */
+static void settle(struct cell *c)
+{
+	bool busy = true;
+	int i, rounds = 0;
+
+	while (busy) {
+		struct pkt *p;
+
+		busy = false;
+		if (++rounds > 100000) {
+			fprintf(stderr, "# settle: no quiet point at %llu\n",
+				(unsigned long long)c->now);
+			for (i = 0; i < c->n; i++)
+				fprintf(stderr, "#  node %u timer %d at %llu\n",
+					c->id[i], c->env[i].timer_armed,
+					(unsigned long long)
+					c->env[i].timer_deadline_ns);
+			abort();
+		}
+		while ((p = c->head)) {
+			c->head = p->next;
+			if (!c->head)
+				c->tail = &c->head;
+			i = idx_of(c, p->dst);
+			if (c->node[i])
+				dl_node_recv(c->node[i], p->buf, p->len);
+			free(p);
+			busy = true;
+		}
+		for (i = 0; i < c->n; i++) {
+			struct dl_env *e = &c->env[i];
+
+			if (c->node[i] && e->timer_armed &&
+			    e->timer_deadline_ns <= c->now) {
+				e->timer_armed = false;
+				dl_node_timer(c->node[i]);
+				busy = true;
+			}
+		}
+	}
+}
+
+static void run_ms(struct cell *c, u64 ms)
+{
+	u64 t;
+	int i;
+
+	for (t = 0; t < ms; t++) {
+		c->now += MS;
+		for (i = 0; i < c->n; i++)
+			c->env[i].now_ns = c->now;
+		settle(c);
+	}
+}
+
+static int leader_idx(struct cell *c)
+{
+	struct dl_node_status st;
+	int i, found = -1;
+
+	for (i = 0; i < c->n; i++) {
+		if (!c->node[i] || c->cut[i])
+			continue;
+		dl_node_get_status(c->node[i], &st);
+		if (st.state == DL_STATE_LEADER)
+			found = i;
+	}
+	return found;
+}
+
+static int follower_idx(struct cell *c, int not)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->voter[i] && i != leader_idx(c) && i != not)
+			return i;
+	return -1;
+}
+
+/* Sum over every node of the ops charged to @cause. */
+static u64 cause_ops(struct cell *c, int cause)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		sum += dl_node_counters(c->node[i])->cause_ops[cause];
+	return sum;
+}
+
+static const struct rec_ev *find_ev(struct cell *c, int i, u32 type,
+				    u64 lock_id)
+{
+	int k;
+
+	for (k = 0; k < c->nev[i]; k++)
+		if (c->ev[i][k].ev.type == type &&
+		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
+			return &c->ev[i][k];
+	return NULL;
+}
+
+static int count_ev(struct cell *c, int i, u32 type, u64 lock_id)
+{
+	int k, n = 0;
+
+	for (k = 0; k < c->nev[i]; k++)
+		if (c->ev[i][k].ev.type == type &&
+		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
+			n++;
+	return n;
+}
+
+static int lock(struct cell *c, int i, u64 owner, const char *res, u32 mode,
+		u32 flags, u32 timeout_ms, u64 *lock_id)
+{
+	struct dl_lock_args a = {
+		.owner = owner, .cookie = owner * 10,
+		.lockspace = (const u8 *)LS, .ls_len = strlen(LS),
+		.resource = (const u8 *)res, .res_len = strlen(res),
+		.mode = mode, .flags = flags, .timeout_ms = timeout_ms,
+	};
+	u64 req;
+
+	return dl_node_lock(c->node[i], &a, &req, lock_id);
+}
+
+/* A cell with a leader and lockspace LS, every lease established. */
+static struct cell *cell_ready(struct __test_metadata *_metadata, int voters,
+			       int members)
+{
+	struct cell *c = cell_new(voters, members);
+	u64 req;
+	int l;
+
+	run_ms(c, 2000);
+	l = leader_idx(c);
+	if (l < 0)
+		return c;
+	dl_node_ls_create(c->node[l], (const u8 *)LS, strlen(LS), 0, 32, 7,
+			  &req);
+	run_ms(c, 200);
+	EXPECT_NE(NULL, find_ev(c, l, DL_LEV_DONE, 0));
+	EXPECT_EQ(0, find_ev(c, l, DL_LEV_DONE, 0)->ev.status);
+	return c;
+}
+
+TEST(one_leader_and_leases)
+{
+	struct cell *c = cell_new(3, 0);
+	struct dl_node_status st[3];
+	int i, leaders = 0;
+
+	run_ms(c, 2000);
+	for (i = 0; i < 3; i++) {
+		dl_node_get_status(c->node[i], &st[i]);
+		if (st[i].state == DL_STATE_LEADER)
+			leaders++;
+		EXPECT_TRUE(st[i].lease_valid);
+	}
+	ASSERT_EQ(1, leaders);
+	EXPECT_EQ(st[0].leader_id, st[1].leader_id);
+	EXPECT_EQ(st[1].leader_id, st[2].leader_id);
+	EXPECT_EQ(st[0].term, st[2].term);
+	EXPECT_GT(dl_node_counters(c->node[leader_idx(c)])->elections, 0);
+	cell_free(c);
+}
+
+TEST(lock_unlock_from_follower_counts_messages)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f = follower_idx(c, -1);
+	u64 before, lk, acq, rel;
+	const struct rec_ev *g;
+
+	ASSERT_GE(l, 0);
+	before = cause_ops(c, DL_CAUSE_ACQUIRE);
+	ASSERT_EQ(0, lock(c, f, 5, "r", DL_MODE_EX, 0, 0, &lk));
+	/* asynchronous, always: nothing before the network ran */
+	EXPECT_EQ(0, count_ev(c, f, DL_LEV_GRANTED, 0));
+	run_ms(c, 5);
+	g = find_ev(c, f, DL_LEV_GRANTED, lk);
+	ASSERT_NE(NULL, g);
+	EXPECT_EQ(DL_MODE_EX, g->ev.mode);
+	EXPECT_GT(g->ev.token, 0);
+	EXPECT_EQ(50, g->ev.cookie);
+	acq = cause_ops(c, DL_CAUSE_ACQUIRE) - before;
+	/* request + 2 APPEND + 2 APPEND_RESP + grant = 2n with n = 3 */
+	EXPECT_EQ(6, acq);
+
+	before = cause_ops(c, DL_CAUSE_RELEASE);
+	ASSERT_EQ(0, dl_node_unlock(c->node[f], 5, lk, NULL, 0));
+	run_ms(c, 5);
+	EXPECT_NE(NULL, find_ev(c, f, DL_LEV_UNLOCKED, lk));
+	rel = cause_ops(c, DL_CAUSE_RELEASE) - before;
+	EXPECT_EQ(6, rel);
+	EXPECT_EQ(1, dl_node_counters(c->node[f])->acquires);
+	EXPECT_EQ(1, dl_node_counters(c->node[f])->releases);
+	fprintf(stderr, "# ops per acquire %llu, per release %llu\n",
+		(unsigned long long)acq, (unsigned long long)rel);
+	cell_free(c);
+}
+
+TEST(waiters_granted_in_order)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	u64 a, b, d;
+	const struct rec_ev *ga, *gb, *gd;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "q", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	ASSERT_EQ(0, lock(c, f2, 2, "q", DL_MODE_EX, 0, 0, &b));
+	run_ms(c, 5);
+	ASSERT_EQ(0, lock(c, f1, 3, "q", DL_MODE_EX, 0, 0, &d));
+	run_ms(c, 300);
+	ga = find_ev(c, f1, DL_LEV_GRANTED, a);
+	ASSERT_NE(NULL, ga);
+	EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	EXPECT_EQ(NULL, find_ev(c, f1, DL_LEV_GRANTED, d));
+	/* the holder is told someone waits (once, though every voter applies) */
+	EXPECT_EQ(1, count_ev(c, f1, DL_LEV_BLOCKING, a));
+
+	ASSERT_EQ(0, dl_node_unlock(c->node[f1], 1, a, NULL, 0));
+	run_ms(c, 300);
+	gb = find_ev(c, f2, DL_LEV_GRANTED, b);
+	ASSERT_NE(NULL, gb);
+	EXPECT_EQ(NULL, find_ev(c, f1, DL_LEV_GRANTED, d));
+	EXPECT_GT(gb->ev.token, ga->ev.token);
+
+	ASSERT_EQ(0, dl_node_unlock(c->node[f2], 2, b, NULL, 0));
+	run_ms(c, 300);
+	gd = find_ev(c, f1, DL_LEV_GRANTED, d);
+	ASSERT_NE(NULL, gd);
+	EXPECT_GT(gd->ev.token, gb->ev.token);
+	/* waiting did not cost retransmissions beyond slow polls */
+	EXPECT_LE(dl_node_counters(c->node[f1])->retries, 2);
+	cell_free(c);
+}
+
+TEST(lease_expiry_hands_lock_over_after_revoke)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f1 = follower_idx(c, -1), f2;
+	const struct rec_ev *g1, *rv, *g2;
+	u64 a, b;
+
+	f2 = follower_idx(c, f1);
+	ASSERT_EQ(0, lock(c, f1, 1, "x", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	g1 = find_ev(c, f1, DL_LEV_GRANTED, a);
+	ASSERT_NE(NULL, g1);
+	c->cut[f1] = true;
+	ASSERT_EQ(0, lock(c, f2, 2, "x", DL_MODE_EX, 0, 0, &b));
+	run_ms(c, 3000);
+	rv = find_ev(c, f1, DL_LEV_REVOKED, a);
+	g2 = find_ev(c, f2, DL_LEV_GRANTED, b);
+	ASSERT_NE(NULL, rv);
+	ASSERT_NE(NULL, g2);
+	/* the old holder stopped strictly before the new grant */
+	EXPECT_LT(rv->at, g2->at);
+	EXPECT_GT(g2->ev.token, g1->ev.token);
+	EXPECT_EQ(g1->ev.token, rv->ev.token);
+	EXPECT_EQ(1, dl_node_counters(c->node[f1])->leases_lost);
+	EXPECT_GE(dl_node_counters(c->node[l])->nodes_expired, 1);
+	/* healed, the node comes back under a new session and locks again */
+	c->cut[f1] = false;
+	ASSERT_EQ(0, dl_node_unlock(c->node[f2], 2, b, NULL, 0));
+	run_ms(c, 500);
+	ASSERT_EQ(0, lock(c, f1, 1, "x", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 500);
+	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	cell_free(c);
+}
+
+TEST(release_owner_frees_everything)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	u64 a1, a2, b;
+	struct dl_node_status st;
+
+	ASSERT_EQ(0, lock(c, f1, 7, "p", DL_MODE_EX, 0, 0, &a1));
+	ASSERT_EQ(0, lock(c, f1, 7, "s", DL_MODE_PR, 0, 0, &a2));
+	run_ms(c, 10);
+	ASSERT_EQ(0, lock(c, f2, 8, "p", DL_MODE_PR, 0, 0, &b));
+	run_ms(c, 10);
+	EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	ASSERT_EQ(0, dl_node_release_owner(c->node[f1], 7));
+	dl_node_get_status(c->node[f1], &st);
+	EXPECT_EQ(0, st.local_locks);
+	run_ms(c, 10);
+	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	/* no events to the owner that is gone */
+	EXPECT_EQ(0, count_ev(c, f1, DL_LEV_UNLOCKED, 0));
+	EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[f1], 7, a1, NULL, 0));
+	cell_free(c);
+}
+
+TEST(lost_grant_recovered_by_retry_once)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	int l = leader_idx(c), m = 3;
+	u64 a;
+
+	ASSERT_EQ(100, c->id[m]);
+	/* the member's request gets through, the grant does not */
+	c->cut_from = c->id[l];
+	c->cut_to = c->id[m];
+	ASSERT_EQ(0, lock(c, m, 1, "d", DL_MODE_PR, 0, 0, &a));
+	run_ms(c, 20);
+	EXPECT_EQ(NULL, find_ev(c, m, DL_LEV_GRANTED, a));
+	c->cut_from = 0;
+	run_ms(c, 1000);
+	EXPECT_EQ(1, count_ev(c, m, DL_LEV_GRANTED, a));
+	EXPECT_GE(dl_node_counters(c->node[m])->retries, 1);
+	cell_free(c);
+}
+
+TEST(member_locks_through_leader)
+{
+	struct cell *c = cell_ready(_metadata, 3, 2);
+	int m1 = 3, m2 = 4;
+	u64 a, b, before, acq;
+	struct dl_node_status st;
+	const struct rec_ev *ga, *gb;
+
+	dl_node_get_status(c->node[m1], &st);
+	EXPECT_EQ(DL_STATE_MEMBER, st.state);
+	EXPECT_TRUE(st.lease_valid);
+	EXPECT_EQ(c->id[leader_idx(c)], st.leader_id);
+	before = cause_ops(c, DL_CAUSE_ACQUIRE);
+	ASSERT_EQ(0, lock(c, m1, 1, "m", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	ga = find_ev(c, m1, DL_LEV_GRANTED, a);
+	ASSERT_NE(NULL, ga);
+	acq = cause_ops(c, DL_CAUSE_ACQUIRE) - before;
+	EXPECT_EQ(6, acq);
+	ASSERT_EQ(0, lock(c, m2, 1, "m", DL_MODE_EX, 0, 0, &b));
+	run_ms(c, 50);
+	/* members get BLOCKING by EVENT from the leader */
+	EXPECT_EQ(1, count_ev(c, m1, DL_LEV_BLOCKING, a));
+	ASSERT_EQ(0, dl_node_unlock(c->node[m1], 1, a, NULL, 0));
+	run_ms(c, 50);
+	gb = find_ev(c, m2, DL_LEV_GRANTED, b);
+	ASSERT_NE(NULL, gb);
+	EXPECT_GT(gb->ev.token, ga->ev.token);
+	cell_free(c);
+}
+
+TEST(timeout_fails_and_undoes_late_grant)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	const struct rec_ev *fl;
+	u64 a, b, d;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "t", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	ASSERT_EQ(0, lock(c, f2, 2, "t", DL_MODE_EX, 0, 100, &b));
+	ASSERT_EQ(0, lock(c, f2, 3, "t", DL_MODE_EX, 0, 0, &d));
+	run_ms(c, 150);
+	fl = find_ev(c, f2, DL_LEV_FAILED, b);
+	ASSERT_NE(NULL, fl);
+	EXPECT_EQ(-ETIMEDOUT, fl->ev.status);
+	EXPECT_EQ(1, dl_node_counters(c->node[f2])->timeouts);
+	ASSERT_EQ(0, dl_node_unlock(c->node[f1], 1, a, NULL, 0));
+	run_ms(c, 300);
+	/* the timed-out request never gets it; the next waiter does */
+	EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, d));
+	cell_free(c);
+}
+
+TEST(noqueue_and_bad_arguments)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	struct dl_lock_args x = {
+		.owner = 3, .lockspace = (const u8 *)"nope",
+		.ls_len = 4, .resource = (const u8 *)"r", .res_len = 1,
+		.mode = DL_MODE_EX,
+	};
+	const struct rec_ev *fl;
+	struct dl_node_status st;
+	u64 a, b, rq;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "n", DL_MODE_PR, 0, 0, &a));
+	run_ms(c, 5);
+	ASSERT_EQ(0, lock(c, f2, 2, "n", DL_MODE_EX, DL_LKF_NOQUEUE, 0, &b));
+	run_ms(c, 5);
+	fl = find_ev(c, f2, DL_LEV_FAILED, b);
+	ASSERT_NE(NULL, fl);
+	EXPECT_EQ(-EAGAIN, fl->ev.status);
+	/* a lockspace nobody created */
+	ASSERT_EQ(0, dl_node_lock(c->node[f2], &x, &rq, &b));
+	run_ms(c, 5);
+	fl = find_ev(c, f2, DL_LEV_FAILED, b);
+	ASSERT_NE(NULL, fl);
+	EXPECT_EQ(-ENOENT, fl->ev.status);
+	x.mode = 9;
+	EXPECT_EQ(-EINVAL, dl_node_lock(c->node[f2], &x, &rq, &b));
+	x.mode = DL_MODE_EX;
+	x.owner = 0;
+	EXPECT_EQ(-EINVAL, dl_node_lock(c->node[f2], &x, &rq, &b));
+	EXPECT_EQ(-EPERM, dl_node_unlock(c->node[f1], 99, a, NULL, 0));
+	EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[f1], 1, 12345, NULL, 0));
+	EXPECT_EQ(-EALREADY, dl_node_cancel(c->node[f1], 1, a));
+	dl_node_get_status(c->node[f2], &st);
+	EXPECT_EQ(0, st.pending_requests);
+	cell_free(c);
+}
+
+TEST(bad_datagrams_are_dropped_and_counted)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	struct dl_node_status before, after;
+	const struct dl_counters *ctr = dl_node_counters(c->node[0]);
+	u8 junk[200];
+	unsigned int seed = 7, i;
+	u64 drops = 0;
+	int k;
+
+	dl_node_get_status(c->node[0], &before);
+	for (i = 0; i < 2000; i++) {
+		size_t len = rand_r(&seed) % sizeof(junk);
+
+		for (k = 0; k < (int)len; k++)
+			junk[k] = (u8)rand_r(&seed);
+		if (len > 4) {
+			/* often a plausible header, to reach deeper checks */
+			junk[0] = 0x0c;
+			junk[1] = 0xd1;
+			junk[2] = 1;
+		}
+		EXPECT_NE(0, dl_node_recv(c->node[0], junk, len));
+	}
+	for (k = 0; k < DL_DROP_REASONS; k++)
+		drops += ctr->drops[k];
+	EXPECT_EQ(2000, drops);
+	EXPECT_GT(ctr->drops[DL_DROP_CELL] + ctr->drops[DL_DROP_SHORT], 0);
+	dl_node_get_status(c->node[0], &after);
+	EXPECT_EQ(before.term, after.term);
+	EXPECT_EQ(before.commit_index, after.commit_index);
+	cell_free(c);
+}
+
+TEST(config_is_checked)
+{
+	struct dl_env env = { .node_id = 1 };
+	struct dl_node_config cfg = {
+		.node_id = 1, .cell_id = 1, .incarnation = 1,
+		.role = DL_NODE_VOTER, .n_voters = 3, .voters = { 1, 2, 3 },
+	};
+	struct dl_node *n;
+
+	cfg.voters[2] = 2;	/* duplicate voter */
+	EXPECT_EQ(NULL, dl_node_create(&env, &cfg, &ops, &env));
+	cfg.voters[2] = 3;
+	cfg.role = DL_NODE_MEMBER;	/* a member among the voters */
+	EXPECT_EQ(NULL, dl_node_create(&env, &cfg, &ops, &env));
+	cfg.role = DL_NODE_VOTER;
+	cfg.timeouts.lock_delay_ms = 10;	/* shorter than 2 elections */
+	EXPECT_EQ(NULL, dl_node_create(&env, &cfg, &ops, &env));
+	cfg.timeouts.lock_delay_ms = 0;
+	n = dl_node_create(&env, &cfg, &ops, &env);
+	ASSERT_NE(NULL, n);
+	EXPECT_TRUE(env.timer_armed);
+	EXPECT_EQ(-EOPNOTSUPP, dl_node_peer_add(n, 9, DL_NODE_VOTER));
+	EXPECT_EQ(0, dl_node_peer_add(n, 9, DL_NODE_MEMBER));
+	EXPECT_EQ(-EEXIST, dl_node_peer_add(n, 9, DL_NODE_MEMBER));
+	EXPECT_EQ(0, dl_node_peer_remove(n, 9));
+	EXPECT_EQ(-ENOENT, dl_node_peer_remove(n, 9));
+	dl_node_destroy(n);
+}
+
+TEST_HARNESS_MAIN
