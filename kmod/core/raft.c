@@ -272,6 +272,17 @@ void dl_raft_became_voter(struct dl_raft *r)
 	r->vote_floor = r->max_term_seen;
 	if (r->role == DL_RAFT_CATCHING_UP)
 		r->role = DL_RAFT_FOLLOWER;
+	/*
+	 * Elections ran above our leader's term while we caught up.  Move up
+	 * to the highest such term, as if we had voted in it, so candidates
+	 * that ask us about lower terms hear of it instead of being refused
+	 * by the floor forever.
+	 */
+	if (r->vote_floor > r->term) {
+		r->term = r->vote_floor;
+		r->vote = r->cfg.self_id;
+		r->leader = 0;
+	}
 	dl_env_log(r->cfg.env, DL_LOG_INFO,
 		   "raft %u: caught up, voting above term %llu",
 		   r->cfg.self_id, (unsigned long long)r->vote_floor);
@@ -556,7 +567,9 @@ int dl_raft_step(struct dl_raft *r, const struct dl_raft_msg *m, u64 now)
 		return -ESTALE;
 	if (p)
 		dl_raft_peer_note_incarnation(r, p, m);
-	if (m->term > r->max_term_seen)
+	/* PreVote terms are hypothetical: nobody voted in them */
+	if (m->term > r->max_term_seen && m->type != DL_RAFT_MSG_PREVOTE &&
+	    m->type != DL_RAFT_MSG_PREVOTE_RESP)
 		r->max_term_seen = m->term;
 
 	if (m->term > r->term) {

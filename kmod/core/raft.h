@@ -213,7 +213,10 @@ typedef int (*dl_raft_emit_fn)(void *sink, const void *buf, size_t len);
  * @snapshot_load: a snapshot arrives in order: offset 0 starts a new load
  *	(drop any partial one), @last completes it and replaces the state
  *	machine's state; 0, or a negative errno that rejects the snapshot and
- *	leaves the state machine as before the load began
+ *	leaves the state machine as before the load began.  A load may be
+ *	abandoned before @last (leader change, or the log caught up first):
+ *	the partial one must not touch the state, and the next offset 0
+ *	drops it
  * @random: 32 random bits for election timeouts (NULL: an internal
  *	generator seeded from the node id and incarnation)
  */

@@ -249,6 +249,7 @@ void dl_raft_recv_snapshot(struct dl_raft *r, const struct dl_raft_msg *m,
 	bool last = m->flags & DL_RAFT_F_LAST;
 	struct dl_raft_msg resp;
 	int err;
+	u64 t;
 
 	if (r->role == DL_RAFT_LEADER)
 		return;
@@ -266,6 +267,20 @@ void dl_raft_recv_snapshot(struct dl_raft *r, const struct dl_raft_msg *m,
 		/* we hold all of it already: continue with APPENDs */
 		resp.type = DL_RAFT_MSG_APPEND_RESP;
 		resp.index = r->commit;
+		goto send;
+	}
+	if (!r->need_snapshot && !dl_raft_log_term(&r->log, m->index, &t) &&
+	    t == m->log_term) {
+		/*
+		 * Our log holds the snapshot's last entry, so (Log Matching)
+		 * everything before it: never trade acknowledged entries for
+		 * the snapshot; commit up to it and go on with APPENDs.
+		 */
+		dl_raft_rx_abort(r);
+		if (m->index > r->commit)
+			r->commit = m->index;
+		resp.type = DL_RAFT_MSG_APPEND_RESP;
+		resp.index = m->index;
 		goto send;
 	}
 	if (!r->ops->snapshot_load) {

@@ -1034,11 +1034,23 @@ TEST(partial_partition_keeps_leader_and_lease_exclusive)
  */
 TEST(randomized_safety)
 {
-	u32 seed, fails = 0;
+	unsigned long leaders = 0, snaps = 0, crashes = 0, commits = 0;
+	const char *env = getenv("DLOCK_RAFT_SEEDS");	/* to hunt longer */
+	u32 seed, fails = 0, seeds = env ? (u32)atoi(env) : 300;
+	u32 first = getenv("DLOCK_RAFT_SEED0") ?
+		    (u32)atoi(getenv("DLOCK_RAFT_SEED0")) : 1;
 
-	for (seed = 1; seed <= 300; seed++) {
+	for (seed = first; seed < first + seeds; seed++) {
+		struct dl_raft_config cfg = {
+			.prevote = seed % 7 != 0, .check_quorum = true,
+			/* small, so snapshots are sent under loss too */
+			.snapshot_threshold = 8 + seed % 32,
+			.snapshot_trailing = seed % 4,
+			.max_inflight = 1 + seed % 8,
+			.max_append_entries = 1 + seed % 16,
+		};
 		u32 nr = seed % 2 ? 3 : 5, step, i, v = 0;
-		struct tc_cluster *c = tc_new(nr, nr, seed, NULL);
+		struct tc_cluster *c = tc_new(nr, nr, seed, &cfg);
 		u64 last;
 
 		ASSERT_NE(NULL, c);
@@ -1065,11 +1077,12 @@ TEST(randomized_safety)
 			} else if (x < 30 && c->n[id].up &&
 				   down + 1 <= (nr - 1) / 2) {
 				tc_crash(c, id);
+				crashes++;
 			} else if (x < 40 && !c->n[id].up) {
 				ASSERT_EQ(0, tc_start(c, id, false));
 			} else {
 				i = tc_leader(c);
-				if (i)
+				for (u32 k = 0; i && k < x % 8; k++)
 					tc_propose(c, i, ++v);
 			}
 			tc_run(c, (1 + tc_rand(c) % 60) * MS);
@@ -1091,10 +1104,35 @@ TEST(randomized_safety)
 		    c->violations) {
 			TH_LOG("seed %u: %s", seed,
 			       c->violations ? c->why : "no progress");
+			for (i = 1; i <= nr; i++) {
+				struct dl_raft_status st;
+
+				dl_raft_status(c->n[i].r, &st);
+				TH_LOG("  node %u inc %llu %s term %llu leader %u first %llu last %llu commit %llu applied %llu voters %u",
+				       i, (unsigned long long)c->n[i].inc,
+				       dl_raft_role_name(st.role),
+				       (unsigned long long)st.term, st.leader,
+				       (unsigned long long)st.first_index,
+				       (unsigned long long)st.last_index,
+				       (unsigned long long)st.commit,
+				       (unsigned long long)st.applied,
+				       st.nr_voters);
+			}
 			fails++;
 		}
+		for (i = 1; i <= nr; i++) {
+			leaders += c->n[i].leaderships;
+			snaps += c->n[i].snapshots_loaded;
+		}
+		commits += last;
 		tc_free(c);
 	}
+	TH_LOG("%lu leaderships, %lu crashes, %lu snapshots installed, %lu entries committed",
+	       leaders, crashes, snaps, commits);
+	/* the runs did exercise what they claim to */
+	EXPECT_LT(2 * seeds, leaders);
+	EXPECT_LT(seeds / 3, crashes);
+	EXPECT_LT(seeds / 6, snaps);
 	EXPECT_EQ(0, fails);
 }
 
