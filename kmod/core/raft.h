@@ -26,25 +26,38 @@
  *
  * Incarnations (a restarted voter has lost its log and its vote):
  *
- *   A node created with cfg->bootstrap false is "catching up": it does not
- *   campaign, grants no PreVote or vote, and its acknowledgements do not
- *   count toward commit or the leader lease (CheckQuorum counts it as
- *   reachable, so a leader stays to finish its catch-up).  It says so in
- *   every reply
- *   (DL_RAFT_F_CATCHING_UP).  A leader that sees this flag, or a new
- *   incarnation of a peer, records a barrier: its own last log index at that
- *   moment, which is at least the commit index the cell had when the node
- *   came back.  Once the peer's match index reaches the barrier the leader
- *   counts it again and sets DL_RAFT_F_CAUGHT_UP on its appends; the node
- *   then becomes a voter.  From then on it refuses to grant a vote in any
- *   term up to the highest term it heard of while catching up, since its
- *   previous life may have voted there.  Why: with in-memory logs, a
- *   restarted voter that votes (or is counted) with an empty log can elect
- *   a leader missing committed entries, or vote twice in one term.
- *   Only bootstrap a brand-new cell (no committed entries anywhere); a cell
- *   whose majority restarted at once cannot recover by itself and needs
- *   dl_raft_reform().
+ *   Why a rule is needed: with in-memory logs, a restarted voter that votes
+ *   (or is counted) with an empty log can elect a leader that misses
+ *   committed entries, or vote twice in one term.
  *
+ *   A node created with cfg->bootstrap false is "catching up": it does not
+ *   campaign, grants no PreVote or vote, and its acknowledgements count
+ *   toward neither commit nor the leader lease (CheckQuorum does count it
+ *   as reachable, so that a leader stays to finish its catch-up).  It says
+ *   so in every reply (DL_RAFT_F_CATCHING_UP).  A leader that sees this flag
+ *   records a barrier: its own last log index at that moment, which is at
+ *   least the commit index the cell had when the node came back.  Once the
+ *   peer's match index reaches the barrier the leader counts it and sets
+ *   DL_RAFT_F_CAUGHT_UP on what it sends it; the node then becomes a voter.
+ *   A new incarnation seen in any message makes a leader forget the peer's
+ *   progress (its acknowledgements died with it) and a candidate its vote.
+ *   Messages carry both incarnations, so one from or to an older life of a
+ *   node is dropped.
+ *
+ *   Double votes: once caught up, the node grants no vote in a term up to
+ *   the highest real (not PreVote) term it heard of while catching up, its
+ *   "floor", and moves its own term up to the floor, since its previous
+ *   life may have voted there.  Residual risk, accepted and documented:
+ *   the previous life voted in a term that none of the messages reaching
+ *   the new one showed (a candidate on the far side of a partition), and a
+ *   second candidate reaches exactly that term on this side.  Closing it
+ *   needs voters identified by (id, incarnation) and swapped through the
+ *   log as a membership change.
+ *
+ *   Only bootstrap a brand-new cell (no committed entries anywhere).  A
+ *   cell whose majority restarted at once cannot recover by itself (nobody
+ *   may vote) and needs dl_raft_reform().
+
  * Re-form (an admin's decision after losing a majority):
  *
  *   dl_raft_reform() on a surviving node starts a new configuration epoch:
