@@ -12,7 +12,14 @@
 static const struct dlockadm_cmd *const dlockadm_cmds[] = {
 	&dlockadm_cmd_version,
 	&dlockadm_cmd_status,
+	&dlockadm_cmd_cell,
 	&dlockadm_cmd_node,
+	&dlockadm_cmd_peer,
+	&dlockadm_cmd_lockspace,
+	&dlockadm_cmd_lock,
+	&dlockadm_cmd_stats,
+	&dlockadm_cmd_watch,
+	&dlockadm_cmd_elect,
 };
 
 #define DLOCKADM_NCMDS ARRAY_SIZE(dlockadm_cmds)

@@ -7,6 +7,8 @@
 #define DLOCKADM_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../lib/dlock.h"
@@ -30,6 +32,12 @@ struct dlockadm_cmd {
 	int (*run)(struct dlockadm *ctx, int argc, char **argv);
 	void (*usage)(FILE *out);
 };
+
+/*
+ * Where the input being read is ("FILE:LINE"), or NULL: dlockadm_error()
+ * puts it before its message.
+ */
+extern const char *dlockadm_error_context;
 
 /*
  * Print "dlockadm: <message>" as one line on stderr and return code, so
@@ -73,6 +81,62 @@ int dlockadm_admin_connect(struct dlockadm *ctx, struct dlock_admin **admp);
  */
 int dlockadm_finish_output(int code);
 
+/*
+ * Take -j/--json and -h/--help out of argv[1..] wherever they are, so the
+ * command sees only its own words.  Returns the new argc; *exit_now is set
+ * when the usage was printed.
+ */
+int dlockadm_strip_common(struct dlockadm *ctx, const struct dlockadm_cmd *cmd,
+			  int argc, char **argv, bool *exit_now);
+
+/* "ADDR:PORT" or "[ADDR6]:PORT" (no port when 0) into buf. */
+void dlockadm_format_endpoint(uint32_t family, const uint8_t *addr,
+			      uint16_t port, char *buf, size_t len);
+
+/*
+ * A resource name for a table: as it is when printable ASCII without
+ * blanks, else "0x" and its bytes in hex.  buf needs 2 * DLOCK_NAME_MAX + 3.
+ */
+void dlockadm_format_resource(const uint8_t *res, size_t len, char *buf);
+#define DLOCKADM_RESOURCE_BUF	(2 * DLOCK_NAME_MAX + 3)
+
+/* "voter" / "member" and back; -EINVAL for other words. */
+const char *dlockadm_role_name(uint32_t role);
+int dlockadm_role_parse(const char *s, uint32_t *role);
+
+/* One value after a keyword (argv[*i]): the value, or NULL after an error. */
+const char *dlockadm_keyword_value(int argc, char **argv, int *i);
+
+/* Report 'cmd sub' without its required what; exit code 2. */
+int dlockadm_missing(const char *cmd, const char *sub, const char *what);
+
+/* Report an unknown subcommand of cmd; exit code 2. */
+int dlockadm_unknown_sub(const char *cmd, const char *sub);
+
+/*
+ * "ID ADDR[:PORT] [role voter|member]" (argv[0..argc-1]) into *peer; 0 or
+ * an exit code after the error line.
+ */
+int dlockadm_parse_peer_spec(int argc, char **argv, struct dlock_peer *peer);
+
+/*
+ * "NAME [lvb 32|64] [algo cell|ra]" into name, *algo, *lvb_len; 0 or an
+ * exit code after the error line.
+ */
+int dlockadm_parse_ls_spec(int argc, char **argv, const char **name,
+			   uint32_t *algo, uint32_t *lvb_len);
+
+/*
+ * One node setting (node set's KEYWORD VALUE) into *conf: 0, an exit code
+ * after the error line, or -1 when key is no setting.
+ */
+int dlockadm_node_setting(const char *key, const char *v,
+			  struct dlock_node_conf *conf);
+
+/* KEYWORD VALUE pairs into *conf: 0 or an exit code after the error. */
+int dlockadm_parse_node_conf(const char *cmd, int argc, char **argv,
+			     struct dlock_node_conf *conf);
+
 struct json_writer;
 
 /* End a --json document: 0, or an exit code after reporting the error. */
@@ -81,5 +145,12 @@ int dlockadm_json_finish(struct json_writer *w);
 extern const struct dlockadm_cmd dlockadm_cmd_version;
 extern const struct dlockadm_cmd dlockadm_cmd_status;
 extern const struct dlockadm_cmd dlockadm_cmd_node;
+extern const struct dlockadm_cmd dlockadm_cmd_peer;
+extern const struct dlockadm_cmd dlockadm_cmd_lockspace;
+extern const struct dlockadm_cmd dlockadm_cmd_lock;
+extern const struct dlockadm_cmd dlockadm_cmd_stats;
+extern const struct dlockadm_cmd dlockadm_cmd_watch;
+extern const struct dlockadm_cmd dlockadm_cmd_cell;
+extern const struct dlockadm_cmd dlockadm_cmd_elect;
 
 #endif /* DLOCKADM_H */

@@ -86,7 +86,7 @@ load dlockadm_helpers
 	dl_run dlockadm node frob
 	assert_one_line_error 2 "unknown node command 'frob'"
 	dl_run dlockadm node set
-	assert_one_line_error 2 "'node set' needs 'id NODE_ID' and/or 'cell CELL_ID'"
+	assert_one_line_error 2 "'node set' needs a SETTING and its VALUE"
 	dl_run dlockadm node set id 3 colour blue
 	assert_one_line_error 2 "unexpected argument 'colour' to 'node'"
 }
