@@ -4,6 +4,7 @@
  * thing: this node, its peers and the lockspaces, set up in one go.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -189,6 +190,7 @@ static int cell_load(struct dlockadm *ctx, int argc, char **argv)
 	bool peer_present[CELLCONF_MAX_PEERS] = { false };
 	bool peer_added[CELLCONF_MAX_PEERS] = { false };
 	bool ls_added[CELLCONF_MAX_LS] = { false };
+	struct dlock_node_conf key;
 	struct dlock_admin *adm;
 	struct cellconf *cc;
 	const char *path;
@@ -223,8 +225,15 @@ static int cell_load(struct dlockadm *ctx, int argc, char **argv)
 	code = cell_load_check_peers(adm, cc, peer_present);
 	if (code)
 		goto out_close;
+	/*
+	 * The key starts the node, so it goes last, once the node knows its
+	 * peers: first every other setting (one request, checked whole by
+	 * the kernel: all or nothing), then the peers, then the key.
+	 */
+	key = cc->node;
+	key.set &= DLOCK_CONF_KEY;
+	cc->node.set &= ~DLOCK_CONF_KEY;
 	if (cc->node.set) {
-		/* One request, checked whole by the kernel: all or nothing. */
 		err = dlock_admin_configure(adm, &cc->node);
 		if (err) {
 			code = dlockadm_admin_error(adm, err,
@@ -247,12 +256,24 @@ static int cell_load(struct dlockadm *ctx, int argc, char **argv)
 		}
 		peer_added[i] = true;
 	}
+	if (key.set) {
+		memset(&key, 0, offsetof(struct dlock_node_conf, key));
+		key.set = DLOCK_CONF_KEY;
+		err = dlock_admin_configure(adm, &key);
+		if (err) {
+			code = dlockadm_admin_error(adm, err,
+						    "cannot set the cell key");
+			cell_load_rollback(adm, cc, peer_added, ls_added);
+			goto out_close;
+		}
+	}
 	code = cell_load_lockspaces(adm, cc, ls_added);
 	if (code)
 		cell_load_rollback(adm, cc, peer_added, ls_added);
 out_close:
 	dlock_admin_close(adm);
 out_free:
+	memset(&key, 0, sizeof(key));
 	memset(cc, 0, sizeof(*cc));
 	free(cc);
 	return code;
@@ -283,6 +304,7 @@ static int cell_show(struct dlockadm *ctx, int argc, char **argv)
 	struct dlock_admin *adm;
 	struct dlock_status st;
 	size_t npeers = 0, nls = 0, i;
+	bool lockspaces_known;
 	struct json_writer w;
 	char ep[64];
 	int code, err;
@@ -303,7 +325,9 @@ static int cell_show(struct dlockadm *ctx, int argc, char **argv)
 		goto out;
 	}
 	err = dlock_admin_get_lockspaces(adm, &ls, &nls);
-	if (err) {
+	/* A module without the lockspace dump: show the rest. */
+	lockspaces_known = err != -EOPNOTSUPP;
+	if (err && lockspaces_known) {
 		code = dlockadm_admin_error(adm, err,
 					    "cannot list lockspaces");
 		goto out;
@@ -335,7 +359,12 @@ static int cell_show(struct dlockadm *ctx, int argc, char **argv)
 		}
 		json_array_end(&w);
 		json_key(&w, "lockspaces");
-		json_array_begin(&w);
+		if (!lockspaces_known) {
+			json_null(&w);
+			nls = 0;
+		} else {
+			json_array_begin(&w);
+		}
 		for (i = 0; i < nls; i++) {
 			json_object_begin(&w);
 			json_key(&w, "name");
@@ -346,7 +375,8 @@ static int cell_show(struct dlockadm *ctx, int argc, char **argv)
 			json_u64(&w, ls[i].locks);
 			json_object_end(&w);
 		}
-		json_array_end(&w);
+		if (lockspaces_known)
+			json_array_end(&w);
 		json_object_end(&w);
 		code = dlockadm_json_finish(&w);
 		goto out;
@@ -367,6 +397,8 @@ static int cell_show(struct dlockadm *ctx, int argc, char **argv)
 	for (i = 0; i < nls; i++)
 		printf("  lockspace %s lvb %u locks %u\n", ls[i].name,
 		       ls[i].lvb_len, ls[i].locks);
+	if (!lockspaces_known)
+		printf("  (this module does not list lockspaces)\n");
 out:
 	free(peers);
 	free(ls);
