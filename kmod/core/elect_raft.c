@@ -218,10 +218,8 @@ static int dl_er_recv(struct dl_node *node, u32 from,
 	err = dl_raft_step(r, &m, now);
 	if (err)
 		return err;
-	if (m.type == DL_RAFT_MSG_APPEND && !(m.flags & DL_RAFT_F_REJECT))
-		dl_session_leader_append(node, from, m.term);
-	else if (m.type == DL_RAFT_MSG_APPEND_RESP && m.term == node->term &&
-		 dl_raft_role(r) == DL_RAFT_LEADER)
+	if (m.type == DL_RAFT_MSG_APPEND_RESP && m.term == node->term &&
+	    dl_raft_role(r) == DL_RAFT_LEADER)
 		dl_session_follower_ack(node, from);
 	return 0;
 }

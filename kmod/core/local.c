@@ -154,8 +154,11 @@ void dl_local_revoke_all(struct dl_node *node)
 				.mode = lk->mode,
 			};
 
-			if (lk->pending)
+			if (lk->pending) {
+				ev.req_id = lk->pending->req_id;
+				ev.cookie = lk->pending->cookie;
 				dl_request_free(node, lk->pending);
+			}
 			if (lk->state != DL_LL_ORPHAN) {
 				if (lk->mode == DL_MODE_NONE) {
 					ev.type = DL_LEV_FAILED;

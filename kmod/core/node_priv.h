@@ -258,7 +258,6 @@ void dl_session_heard(struct dl_node *node, struct dl_peer *peer,
 		      const struct dl_wire_hdr *hdr);
 int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
 		    const struct dl_wire_op *op);
-void dl_session_leader_append(struct dl_node *node, u32 from, u64 term);
 void dl_session_follower_ack(struct dl_node *node, u32 from);
 void dl_session_became_leader(struct dl_node *node);
 void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,

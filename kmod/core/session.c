@@ -3,36 +3,39 @@
  * session.c - leases: how a node keeps its locks, and how the cell takes
  * them back from a node that went silent.
  *
- * Each node holds a lease with the leader.  Members renew it with
- * HEARTBEAT -> LEASE; voters renew it with Raft's own traffic (an APPEND
- * from the leader renews the follower, its APPEND_RESP renews the follower
- * in the leader's books), so voters cost no extra messages.
+ * Each node holds a lease with the leader and renews it with HEARTBEAT ->
+ * LEASE, four times per lease, voters and members alike.  (Voters first
+ * renewed from Raft's APPENDs; the simulator showed why not: with a one-way
+ * cut a follower keeps hearing the leader's APPENDs while its answers are
+ * lost, so it renewed a lease the leader had stopped counting.  A lease
+ * must start from a message the leader answered.)  The leader also extends
+ * its books, never the node's own lease, on any other sign of life
+ * (APPEND_RESP, REQUEST): a later expiry on the leader's side is always
+ * safe.
  *
  * Safety argument (why a new holder never overlaps an old one):
  *
- *   The node counts its lease from a moment BEFORE the leader counts it:
- *   a member from when it sent the heartbeat (s), the leader from when it
- *   received it (r >= s); a follower from when it received an APPEND (a),
- *   the leader from when it received the answer (r >= a).  The node's
- *   lease ends at s + L(1 - rho) on its clock (rho: the clock rate bound,
- *   skew_ppm); the leader proposes EXPIRE_NODE no earlier than r + L + D on
- *   its clock (D: the lock-delay).  In real time the node stops by s + L and
- *   the leader acts no earlier than r + (L + D)(1 - rho), which is later as
- *   long as D >= rho (L + D): dl_node_create() requires twice that.  The
- *   command must then commit before the table grants anything, so the new
- *   grant comes strictly after the old holder's node revoked the lock
- *   locally (REVOKED to its owners).  Fencing tokens catch the rest (an
- *   owner that ignores REVOKED).
+ *   The node counts its lease from when it SENT the heartbeat (s); the
+ *   leader counts it from when it RECEIVED it (r >= s), and only answers
+ *   while its Raft leader lease is valid (no other leader can exist).  The
+ *   node's lease ends at s + L(1 - rho) on its clock (rho: the clock rate
+ *   bound, skew_ppm); the leader proposes EXPIRE_NODE no earlier than
+ *   r + L + D on its clock (D: the lock-delay).  In real time the node
+ *   stops by s + L and the leader acts no earlier than r + (L + D)(1 - rho),
+ *   which is later as long as D >= rho (L + D): dl_node_create() requires
+ *   twice that.  The command must then commit before the table grants
+ *   anything, so the new grant comes strictly after the old holder's node
+ *   revoked the lock locally (REVOKED to its owners).  Fencing tokens catch
+ *   the rest (an owner that ignores REVOKED).
  *
  *   A new leader does not know when peers last renewed: it grants every
- *   peer a fresh lease when it takes office (Chubby's grace period), so it
- *   expires nobody before L + D after its election.  An old leader cut off
- *   from the majority may still renew a follower by APPEND until its
- *   CheckQuorum makes it step down, at most one (randomized, <= 2x)
- *   election timeout after it lost the majority, before the new leader
- *   exists; so dl_node_create() also requires D >= 2 * election timeout.
- *   Members are only answered by a leader whose Raft lease is valid.
- *
+ *   peer a fresh lease in its books when it takes office (Chubby's grace
+ *   period), so it expires nobody before L + D after its election.  Any
+ *   lease a node got from the old leader was answered while the old
+ *   leader's Raft lease was valid, so before the new leader was elected:
+ *   it ends before L after the election.  dl_node_create() also requires
+ *   D >= 2 * election timeout, a margin for the old leader's last answers.
+
  * A node whose own lease ran out revokes all its local locks, fails its
  * requests, and starts a new session: owner incarnations in the lock table
  * are session ids, and the HELLO of the new session makes the leader
@@ -42,7 +45,7 @@
 #include "node_priv.h"
 #include "raft.h"
 
-/* Members renew four times per lease: three losses in a row are survived. */
+/* Renew four times per lease: three losses in a row are survived. */
 static u64 dl_session_hb_interval(struct dl_node *node)
 {
 	return dl_ms(node->cfg.timeouts.lease_ms) / 4;
@@ -228,17 +231,6 @@ int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
 	}
 }
 
-/* Follower: an APPEND of the current leader renews our lease from now. */
-void dl_session_leader_append(struct dl_node *node, u32 from, u64 term)
-{
-	u64 now = dl_node_now(node);
-
-	if (from != node->leader || term != node->term)
-		return;
-	dl_session_renew(node, now + dl_session_own_lease(node,
-				node->cfg.timeouts.lease_ms));
-}
-
 /* Leader: a follower answered an APPEND; renew it in our books. */
 void dl_session_follower_ack(struct dl_node *node, u32 from)
 {
@@ -341,26 +333,20 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 	if (leader)
 		return next;
 
-	/*
-	 * Members renew by heartbeat; voters only need one to carry the
-	 * HELLO of a new session (Raft traffic renews them otherwise).
-	 */
-	if (!dl_node_is_voter(node) || node->hello_due) {
-		if (now >= node->hb_next_ns) {
-			u32 dst = node->leader;
+	/* everybody but the leader renews by heartbeat */
+	if (now >= node->hb_next_ns) {
+		u32 dst = node->leader;
 
-			if (!dst || dst == node->cfg.node_id) {
-				/* no leader known: ask the voters in turn */
-				dst = node->cfg.voters[node->hb_probe++ %
-						       node->cfg.n_voters];
-			}
-			if (dst != node->cfg.node_id)
-				dl_session_send_hb(node, dst, now);
-			node->hb_next_ns = now + (node->leader ?
-				dl_session_hb_interval(node) :
-				dl_ms(node->cfg.timeouts.heartbeat_ms));
+		if (!dst || dst == node->cfg.node_id) {
+			/* no leader known: ask the voters in turn */
+			dst = node->cfg.voters[node->hb_probe++ %
+					       node->cfg.n_voters];
 		}
-		next = DL_MIN(next, node->hb_next_ns);
+		if (dst != node->cfg.node_id)
+			dl_session_send_hb(node, dst, now);
+		node->hb_next_ns = now + (node->leader ?
+			dl_session_hb_interval(node) :
+			dl_ms(node->cfg.timeouts.heartbeat_ms));
 	}
-	return next;
+	return DL_MIN(next, node->hb_next_ns);
 }

@@ -41,6 +41,7 @@ struct cell {
 	struct dl_env env[MAXN];
 	struct dl_node *node[MAXN];
 	bool cut[MAXN];			/* isolated: drops to and from */
+	bool mute[MAXN];		/* one-way: drops what it sends */
 	u32 cut_from, cut_to;		/* drop one direction, if non-zero */
 	u64 now;
 	struct pkt *head, **tail;
@@ -64,7 +65,7 @@ static int hook_send(struct dl_env *env, u32 dst, const void *buf, size_t len)
 	int s = idx_of(c, env->node_id), d = idx_of(c, dst);
 	struct pkt *p;
 
-	if (d < 0 || c->cut[s] || c->cut[d] ||
+	if (d < 0 || c->cut[s] || c->cut[d] || c->mute[s] ||
 	    (c->cut_from == env->node_id && c->cut_to == dst))
 		return 0;
 	p = calloc(1, sizeof(*p));
@@ -417,6 +418,31 @@ TEST(lease_expiry_hands_lock_over_after_revoke)
 	ASSERT_EQ(0, lock(c, f1, 1, "x", DL_MODE_EX, 0, 0, &a));
 	run_ms(c, 500);
 	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	cell_free(c);
+}
+
+/*
+ * A follower that still hears the leader but cannot answer must not keep
+ * its lease on the strength of the leader's APPENDs (simulator finding 5).
+ */
+TEST(one_way_cut_still_revokes_before_handover)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	const struct rec_ev *rv, *g2;
+	u64 a, b;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "w", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	c->mute[f1] = true;
+	ASSERT_EQ(0, lock(c, f2, 2, "w", DL_MODE_EX, 0, 0, &b));
+	run_ms(c, 4000);
+	rv = find_ev(c, f1, DL_LEV_REVOKED, a);
+	g2 = find_ev(c, f2, DL_LEV_GRANTED, b);
+	ASSERT_NE(NULL, rv);
+	ASSERT_NE(NULL, g2);
+	EXPECT_LT(rv->at, g2->at);
 	cell_free(c);
 }
 
