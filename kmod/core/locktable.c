@@ -265,12 +265,36 @@ struct lt_node_floor *lt_floor_new(struct dl_lt *lt, u32 node, u64 inc)
 	return f;
 }
 
-/* Is this owner from an incarnation its node has already left behind? */
+/*
+ * Is this owner from an incarnation its node has already left behind, or
+ * one it has released?  Only asked for owners the table does not hold.
+ */
 static bool lt_owner_stale(const struct dl_lt *lt, const struct dl_lt_owner *o)
 {
 	const struct lt_node_floor *f = lt_floor_find(lt, o->node);
+	int i;
 
-	return f && o->incarnation < f->incarnation;
+	if (!f)
+		return false;
+	if (o->incarnation < f->incarnation)
+		return true;
+	for (i = 0; i < f->nreleased; i++)
+		if (f->released[i].incarnation == o->incarnation &&
+		    f->released[i].id == o->id)
+			return true;
+	return false;
+}
+
+static void lt_tombstone_add(struct lt_node_floor *f,
+			     const struct dl_lt_owner *o)
+{
+	struct lt_tombstone *t = &f->released[f->released_next];
+
+	t->incarnation = o->incarnation;
+	t->id = o->id;
+	f->released_next = (f->released_next + 1) % DL_LT_RELEASED_SLOTS;
+	if (f->nreleased < DL_LT_RELEASED_SLOTS)
+		f->nreleased++;
 }
 
 struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id)
@@ -878,9 +902,10 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 		return 0;
 	}
 	r = lt_res_find(lt, ls->id, cmd->name, cmd->name_len);
-	grantable = !r || (dl_list_empty(&r->convertq) &&
-			   dl_list_empty(&r->waitq) &&
-			   dl_mode_mask_compat(cmd->mode, lt_gmask(r, NULL)));
+	/* NL conflicts with nothing, so it can overtake without harm */
+	grantable = !r || cmd->mode == DL_MODE_NL ||
+		    (dl_list_empty(&r->convertq) && dl_list_empty(&r->waitq) &&
+		     dl_mode_mask_compat(cmd->mode, lt_gmask(r, NULL)));
 
 	if (!o) {
 		o = lt_owner_new(lt, &cmd->owner);
@@ -1107,8 +1132,22 @@ static int lt_cmd_release_owner(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 {
 	struct dl_lt *lt = c->lt;
 	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
+	struct lt_node_floor *f = lt_floor_find(lt, cmd->owner.node);
 	struct lt_lock *lk, *tmp;
 
+	/*
+	 * Remember the owner as released, even one the table never saw: its
+	 * LOCK may still be on its way and must not create it afterwards.
+	 */
+	if (!f) {
+		f = lt_floor_new(lt, cmd->owner.node, 0);
+		if (!f) {
+			lt_fail(c, cmd, -ENOMEM);
+			return -ENOMEM;
+		}
+	}
+	if (!lt_owner_stale(lt, &cmd->owner))
+		lt_tombstone_add(f, &cmd->owner);
 	if (o) {
 		/* The owner is gone: its pending requests get no answer. */
 		dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node)

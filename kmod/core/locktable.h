@@ -53,7 +53,13 @@
  *    with -ECONNRESET before its grants are REVOKED.
  *  - State is per owner until RELEASE_OWNER (or its node's EXPIRE_NODE /
  *    NODE_INCARNATION) forgets it: the node layer proposes RELEASE_OWNER
- *    when a file is closed or a kernel client goes away.
+ *    when a file is closed or a kernel client goes away.  The table keeps
+ *    the node's last DL_LT_RELEASED_SLOTS released owners: a late LOCK or
+ *    LS_* of one of them (a duplicate still in flight) fails with -ESTALE
+ *    rather than bring the owner back.  So owner ids are never reused
+ *    within one node incarnation.
+ *  - A new NL request is granted at once even when others wait (DLM's
+ *    EXPEDITE, by default): NL blocks nobody, so it overtakes nobody.
  *  - EXPIRE_NODE releases at once: the lock-delay (Chubby's grace before a
  *    dead holder's locks are given away) is the node layer's timer, which
  *    proposes EXPIRE_NODE lock-delay after the lease ran out.  After it the
@@ -76,6 +82,7 @@
 #define DL_LT_LVB_MIN		32
 #define DL_LT_ENTRY_MAX		1024	/* a Raft entry: one encoded batch */
 #define DL_LT_DEDUP_SLOTS	16	/* remembered requests per owner */
+#define DL_LT_RELEASED_SLOTS	16	/* remembered released owners per node */
 
 /**
  * struct dl_lt_owner - who holds a lock.

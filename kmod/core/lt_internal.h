@@ -177,12 +177,27 @@ struct lt_owner {
 	struct lt_dedup dedup[DL_LT_DEDUP_SLOTS];
 };
 
-/* A node's lowest live incarnation, set by NODE_INCARNATION. */
+/* An owner that RELEASE_OWNER has forgotten. */
+struct lt_tombstone {
+	u64 incarnation;
+	u64 id;
+};
+
+/*
+ * What the table remembers of a node, apart from its owners: its lowest
+ * live incarnation (set by NODE_INCARNATION; owners of older ones are
+ * stale) and its last released owners, so that a LOCK of a released owner
+ * arriving late (duplicated or reordered on the way to the leader) cannot
+ * bring the owner back with a lock nobody will ever unlock.
+ */
 struct lt_node_floor {
 	struct lt_hnode hnode;		/* lt->node_hash */
 	struct dl_list lt_node;		/* lt->nodes, creation order */
 	u32 node;
-	u64 incarnation;
+	u64 incarnation;		/* 0: no floor yet */
+	u8 nreleased;			/* valid entries in released[] */
+	u8 released_next;		/* ring cursor */
+	struct lt_tombstone released[DL_LT_RELEASED_SLOTS];
 };
 
 struct lt_ls {

@@ -45,11 +45,13 @@ enum lt_rec_type {
 #define LT_DEDUP_BYTES		(8 + 8 + 8 + 4 + 4 + 1 + 1 + 1)
 #define LT_OWNER_REC_BYTES	(LT_OWNER_BYTES + 1 + \
 				 DL_LT_DEDUP_SLOTS * LT_DEDUP_BYTES)
+#define LT_FLOOR_REC_BYTES	(4 + 8 + 2 + DL_LT_RELEASED_SLOTS * 16)
 /*
- * The loader's record buffer holds the largest record: an owner's, or a
- * resource's (2 + 64-byte name + 64-byte value block) if that were larger.
+ * The loader's record buffer holds the largest record: an owner's, a
+ * node's, or a resource's (2 + 64-byte name + 64-byte value block).
  */
-#define LT_REC_MAX		DL_MAX(LT_OWNER_REC_BYTES, 256)
+#define LT_REC_MAX		DL_MAX(DL_MAX(LT_OWNER_REC_BYTES, \
+					      LT_FLOOR_REC_BYTES), 256)
 
 /* ---- save ---- */
 
@@ -147,9 +149,15 @@ int dl_lt_snapshot_save(const struct dl_lt *lt, dl_lt_chunk_fn fn, void *ctx)
 	lt_put64(&p, lt->nlocks);
 
 	dl_list_for_each_entry(f, &lt->nodes, lt_node) {
-		p = lt_rec(s, LT_REC_FLOOR, 4 + 8);
+		p = lt_rec(s, LT_REC_FLOOR, LT_FLOOR_REC_BYTES);
 		lt_put32(&p, f->node);
 		lt_put64(&p, f->incarnation);
+		lt_put8(&p, f->nreleased);
+		lt_put8(&p, f->released_next);
+		for (i = 0; i < DL_LT_RELEASED_SLOTS; i++) {
+			lt_put64(&p, f->released[i].incarnation);
+			lt_put64(&p, f->released[i].id);
+		}
 	}
 	dl_list_for_each_entry(o, &lt->owners, lt_node) {
 		p = lt_rec(s, LT_REC_OWNER, LT_OWNER_REC_BYTES);
@@ -281,10 +289,33 @@ static int lt_load_floor(struct dl_lt_loader *ld, struct lt_reader *rd)
 {
 	u32 node = lt_get32(rd);
 	u64 inc = lt_get64(rd);
+	struct lt_node_floor *f;
+	int i;
 
 	if (rd->err || !node || lt_floor_find(ld->lt, node))
 		return -EINVAL;
-	return lt_floor_new(ld->lt, node, inc) ? 0 : -ENOMEM;
+	f = lt_floor_new(ld->lt, node, inc);
+	if (!f)
+		return -ENOMEM;
+	f->nreleased = lt_get8(rd);
+	f->released_next = lt_get8(rd);
+	if (f->nreleased > DL_LT_RELEASED_SLOTS ||
+	    f->released_next >= DL_LT_RELEASED_SLOTS)
+		return -EINVAL;
+	for (i = 0; i < DL_LT_RELEASED_SLOTS; i++) {
+		struct lt_tombstone *t = &f->released[i];
+
+		t->incarnation = lt_get64(rd);
+		t->id = lt_get64(rd);
+		/* slots not filled yet are zero, so they save back the same */
+		if (i >= f->nreleased && (t->incarnation || t->id))
+			return -EINVAL;
+	}
+	/* the ring fills in order: until full, the cursor is the count */
+	if (f->nreleased < DL_LT_RELEASED_SLOTS &&
+	    f->released_next != f->nreleased)
+		return -EINVAL;
+	return 0;
 }
 
 static int lt_load_owner(struct dl_lt_loader *ld, struct lt_reader *rd)

@@ -188,8 +188,8 @@ TEST_F(lt, up_and_down_conversion)
 	EXPECT_EQ(lb, o->lock_id);
 	EXPECT_EQ(DL_MODE_EX, o->mode);
 
-	/* a new request waits behind the conversion */
-	EXPECT_EQ(0, lock(self, c, "r", DL_MODE_NL, 0, &creq));
+	/* a new request waits behind the conversion, though compatible */
+	EXPECT_EQ(0, lock(self, c, "r", DL_MODE_CR, 0, &creq));
 	EXPECT_EQ(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, creq));
 
 	ASSERT_NE(NULL, unlock(self, b, lb));
@@ -199,9 +199,8 @@ TEST_F(lt, up_and_down_conversion)
 	EXPECT_EQ(DL_MODE_EX, o->mode);
 	EXPECT_GT(o->token, tok);
 	tok = o->token;
-	/* then the NL waiter (compatible with EX) */
-	o = rec_find(self->r, DL_LT_OUT_GRANTED, creq);
-	ASSERT_NE(NULL, o);
+	/* the CR waiter now waits for the EX */
+	EXPECT_EQ(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, creq));
 
 	/* down: always at once, with a new token */
 	EXPECT_EQ(0, lock(self, b, "r", DL_MODE_PR, 0, NULL));
@@ -211,8 +210,9 @@ TEST_F(lt, up_and_down_conversion)
 	ASSERT_NE(NULL, o);
 	EXPECT_EQ(DL_MODE_CR, o->mode);
 	EXPECT_GT(o->token, tok);
-	/* which lets b's PR in */
-	EXPECT_EQ(2, rec_count(self->r, DL_LT_OUT_GRANTED));
+	/* which lets the CR and then b's PR in */
+	EXPECT_EQ(3, rec_count(self->r, DL_LT_OUT_GRANTED));
+	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, creq));
 
 	/* converting someone else's lock, or in the wrong lockspace */
 	EXPECT_EQ(0, run(self, cmd_convert(b, 502, self->ls, la, DL_MODE_NL,
@@ -644,6 +644,47 @@ TEST_F(lt, release_owner)
 	/* releasing again answers the same */
 	ASSERT_EQ(0, run(self, c));
 	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_UNLOCKED, 1500));
+}
+
+TEST_F(lt, released_owner_stays_released)
+{
+	struct dl_lt_owner a = own(1, 1), ghost = own(1, 2);
+	struct dl_lt_cmd rel = { .type = DL_LT_CMD_RELEASE_OWNER, .owner = a,
+				 .req_id = 1550 };
+	struct dl_lt_cmd late = cmd_lock(a, 1551, self->ls, "r", DL_MODE_EX, 0);
+
+	ASSERT_NE(0, lock(self, a, "r", DL_MODE_EX, 0, NULL));
+	ASSERT_EQ(0, run(self, rel));
+	/* a LOCK of a's still in flight arrives after the release */
+	ASSERT_EQ(0, run(self, late));
+	EXPECT_EQ(-ESTALE, rec_find(self->r, DL_LT_OUT_FAILED, 1551)->err);
+	EXPECT_EQ(0, stats(self).locks);
+	EXPECT_EQ(1, stats(self).owners);	/* the admin only */
+	/* released before its first request even arrived: same */
+	rel.owner = ghost;
+	ASSERT_EQ(0, run(self, rel));
+	late.owner = ghost;
+	ASSERT_EQ(0, run(self, late));
+	EXPECT_EQ(-ESTALE, rec_find(self->r, DL_LT_OUT_FAILED, 1551)->err);
+	EXPECT_EQ(0, stats(self).locks);
+	/* other owners of that node are not affected */
+	EXPECT_NE(0, lock(self, own(1, 3), "r", DL_MODE_EX, 0, NULL));
+}
+
+TEST_F(lt, nl_request_never_waits)
+{
+	u64 wreq;
+
+	ASSERT_NE(0, lock(self, own(1, 1), "r", DL_MODE_EX, 0, NULL));
+	EXPECT_EQ(0, lock(self, own(2, 1), "r", DL_MODE_PR, 0, &wreq));
+	/* someone waits, yet NL (even NOQUEUE) is granted at once */
+	EXPECT_NE(0, lock(self, own(3, 1), "r", DL_MODE_NL, DL_LKF_NOQUEUE,
+			  NULL));
+	EXPECT_NE(0, lock(self, own(4, 1), "r", DL_MODE_NL, 0, NULL));
+	/* while a CR, compatible with EX? no: CR waits behind PR (FIFO) */
+	EXPECT_EQ(0, lock(self, own(5, 1), "r", DL_MODE_CR, DL_LKF_NOQUEUE,
+			  NULL));
+	EXPECT_EQ(-EAGAIN, rec_find(self->r, DL_LT_OUT_FAILED, 0)->err);
 }
 
 TEST_F(lt, dedup_repeated_requests)
