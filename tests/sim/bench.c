@@ -20,7 +20,7 @@
 #include "sim.h"
 #include "bench.h"
 
-#define BENCH_LOCKS		100000
+#define BENCH_LOCKS		100000	/* default; DLOCK_SIM_BENCH_LOCKS */
 #define BENCH_PER_OWNER		1000
 #define BENCH_BATCH		2000
 #define BENCH_SETTLE_NS		(2 * NS_PER_SEC)
@@ -56,6 +56,8 @@ static int bench_cpu(const struct sim_cfg *base)
 	cfg.faults = 0;
 	cfg.members = 0;
 	cfg.ops = 200;
+	/* long enough for every client to finish its operations */
+	cfg.duration_ns = 120 * NS_PER_SEC;
 	s = sim_new(&cfg, cfg.seed);
 	if (!s)
 		return -ENOMEM;
@@ -80,8 +82,11 @@ static int bench_cpu(const struct sim_cfg *base)
 
 static int bench_memory(const struct sim_cfg *base)
 {
+	const char *env = getenv("DLOCK_SIM_BENCH_LOCKS");
+	u64 nlocks = env ? strtoull(env, NULL, 0) : BENCH_LOCKS;
 	struct sim_cfg cfg = *base;
 	u64 b0, b1, b2, issued = 0;
+	u64 w0 = sim_clock_ns();
 	struct dl_env *e;
 	struct sim *s;
 	int ret = 0;
@@ -105,8 +110,8 @@ static int bench_memory(const struct sim_cfg *base)
 	s->end = s->now + 7200 * NS_PER_SEC;
 	e = &s->envs[0];
 	b0 = sim_alloc_live_bytes();
-	while (issued < BENCH_LOCKS && !s->failed) {
-		u64 stop = DL_MIN(issued + BENCH_BATCH, BENCH_LOCKS);
+	while (issued < nlocks && !s->failed) {
+		u64 stop = DL_MIN(issued + BENCH_BATCH, nlocks);
 
 		for (; issued < stop; issued++) {
 			struct dl_lock_args a = { 0 };
@@ -139,11 +144,13 @@ static int bench_memory(const struct sim_cfg *base)
 	b1 = sim_alloc_live_bytes();
 	printf("# bench memory: %" PRIu64 " EX locks held (%" PRIu64
 	       " granted, %" PRIu64 " failed) on %u voters: %.0f bytes per"
-	       " held lock in the cell, %.0f per voter replica\n", issued,
-	       s->hook_granted, s->hook_failed, cfg.nodes,
+	       " held lock in the cell, %.0f per voter replica (%.1f s wall)\n",
+	       issued, s->hook_granted, s->hook_failed, cfg.nodes,
 	       (double)(b1 - b0) / issued,
-	       (double)(b1 - b0) / issued / cfg.nodes);
-	for (u64 o = 1; o <= BENCH_LOCKS / BENCH_PER_OWNER; o++) {
+	       (double)(b1 - b0) / issued / cfg.nodes,
+	       (double)(sim_clock_ns() - w0) / NS_PER_SEC);
+	for (u64 o = 1; o <= (nlocks + BENCH_PER_OWNER - 1) / BENCH_PER_OWNER;
+	     o++) {
 		u64 t0;
 
 		sim_enter(e, &t0);
