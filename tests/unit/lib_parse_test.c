@@ -103,4 +103,106 @@ TEST(netns_names)
 	ASSERT_EQ(-EINVAL, check_netns_name(longname));
 }
 
+TEST(seconds_to_ms)
+{
+	uint32_t ms = 7;
+
+	ASSERT_EQ(0, parse_seconds_ms("2", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(2000, ms);
+	ASSERT_EQ(0, parse_seconds_ms("0.5", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(500, ms);
+	ASSERT_EQ(0, parse_seconds_ms("1.250", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(1250, ms);
+	ASSERT_EQ(0, parse_seconds_ms(".001", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(1, ms);
+	ASSERT_EQ(0, parse_seconds_ms("3.", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(3000, ms);
+	ASSERT_EQ(0, parse_seconds_ms("0", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(0, ms);
+	ms = 7;
+	ASSERT_EQ(-EINVAL, parse_seconds_ms("", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-EINVAL, parse_seconds_ms(".", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-EINVAL, parse_seconds_ms("1.2345", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-EINVAL, parse_seconds_ms("1..2", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-EINVAL, parse_seconds_ms("-1", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-EINVAL, parse_seconds_ms("1e3", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-EINVAL, parse_seconds_ms(" 1", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-ERANGE, parse_seconds_ms("0", 1, UINT32_MAX, &ms));
+	ASSERT_EQ(-ERANGE, parse_seconds_ms("4294968", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(-ERANGE, parse_seconds_ms("99999999999999999999", 0,
+					    UINT32_MAX, &ms));
+	ASSERT_EQ(7, ms);
+	ASSERT_EQ(0, parse_seconds_ms("4294967.295", 0, UINT32_MAX, &ms));
+	ASSERT_EQ(UINT32_MAX, ms);
+}
+
+TEST(endpoints)
+{
+	static const uint8_t v4[4] = { 10, 0, 0, 1 };
+	static const uint8_t v6[16] = { 0xfe, 0x80, [15] = 1 };
+	uint8_t addr[16];
+	uint32_t family;
+	uint16_t port;
+
+	ASSERT_EQ(0, parse_endpoint("10.0.0.1", &family, addr, &port));
+	ASSERT_EQ(AF_INET, family);
+	ASSERT_EQ(0, port);
+	ASSERT_EQ(0, memcmp(addr, v4, 4));
+	ASSERT_EQ(0, parse_endpoint("10.0.0.1:7477", &family, addr, &port));
+	ASSERT_EQ(7477, port);
+	ASSERT_EQ(0, parse_endpoint("fe80::1", &family, addr, &port));
+	ASSERT_EQ(AF_INET6, family);
+	ASSERT_EQ(0, port);
+	ASSERT_EQ(0, memcmp(addr, v6, 16));
+	ASSERT_EQ(0, parse_endpoint("[fe80::1]:9", &family, addr, &port));
+	ASSERT_EQ(9, port);
+	ASSERT_EQ(0, parse_endpoint("[fe80::1]", &family, addr, &port));
+	ASSERT_EQ(0, port);
+	ASSERT_EQ(-EINVAL, parse_endpoint("", &family, addr, &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("10.0.0", &family, addr, &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("10.0.0.1:0", &family, addr, &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("10.0.0.1:65536", &family, addr,
+					  &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("10.0.0.1:", &family, addr, &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("[fe80::1", &family, addr, &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("[fe80::1]x", &family, addr, &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("[10.0.0.1]:1x", &family, addr,
+					  &port));
+	ASSERT_EQ(-EINVAL, parse_endpoint("host.example", &family, addr,
+					  &port));
+}
+
+TEST(keys)
+{
+	/* The same 32 bytes 0x00..0x1f as hex and as base64. */
+	static const char hex[] =
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+	static const char b64[] =
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+	uint8_t key[32], want[32];
+	int i;
+
+	for (i = 0; i < 32; i++)
+		want[i] = (uint8_t)i;
+	memset(key, 0xaa, sizeof(key));
+	ASSERT_EQ(0, parse_key(hex, key));
+	ASSERT_EQ(0, memcmp(key, want, 32));
+	memset(key, 0xaa, sizeof(key));
+	ASSERT_EQ(0, parse_key(b64, key));
+	ASSERT_EQ(0, memcmp(key, want, 32));
+	memset(key, 0xaa, sizeof(key));
+	ASSERT_EQ(-EINVAL, parse_key("", key));
+	ASSERT_EQ(-EINVAL, parse_key("00", key));
+	/* 63 and 65 hex digits; a non-hex digit; base64 without padding */
+	ASSERT_EQ(-EINVAL, parse_key(hex + 1, key));
+	ASSERT_EQ(-EINVAL, parse_key("0000000000000000000000000000000000000000000000000000000000000000f", key));
+	ASSERT_EQ(-EINVAL, parse_key("g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1", key));
+	ASSERT_EQ(-EINVAL, parse_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A", key));
+	/* a last digit with its spare bits set is not canonical */
+	ASSERT_EQ(-EINVAL, parse_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=", key));
+	ASSERT_EQ(-EINVAL, parse_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh*=", key));
+	for (i = 0; i < 32; i++)
+		ASSERT_EQ(0xaa, key[i]);
+}
+
 TEST_HARNESS_MAIN
