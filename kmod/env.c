@@ -85,28 +85,28 @@ void dl_free(const void *p)
 	kfree(p);
 }
 
+/* The core names the node in its messages; only the level is ours. */
 void dl_env_log(struct dl_env *env, int level, const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
-	u32 id = env ? env_node(env)->node_id : 0;
 
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
 	switch (level) {
 	case DL_LOG_ERR:
-		pr_err("node %u: %pV\n", id, &vaf);
+		pr_err("%pV\n", &vaf);
 		break;
 	case DL_LOG_WARN:
-		pr_warn("node %u: %pV\n", id, &vaf);
+		pr_warn("%pV\n", &vaf);
 		break;
 	case DL_LOG_INFO:
-		pr_info("node %u: %pV\n", id, &vaf);
+		pr_info("%pV\n", &vaf);
 		break;
 	default:
 		/* Debug chatter goes through dynamic debug. */
-		pr_debug("node %u: %pV\n", id, &vaf);
+		pr_debug("%pV\n", &vaf);
 		break;
 	}
 	va_end(args);

@@ -71,10 +71,10 @@ say "lockspace 'demo' created"
 read -r a b <<< "$(for i in 1 2 3; do [ "$i" = "$leader" ] || echo "$i"; done | xargs)"
 say ""
 say "2. two programs on nodes $a and $b want EX on demo/report"
-ip netns exec "dlc$a" "$DLCELL" hold demo report EX 4 2>&1 | prefix "node $a prog" &
+"$DLCELL" -n "dlc$a" hold demo report EX 4 2>&1 | prefix "node $a prog" &
 pa=$!
 sleep 1.5
-ip netns exec "dlc$b" "$DLCELL" hold demo report EX 12 2>&1 | prefix "node $b prog" &
+"$DLCELL" -n "dlc$b" hold demo report EX 20 2>&1 | prefix "node $b prog" &
 pb=$!
 wait "$pa"
 sleep 2
@@ -86,11 +86,11 @@ if new="$(wait_leader 15000 "$a" "$b")"; then
 else
 	say "no new leader!"
 fi
-status_all
 if ns "$a" "$DLCELL" try demo report EX > /dev/null 2>&1; then
 	say "!! node $a could take the lock: it was lost"
 else
 	say "=> node $a's try-lock fails: node $b still holds the lock"
 fi
+status_all
 wait "$pb"
 say "story over"

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/cell_lib.sh"
 
 trap 'ip netns del dlcfg 2>/dev/null' EXIT
 ip netns add dlcfg || exit 1
-c() { ip netns exec dlcfg "$DLCELL" "$@"; }
+c() { "$DLCELL" -n dlcfg "$@"; }
 
 # refused ERRNO-TEXT DESCRIPTION ARGS...: the request fails with that errno
 # and an extack message.

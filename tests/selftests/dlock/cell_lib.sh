@@ -17,8 +17,10 @@ DLCELL="$HERE/dlcell"
 CELL_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 CELL_ID=77
 CELL_N=0
-# Cell timing: TCG is slow, but these are the defaults a cell runs with.
-CELL_TIMING=${CELL_TIMING:-"election_ms=150 heartbeat_ms=50 lease_ms=1000 delay_ms=300"}
+# Cell timing: roomier than the defaults (150/50/1000/500), because a TCG
+# guest on a busy host can stall a node's work for a few hundred ms, which
+# would otherwise read as lost heartbeats; still elects well within 2 s.
+CELL_TIMING=${CELL_TIMING:-"election_ms=400 heartbeat_ms=100 lease_ms=2000 delay_ms=800"}
 
 tap_n=0
 tap_fail=0
@@ -50,10 +52,16 @@ tap_done() {
 	[ "$tap_fail" -eq 0 ]
 }
 
+# ns I CMD...: run CMD in node I's namespace.  dlcell and ip enter it
+# themselves (setns), far cheaper under TCG than `ip netns exec`.
 ns() {
 	local i="$1"
 	shift
-	ip netns exec "dlc$i" "$@"
+	case "$1" in
+	("$DLCELL") shift; "$DLCELL" -n "dlc$i" "$@" ;;
+	(ip) shift; ip -n "dlc$i" "$@" ;;
+	(*) ip netns exec "dlc$i" "$@" ;;
+	esac
 }
 
 # cell_up N: make and configure an N-node cell (not waiting for a leader).

@@ -71,12 +71,12 @@ t1="$(token_of "$OUT.w1")"
 check "fencing token grows ($t2 -> $t1)" [ "${t1:-0}" -gt "${t2:-0}" ]
 
 # Killing a holder closes its fd: the lock goes for the whole cell.
-ip netns exec dlc1 "$DLCELL" hold test r2 EX 300 > "$OUT.k1" 2>&1 &
+"$DLCELL" -n "dlc1" hold test r2 EX 300 > "$OUT.k1" 2>&1 &
 k1=$!
 check "node 1 is granted r2" wait_file "$OUT.k1" granted 20
 kill -9 "$k1"
 wait "$k1" 2>/dev/null
-timeout 20 ip netns exec dlc3 "$DLCELL" hold test r2 EX 0 > "$OUT.k3" 2>&1
+timeout 20 "$DLCELL" -n "dlc3" hold test r2 EX 0 > "$OUT.k3" 2>&1
 check "after SIGKILL of the holder, node 3 is granted r2" grep -q granted "$OUT.k3"
 
 # 8 processes over 3 nodes, COUNT_N increments each, one EX lock.
