@@ -697,3 +697,8 @@ const struct dl_counters *dl_node_counters(struct dl_node *node)
 {
 	return &node->ctr;
 }
+
+const struct dl_lt *dl_node_lt(struct dl_node *node)
+{
+	return node->lt;
+}

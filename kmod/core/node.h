@@ -403,4 +403,17 @@ struct dl_counters;
 /** dl_node_counters() - the node's counters (see counters.h); never NULL. */
 const struct dl_counters *dl_node_counters(struct dl_node *node);
 
+struct dl_lt;
+
+/**
+ * dl_node_lt() - the node's replica of the lock table, for dumps
+ * @node: node
+ *
+ * Read it only under the node's serialization (see env.h), with the
+ * dl_lt_* query functions of locktable.h.
+ *
+ * Return: the table, or NULL on a member (members hold no replica).
+ */
+const struct dl_lt *dl_node_lt(struct dl_node *node);
+
 #endif /* DLOCK_CORE_NODE_H */
