@@ -265,33 +265,50 @@ struct lt_node_floor *lt_floor_new(struct dl_lt *lt, u32 node, u64 inc)
 	return f;
 }
 
-/*
- * Is this owner from an incarnation its node has already left behind, or
- * one it has released?  Only asked for owners the table does not hold.
- */
-static bool lt_owner_stale(const struct dl_lt *lt, const struct dl_lt_owner *o)
+static struct lt_tombstone *lt_tombstone_find(struct lt_node_floor *f,
+					      const struct dl_lt_owner *o)
 {
-	const struct lt_node_floor *f = lt_floor_find(lt, o->node);
 	int i;
+
+	for (i = 0; i < f->nreleased; i++)
+		if (f->released[i].incarnation == o->incarnation &&
+		    f->released[i].id == o->id)
+			return &f->released[i];
+	return NULL;
+}
+
+/*
+ * Is request @req_id of owner @o from an incarnation its node has already
+ * left behind, or a late one of an owner it has since released?  Only
+ * asked for owners the table does not hold.
+ */
+static bool lt_owner_stale(const struct dl_lt *lt, const struct dl_lt_owner *o,
+			   u64 req_id)
+{
+	struct lt_node_floor *f = lt_floor_find(lt, o->node);
+	const struct lt_tombstone *t;
 
 	if (!f)
 		return false;
 	if (o->incarnation < f->incarnation)
 		return true;
-	for (i = 0; i < f->nreleased; i++)
-		if (f->released[i].incarnation == o->incarnation &&
-		    f->released[i].id == o->id)
-			return true;
-	return false;
+	t = lt_tombstone_find(f, o);
+	return t && req_id < t->req_id;
 }
 
-static void lt_tombstone_add(struct lt_node_floor *f,
-			     const struct dl_lt_owner *o)
+static void lt_tombstone_set(struct lt_node_floor *f,
+			     const struct dl_lt_owner *o, u64 req_id)
 {
-	struct lt_tombstone *t = &f->released[f->released_next];
+	struct lt_tombstone *t = lt_tombstone_find(f, o);
 
+	if (t) {
+		t->req_id = DL_MAX(t->req_id, req_id);
+		return;
+	}
+	t = &f->released[f->released_next];
 	t->incarnation = o->incarnation;
 	t->id = o->id;
+	t->req_id = req_id;
 	f->released_next = (f->released_next + 1) % DL_LT_RELEASED_SLOTS;
 	if (f->nreleased < DL_LT_RELEASED_SLOTS)
 		f->nreleased++;
@@ -812,7 +829,7 @@ static int lt_cmd_ls_create(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		lt_dd_replay(c, o, d);
 		return 0;
 	}
-	if (lt_owner_stale(lt, &cmd->owner)) {
+	if (lt_owner_stale(lt, &cmd->owner, cmd->req_id)) {
 		lt_fail(c, cmd, -ESTALE);
 		return 0;
 	}
@@ -854,7 +871,7 @@ static int lt_cmd_ls_remove(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		lt_dd_replay(c, o, d);
 		return 0;
 	}
-	if (lt_owner_stale(lt, &cmd->owner)) {
+	if (lt_owner_stale(lt, &cmd->owner, cmd->req_id)) {
 		lt_fail(c, cmd, -ESTALE);
 		return 0;
 	}
@@ -897,7 +914,7 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 		lt_fail(c, cmd, -ENOENT);
 		return 0;
 	}
-	if (lt_owner_stale(lt, &cmd->owner)) {
+	if (lt_owner_stale(lt, &cmd->owner, cmd->req_id)) {
 		lt_fail(c, cmd, -ESTALE);
 		return 0;
 	}
@@ -1146,8 +1163,7 @@ static int lt_cmd_release_owner(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 			return -ENOMEM;
 		}
 	}
-	if (!lt_owner_stale(lt, &cmd->owner))
-		lt_tombstone_add(f, &cmd->owner);
+	lt_tombstone_set(f, &cmd->owner, cmd->req_id);
 	if (o) {
 		/* The owner is gone: its pending requests get no answer. */
 		dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node)

@@ -54,10 +54,12 @@
  *  - State is per owner until RELEASE_OWNER (or its node's EXPIRE_NODE /
  *    NODE_INCARNATION) forgets it: the node layer proposes RELEASE_OWNER
  *    when a file is closed or a kernel client goes away.  The table keeps
- *    the node's last DL_LT_RELEASED_SLOTS released owners: a late LOCK or
- *    LS_* of one of them (a duplicate still in flight) fails with -ESTALE
- *    rather than bring the owner back.  So owner ids are never reused
- *    within one node incarnation.
+ *    the node's last DL_LT_RELEASED_SLOTS released owners with the request
+ *    id of their release: a later-applied LOCK or LS_* of such an owner
+ *    with a LOWER request id (a duplicate still in flight) fails with
+ *    -ESTALE rather than bring the owner back.  This relies on request ids
+ *    growing node-wide within one incarnation (a per-node counter); owner
+ *    ids may then be reused (a new owner's requests are above the release).
  *  - A new NL request is granted at once even when others wait (DLM's
  *    EXPEDITE, by default): NL blocks nobody, so it overtakes nobody.
  *  - EXPIRE_NODE releases at once: the lock-delay (Chubby's grace before a

@@ -177,10 +177,11 @@ struct lt_owner {
 	struct lt_dedup dedup[DL_LT_DEDUP_SLOTS];
 };
 
-/* An owner that RELEASE_OWNER has forgotten. */
+/* An owner that RELEASE_OWNER has forgotten, and that command's req_id. */
 struct lt_tombstone {
 	u64 incarnation;
 	u64 id;
+	u64 req_id;
 };
 
 /*
@@ -188,7 +189,9 @@ struct lt_tombstone {
  * live incarnation (set by NODE_INCARNATION; owners of older ones are
  * stale) and its last released owners, so that a LOCK of a released owner
  * arriving late (duplicated or reordered on the way to the leader) cannot
- * bring the owner back with a lock nobody will ever unlock.
+ * bring the owner back with a lock nobody will ever unlock.  Request ids
+ * grow node-wide, so "late" means a request id below the release's; a
+ * higher one is the owner id reused by a new owner, which is fine.
  */
 struct lt_node_floor {
 	struct lt_hnode hnode;		/* lt->node_hash */

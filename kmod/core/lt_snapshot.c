@@ -45,7 +45,7 @@ enum lt_rec_type {
 #define LT_DEDUP_BYTES		(8 + 8 + 8 + 4 + 4 + 1 + 1 + 1)
 #define LT_OWNER_REC_BYTES	(LT_OWNER_BYTES + 1 + \
 				 DL_LT_DEDUP_SLOTS * LT_DEDUP_BYTES)
-#define LT_FLOOR_REC_BYTES	(4 + 8 + 2 + DL_LT_RELEASED_SLOTS * 16)
+#define LT_FLOOR_REC_BYTES	(4 + 8 + 2 + DL_LT_RELEASED_SLOTS * 24)
 /*
  * The loader's record buffer holds the largest record: an owner's, a
  * node's, or a resource's (2 + 64-byte name + 64-byte value block).
@@ -157,6 +157,7 @@ int dl_lt_snapshot_save(const struct dl_lt *lt, dl_lt_chunk_fn fn, void *ctx)
 		for (i = 0; i < DL_LT_RELEASED_SLOTS; i++) {
 			lt_put64(&p, f->released[i].incarnation);
 			lt_put64(&p, f->released[i].id);
+			lt_put64(&p, f->released[i].req_id);
 		}
 	}
 	dl_list_for_each_entry(o, &lt->owners, lt_node) {
@@ -307,8 +308,9 @@ static int lt_load_floor(struct dl_lt_loader *ld, struct lt_reader *rd)
 
 		t->incarnation = lt_get64(rd);
 		t->id = lt_get64(rd);
+		t->req_id = lt_get64(rd);
 		/* slots not filled yet are zero, so they save back the same */
-		if (i >= f->nreleased && (t->incarnation || t->id))
+		if (i >= f->nreleased && (t->incarnation || t->id || t->req_id))
 			return -EINVAL;
 	}
 	/* the ring fills in order: until full, the cursor is the count */

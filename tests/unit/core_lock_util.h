@@ -228,7 +228,6 @@ struct gen {
 	int nrecent;
 	bool last_dup;		/* the last command was a repeat */
 	u64 inc[5];		/* current incarnation per node (1..4) */
-	u64 base[5];		/* owner ids of node n: base[n] + 0..2 */
 	u32 ls[3];		/* ids of lockspaces "one", "two", "three" */
 	struct gen_lock locks[32];	/* recently granted */
 	int nlocks;
@@ -273,7 +272,7 @@ static inline struct dl_lt_owner gen_owner(struct gen *g)
 	o.incarnation = g->inc[o.node];
 	if (o.incarnation > 1 && gen_pick(g, 20) == 0)
 		o.incarnation--;
-	o.id = g->base[o.node] + gen_pick(g, 3);
+	o.id = gen_pick(g, 3);
 	return o;
 }
 
@@ -393,8 +392,6 @@ static inline struct dl_lt_cmd gen_next(struct gen *g, const struct dl_lt *lt)
 		c.type = DL_LT_CMD_RELEASE_OWNER;
 		c.owner = gen_owner(g);
 		c.req_id = g->req++;
-		/* owner ids are not reused: the node moves on to new ones */
-		g->base[c.owner.node] += 3;
 	} else if (k < 920) {
 		c = cmd_node(DL_LT_CMD_EXPIRE_NODE, 1 + gen_pick(g, 4), 0);
 	} else if (k < 940) {

@@ -646,11 +646,34 @@ TEST_F(lt, release_owner)
 	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_UNLOCKED, 1500));
 }
 
+/* In a copy loaded from a snapshot, a late LOCK of own(1, 1) is refused. */
+static int released_after_load(const struct dl_lt *lt)
+{
+	struct dl_lt_cmd late = cmd_lock(own(1, 1), 1552, 1, "r", DL_MODE_EX,
+					 0);
+	struct buf s = snap(lt);
+	struct dl_lt *copy = NULL;
+	struct rec *r = rec_new();
+	const struct dl_lt_out *o;
+	int ret = -1;
+
+	if (!load(s.p, s.len, 9, &copy) &&
+	    !dl_lt_apply(copy, &late, rec_fn, r)) {
+		o = rec_find(r, DL_LT_OUT_FAILED, 1552);
+		ret = o && o->err == -ESTALE ? 0 : -1;
+	}
+	buf_free(&s);
+	dl_lt_destroy(copy);
+	free(r);
+	return ret;
+}
+
 TEST_F(lt, released_owner_stays_released)
 {
 	struct dl_lt_owner a = own(1, 1), ghost = own(1, 2);
 	struct dl_lt_cmd rel = { .type = DL_LT_CMD_RELEASE_OWNER, .owner = a,
-				 .req_id = 1550 };
+				 .req_id = 1560 };
+	/* request ids grow node-wide: this one was sent before the release */
 	struct dl_lt_cmd late = cmd_lock(a, 1551, self->ls, "r", DL_MODE_EX, 0);
 
 	ASSERT_NE(0, lock(self, a, "r", DL_MODE_EX, 0, NULL));
@@ -668,7 +691,13 @@ TEST_F(lt, released_owner_stays_released)
 	EXPECT_EQ(-ESTALE, rec_find(self->r, DL_LT_OUT_FAILED, 1551)->err);
 	EXPECT_EQ(0, stats(self).locks);
 	/* other owners of that node are not affected */
-	EXPECT_NE(0, lock(self, own(1, 3), "r", DL_MODE_EX, 0, NULL));
+	EXPECT_NE(0, lock(self, own(1, 3), "r2", DL_MODE_EX, 0, NULL));
+	/* the id reused by a new owner (newer request id) works */
+	late.req_id = 1570;
+	ASSERT_EQ(0, run(self, late));
+	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, 1570));
+	/* the tombstone survives a snapshot */
+	ASSERT_EQ(0, released_after_load(self->lt));
 }
 
 TEST_F(lt, nl_request_never_waits)
