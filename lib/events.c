@@ -52,6 +52,14 @@ static int dlock_events_valid(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* Notifications answer no request: every sequence number is fine. */
+static int dlock_events_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int dlock_events_open(struct dlock_events **evsp)
 {
 	struct dlock_events *evs;
@@ -69,8 +77,6 @@ int dlock_events_open(struct dlock_events **evsp)
 		err = -ENOMEM;
 		goto err;
 	}
-	/* Notifications carry sequence number 0: no request to match. */
-	nl_socket_disable_seq_check(evs->sk);
 	err = genl_connect(evs->sk);
 	if (err < 0) {
 		err = dlock_nlerr_to_errno(err);
@@ -88,6 +94,12 @@ int dlock_events_open(struct dlock_events **evsp)
 		goto err;
 	}
 	nl_cb_set(evs->cb, NL_CB_VALID, NL_CB_CUSTOM, dlock_events_valid, evs);
+	/*
+	 * The callback set is ours, not the socket's, so the socket's
+	 * nl_socket_disable_seq_check() would not apply: say it here.
+	 */
+	nl_cb_set(evs->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, dlock_events_any_seq,
+		  NULL);
 	*evsp = evs;
 	return 0;
 
