@@ -999,8 +999,7 @@ struct dl_raft *dl_raft_create(const struct dl_raft_config *cfg,
 	 * heartbeat reached it, by its clock; ours may run faster by drift.
 	 */
 	lease_ns = ms_to_ns(r->cfg.lease_ms);
-	safe_ns = ms_to_ns(r->cfg.election_min_ms) / 1000000ULL *
-		  (1000000ULL - r->cfg.drift_ppm);
+	safe_ns = (u64)r->cfg.election_min_ms * (1000000ULL - r->cfg.drift_ppm);
 	r->lease_ns = DL_MIN(lease_ns, safe_ns);
 	dl_raft_log_init(&r->log);
 	r->base_conf.nr = r->cfg.nr_voters;

@@ -382,6 +382,38 @@ TEST(without_check_quorum_isolated_leader_stays)
 	isolated_leader(_metadata, false);
 }
 
+/*
+ * The lease runs from the send time of the newest heartbeat a majority
+ * acknowledged, for lease_ms cut to election_min less the drift margin:
+ * here 50 ms less 10% = 45 ms, although 49 ms were asked for.
+ */
+TEST(lease_runs_from_heartbeat_send_less_drift)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = true,
+				      .election_min_ms = 50,
+				      .election_max_ms = 100,
+				      .heartbeat_ms = 10, .lease_ms = 49,
+				      .drift_ppm = 100000 };
+	struct tc_cluster *c = tc_new(3, 3, 131, &cfg);
+	u32 l;
+	u64 h;
+
+	ASSERT_NE(NULL, c);
+	l = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, l);
+	tc_run(c, 200 * MS);
+	/* next heartbeat at h; the previous went out at h - 10 ms */
+	h = dl_raft_next_deadline(c->n[l].r);
+	tc_run(c, h - 5 * MS - c->now);
+	tc_isolate(c, l, true);
+	tc_run(c, h + 34 * MS - c->now);
+	EXPECT_TRUE(dl_raft_lease_valid(c->n[l].r, c->now));
+	tc_run(c, 2 * MS);
+	EXPECT_FALSE(dl_raft_lease_valid(c->n[l].r, c->now));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
 TEST(leader_crash_new_leader_has_committed_entries)
 {
 	struct tc_cluster *c = tc_new(5, 5, 41, NULL);
