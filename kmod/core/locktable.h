@@ -66,7 +66,14 @@
  *    dead holder's locks are given away) is the node layer's timer, which
  *    proposes EXPIRE_NODE lock-delay after the lease ran out.  After it the
  *    node must rejoin under a new incarnation (NODE_INCARNATION) whose
- *    floor makes any late request of the old one fail with -ESTALE.
+ *    floor makes any late request of the old one fail with -ESTALE.  In
+ *    between, the table would still accept the old incarnation's requests:
+ *    the leader's node layer does not propose requests from a node whose
+ *    session it has expired.
+ *  - Costs: lookups by lock id, resource and owner are O(1) (hash tables);
+ *    a conversion deadlock search is O(converters^2) on that resource; a
+ *    CANCEL by target_req walks the owner's locks; blocking notes walk the
+ *    resource's holders, only when its queues or grants changed.
  *  - Not internally locked, not RCU: the caller serializes every call on
  *    one table, queries included.  Hash tables grow, never shrink.
  *  - A command that is invalid against the current state (unknown lockspace,
@@ -90,8 +97,9 @@
  * struct dl_lt_owner - who holds a lock.
  * @node: node id of the owner's node; outputs are delivered there.
  * @incarnation: that node's incarnation when the owner was created.
- * @id: owner id, unique within (node, incarnation): an open file, a kernel
- *	client, or the node itself for cached grants.
+ * @id: owner id, unique among the live owners of (node, incarnation): an
+ *	open file, a kernel client, or the node itself for cached grants.
+ *	May be reused once RELEASE_OWNER forgot it (see the rules above).
  */
 struct dl_lt_owner {
 	u32 node;
