@@ -83,17 +83,23 @@ static void dl_client_emit(struct dl_node *node, u32 type, int status,
 
 /* ---- Sending ------------------------------------------------------------- */
 
-/* The leader's own requests and the REQUESTs it receives end up here. */
-static int dl_client_propose(struct dl_node *node, struct dl_lt_cmd *cmd,
+/*
+ * The leader's own requests and the REQUESTs it receives end up here.  The
+ * request keeps its DL_LS_RESOLVE placeholder: if leadership moves before
+ * the command commits, the retry goes to another leader with the name.
+ */
+static int dl_client_propose(struct dl_node *node, const struct dl_lt_cmd *cmd,
 			     const u8 *ls_name, u8 ls_len)
 {
-	if (ls_len) {
-		/* replaces the DL_LS_RESOLVE placeholder */
-		cmd->ls_id = dl_lt_ls_find(node->lt, ls_name, ls_len, NULL);
-		if (!cmd->ls_id)
-			return -ENOENT;
-	}
-	return dl_node_propose(node, cmd);
+	struct dl_lt_cmd resolved;
+
+	if (!ls_len)
+		return dl_node_propose(node, cmd);
+	resolved = *cmd;
+	resolved.ls_id = dl_lt_ls_find(node->lt, ls_name, ls_len, NULL);
+	if (!resolved.ls_id)
+		return -ENOENT;
+	return dl_node_propose(node, &resolved);
 }
 
 static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)

@@ -446,6 +446,36 @@ TEST(one_way_cut_still_revokes_before_handover)
 	cell_free(c);
 }
 
+/*
+ * A request the leader proposed itself must still reach the next leader if
+ * leadership moves before it is answered (simulator seed 169).
+ */
+TEST(waiting_request_survives_leader_change)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f1 = follower_idx(c, -1), l2;
+	u64 a, b;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "z", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	ASSERT_EQ(0, lock(c, l, 2, "z", DL_MODE_EX, 0, 0, &b));
+	run_ms(c, 5);
+	c->cut[l] = true;
+	run_ms(c, 600);
+	c->cut[l] = false;
+	run_ms(c, 1500);
+	l2 = leader_idx(c);
+	ASSERT_GE(l2, 0);
+	ASSERT_NE(l, l2);
+	EXPECT_EQ(0, dl_node_counters(c->node[l])->leases_lost);
+	ASSERT_EQ(0, dl_node_unlock(c->node[f1], 1, a, NULL, 0));
+	run_ms(c, 1500);
+	EXPECT_NE(NULL, find_ev(c, l, DL_LEV_GRANTED, b));
+	EXPECT_EQ(0, dl_node_counters(c->node[l2])->drops[DL_DROP_BODY]);
+	cell_free(c);
+}
+
 TEST(release_owner_frees_everything)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);
