@@ -20,6 +20,7 @@
 #                   several parallel VMs its own (default vm0)
 #   --mem SIZE      guest memory (default 1G), --smp N cpus (default 2)
 #   --qemu-arg ARG  extra qemu argument (may repeat), e.g. a vde netdev
+#   --append ARGS   extra kernel command line arguments
 #   --output FILE   also save the commands' own output (without the kernel
 #                   messages that share the console) to FILE
 #
@@ -45,7 +46,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -58,6 +59,7 @@ smp=2
 cmds=()
 qemu_extra=()
 output=""
+append_extra=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -71,6 +73,7 @@ while [ $# -gt 0 ]; do
 	(--smp) smp="${2:?--smp needs a number}"; shift 2 ;;
 	(--qemu-arg) qemu_extra+=("${2:?--qemu-arg needs an argument}"); shift 2 ;;
 	(--output) output="${2:?--output needs a file}"; shift 2 ;;
+	(--append) append_extra+=" ${2:?--append needs arguments}"; shift 2 ;;
 	(-h|--help) usage ;;
 	(--) shift
 		[ $# -gt 0 ] || die "nothing to run after --"
@@ -159,7 +162,7 @@ mkdir -p "$work" || die "cannot create $work"
 # the full log comes back in kernel.log.  oops=panic with panic=-1 and
 # -no-reboot ends the VM at the first oops instead of hanging until timeout.
 append="console=ttyS0 quiet panic=-1 oops=panic"
-append+=" dlock_stage2=$VM_DIR/init-stage2.sh"
+append+=" dlock_stage2=$VM_DIR/init-stage2.sh$append_extra"
 
 qemu=(qemu-system-x86_64
 	-accel tcg -nodefaults -nographic -no-reboot -bios qboot.rom

@@ -17,7 +17,9 @@ cd "$REPO_DIR" || exit 1
 rc=0
 
 echo "# suite: kselftests"
+start=$SECONDS
 tests/selftests/dlock/run_kselftests.sh || rc=1
+echo "# time: kselftests $((SECONDS - start)) s"
 
 shopt -s nullglob
 bats_files=(tests/bats/*.bats)
@@ -28,6 +30,7 @@ if [ ${#bats_files[@]} -gt 0 ] && ! command -v bats >/dev/null; then
 fi
 for f in "${bats_files[@]}"; do
 	echo "# suite: bats/$(basename "$f" .bats)"
+	start=$SECONDS
 	out="$(mktemp)"
 	bats --tap "$f" | tee "$out"
 	f_rc=${PIPESTATUS[0]}
@@ -43,5 +46,6 @@ for f in "${bats_files[@]}"; do
 		echo "not ok - $f: bats exited $f_rc although every test passed"
 	fi
 	[ "$f_rc" -eq 0 ] || rc=1
+	echo "# time: $f $((SECONDS - start)) s"
 done
 exit "$rc"
