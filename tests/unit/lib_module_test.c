@@ -14,8 +14,10 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 /*
  * The harness is not -Wextra clean: it compares expected and seen as they
@@ -275,6 +277,139 @@ TEST_F(module, handles_in_threads_are_independent)
 		EXPECT_EQ(NULL, bad);
 		dlock_admin_close(adm[i]);
 	}
+}
+
+/*
+ * The lock calls on a node that is in no cell: the library refuses bad
+ * arguments itself (-EINVAL, before any ioctl), the kernel answers the
+ * rest (-ENOTCONN: no running node), and nothing ever blocks.
+ */
+TEST_F(module, lock_calls_check_arguments_and_need_a_cell)
+{
+	char longname[DLOCK_NAME_MAX + 1];
+	uint8_t lvb[DLOCK_LVB_MAX + 1] = { 0 };
+	struct dlock_grant g;
+	struct dlock_event ev;
+	struct dlock_dev *dev;
+	uint32_t ls, ls2;
+	uint64_t id;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, dlock_open(&dev));
+	memset(longname, 'x', DLOCK_NAME_MAX);
+	longname[DLOCK_NAME_MAX] = '\0';
+	EXPECT_EQ(-EINVAL, dlock_ls_open(dev, "", &ls));
+	EXPECT_EQ(-EINVAL, dlock_ls_open(dev, longname, &ls));
+	EXPECT_EQ(-EINVAL, dlock_ls_open(NULL, "jobs", &ls));
+	ASSERT_EQ(0, dlock_ls_open(dev, "jobs", &ls));
+	EXPECT_NE(0, ls);
+	/* The same name gives the same id; another name another one. */
+	ASSERT_EQ(0, dlock_ls_open(dev, "jobs", &ls2));
+	EXPECT_EQ(ls, ls2);
+	ASSERT_EQ(0, dlock_ls_open(dev, "other", &ls2));
+	EXPECT_NE(ls, ls2);
+
+	EXPECT_EQ(-EINVAL, dlock_lock(dev, ls, "r", 0, DLOCK_MODE_EX, 0, 0, &g));
+	EXPECT_EQ(-EINVAL, dlock_lock(dev, ls, longname, DLOCK_NAME_MAX + 1,
+				      DLOCK_MODE_EX, 0, 0, &g));
+	EXPECT_EQ(-EINVAL, dlock_lock(dev, ls, "r", 1, DLOCK_MODE_COUNT, 0, 0,
+				      &g));
+	EXPECT_EQ(-EINVAL, dlock_lock(dev, 0, "r", 1, DLOCK_MODE_EX, 0, 0, &g));
+	/* Conversions and asynchronous requests have calls of their own. */
+	EXPECT_EQ(-EINVAL, dlock_lock(dev, ls, "r", 1, DLOCK_MODE_EX,
+				      DLOCK_LKF_ASYNC, 0, &g));
+	EXPECT_EQ(-EINVAL, dlock_lock(dev, ls, "r", 1, DLOCK_MODE_EX,
+				      DLOCK_LKF_CONVERT, 0, &g));
+	EXPECT_EQ(-EINVAL, dlock_convert(dev, ls, "r", 1, 0, DLOCK_MODE_PR, 0,
+					 0, NULL, 0, &g));
+	EXPECT_EQ(-EINVAL, dlock_convert(dev, ls, "r", 1, 5, DLOCK_MODE_PR, 0,
+					 0, lvb, 32, &g));
+	EXPECT_EQ(-EINVAL, dlock_convert(dev, ls, "r", 1, 5, DLOCK_MODE_PR,
+					 DLOCK_LKF_VALBLK, 0, lvb,
+					 DLOCK_LVB_MAX + 1, &g));
+	EXPECT_EQ(-EINVAL, dlock_lock_async(dev, ls, "r", 1, DLOCK_MODE_EX,
+					    DLOCK_LKF_CONVERT, 1, &id));
+	EXPECT_EQ(-EINVAL, dlock_unlock(dev, 0, NULL, 0));
+	EXPECT_EQ(-EINVAL, dlock_unlock(dev, 5, lvb, 0));
+	EXPECT_EQ(-EINVAL, dlock_unlock(dev, 5, NULL, 32));
+	EXPECT_EQ(-EINVAL, dlock_unlock(dev, 5, lvb, DLOCK_LVB_MAX + 1));
+	EXPECT_EQ(-EINVAL, dlock_cancel(dev, 0));
+	EXPECT_EQ(-EINVAL, dlock_lock_info(dev, 0, &g));
+
+	/* Well-formed, but this node is in no cell. */
+	EXPECT_EQ(-ENOTCONN, dlock_lock(dev, ls, "r", 1, DLOCK_MODE_EX, 0, 0,
+					&g));
+	EXPECT_EQ(-ENOTCONN, dlock_trylock(dev, ls, "r", 1, DLOCK_MODE_PR, &g));
+	EXPECT_EQ(-ENOTCONN, dlock_lock_async(dev, ls, "r", 1, DLOCK_MODE_EX,
+					      0, 1, &id));
+	EXPECT_EQ(-ENOTCONN, dlock_unlock(dev, 5, NULL, 0));
+	EXPECT_EQ(-ENOENT, dlock_lock_info(dev, 5, &g));
+	/* No events: a bounded wait comes back empty. */
+	EXPECT_EQ(-EAGAIN, dlock_read_event(dev, &ev, 0));
+	EXPECT_EQ(-EAGAIN, dlock_read_event(dev, &ev, 50));
+	dlock_close(dev);
+}
+
+TEST(mode_names)
+{
+	EXPECT_STREQ("NL", dlock_mode_name(DLOCK_MODE_NL));
+	EXPECT_STREQ("EX", dlock_mode_name(DLOCK_MODE_EX));
+	EXPECT_STREQ("??", dlock_mode_name(DLOCK_MODE_COUNT));
+	EXPECT_EQ(DLOCK_MODE_PR, dlock_mode_parse("pr"));
+	EXPECT_EQ(DLOCK_MODE_PW, dlock_mode_parse("PW"));
+	EXPECT_EQ(-EINVAL, dlock_mode_parse("XX"));
+	EXPECT_EQ(-EINVAL, dlock_mode_parse(""));
+	EXPECT_EQ(-EINVAL, dlock_mode_parse(NULL));
+	EXPECT_STREQ("leader-change", dlock_event_name(DLOCK_EVENT_LEADER_CHANGE));
+	EXPECT_STREQ("unknown", dlock_event_name(0));
+}
+
+/* Administration on a node that is not running: clear refusals. */
+TEST_F(module, admin_lists_and_refusals_on_a_fresh_node)
+{
+	struct dlock_peer peer = { 0 }, *peers = (void *)1;
+	struct dlock_counter *ctrs = NULL;
+	size_t n = 99;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, dlock_admin_set_node(self->adm, 1, 5));
+	ASSERT_EQ(0, dlock_admin_get_peers(self->adm, &peers, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(NULL, peers);
+	ASSERT_EQ(0, dlock_admin_get_counters(self->adm, &ctrs, &n));
+	free(ctrs);
+	/* The library refuses what the kernel would, saying why. */
+	peer.id = 2;
+	peer.family = AF_INET;
+	peer.alive = 1;
+	EXPECT_EQ(-EINVAL, dlock_admin_add_peer(self->adm, &peer));
+	EXPECT_NE(NULL, dlock_admin_last_error(self->adm));
+	peer.alive = 0;
+	peer.family = 12345;
+	EXPECT_EQ(-EAFNOSUPPORT, dlock_admin_add_peer(self->adm, &peer));
+	peer.family = AF_INET;
+	peer.id = 0;
+	EXPECT_EQ(-EINVAL, dlock_admin_add_peer(self->adm, &peer));
+	EXPECT_EQ(-EINVAL, dlock_admin_del_peer(self->adm, 0));
+	EXPECT_EQ(-EINVAL, dlock_admin_add_lockspace(self->adm, "", 0, 64));
+	/* A real peer goes in and comes back out. */
+	peer.id = 2;
+	peer.addr[0] = 10;
+	peer.addr[3] = 2;
+	ASSERT_EQ(0, dlock_admin_add_peer(self->adm, &peer));
+	ASSERT_EQ(0, dlock_admin_get_peers(self->adm, &peers, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(2, peers[0].id);
+	EXPECT_EQ(AF_INET, peers[0].family);
+	EXPECT_EQ(DLOCK_DEFAULT_PORT, peers[0].port);
+	EXPECT_EQ(0, memcmp(peers[0].addr, peer.addr, 4));
+	free(peers);
+	EXPECT_EQ(-EEXIST, dlock_admin_add_peer(self->adm, &peer));
+	ASSERT_EQ(0, dlock_admin_del_peer(self->adm, 2));
+	EXPECT_EQ(-ENOENT, dlock_admin_del_peer(self->adm, 2));
+	/* Lockspaces go through a running cell; this node is in none. */
+	EXPECT_EQ(-ENOTCONN, dlock_admin_add_lockspace(self->adm, "jobs",
+						       DLOCK_LS_CELL, 64));
 }
 
 TEST_HARNESS_MAIN
