@@ -135,6 +135,103 @@ TEST(replication_commits_everywhere_in_order)
 	tc_free(c);
 }
 
+/* Every APPEND respects the configured count and byte budgets. */
+static u32 budget_entries, budget_bytes;
+
+static bool check_budget(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	u32 i, bytes = 0;
+
+	if (m->type != DL_RAFT_MSG_APPEND)
+		return true;
+	for (i = 0; i < m->nr_entries; i++)
+		bytes += m->entries[i].len + DL_RAFT_ENTRY_WIRE_OVERHEAD;
+	if (m->nr_entries > budget_entries ||
+	    (m->nr_entries > 1 && bytes > budget_bytes))
+		tc_violation(c, "APPEND of %u entries, %u bytes", m->nr_entries,
+			     bytes);
+	return true;
+}
+
+TEST(appends_respect_batch_budgets)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = true,
+				      .max_append_entries = 7,
+				      .max_append_bytes = 200 };
+	struct tc_cluster *c = tc_new(3, 3, 141, &cfg);
+	u8 data[DL_RAFT_MAX_ENTRY_DATA];
+	u32 l, i;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	budget_entries = 7;
+	budget_bytes = 200;
+	c->filter = check_budget;
+	l = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, l);
+	memset(data, 0x5a, sizeof(data));
+	for (i = 0; i < 100; i++) {
+		/* sizes from 1 byte to the largest entry */
+		size_t len = 1 + (i * 37) % DL_RAFT_MAX_ENTRY_DATA;
+
+		ASSERT_EQ(0, dl_raft_propose(c->n[l].r, data, len, &last));
+	}
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/*
+ * A deposed leader holding hundreds of entries of its old term is brought
+ * back in line in a few round trips: rejections carry a hint that skips a
+ * whole term at once.
+ */
+static unsigned long rejects_from;
+static u32 rejects_id;
+
+static bool count_rejects(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	(void)c;
+	if (m->type == DL_RAFT_MSG_APPEND_RESP && m->from == rejects_id &&
+	    (m->flags & DL_RAFT_F_REJECT))
+		rejects_from++;
+	return true;
+}
+
+TEST(conflicting_log_fast_backoff)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = false };
+	struct tc_cluster *c = tc_new(3, 3, 151, &cfg);
+	u32 old, l, i;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	old = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, old);
+	tc_run(c, 50 * MS);
+	tc_isolate(c, old, true);
+	for (i = 0; i < 300; i++)
+		ASSERT_NE(0, tc_propose(c, old, i));
+	tc_run(c, 10 * MS);
+	l = 0;
+	for (i = 0; i < 200 && !l; i++) {
+		tc_run(c, 5 * MS);
+		l = tc_leader(c) != old ? tc_leader(c) : 0;
+	}
+	ASSERT_NE(0, l);
+	for (i = 0; i < 20; i++)
+		last = tc_propose(c, l, 1000 + i);
+	tc_run(c, 50 * MS);
+	rejects_id = old;
+	c->filter = count_rejects;
+	tc_isolate(c, old, false);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	EXPECT_GE(3, rejects_from);
+	EXPECT_EQ(last, dl_raft_last_index(c->n[old].r));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
 TEST(replication_survives_loss_and_reordering)
 {
 	struct tc_cluster *c = tc_new(5, 5, 5, NULL);
