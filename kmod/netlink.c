@@ -20,6 +20,7 @@
 #include "node.h"
 
 #include "core/counters.h"
+#include "core/locktable.h"
 
 #include <linux/dlock.h>
 #include <linux/in.h>
@@ -788,6 +789,239 @@ static int dlock_nl_get_peers(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret == -EMSGSIZE ? skb->len : ret ? ret : skb->len;
 }
 
+/* A dump of the lock table: where it is and where it stopped. */
+struct dlock_nl_lt_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	const struct dl_lt *lt;
+	/* GET_LOCKS filters, from the request. */
+	const u8 *res;
+	u32 res_len;
+	/* The lockspace being walked (GET_LOCKS). */
+	const struct dl_lt_ls_info *ls;
+	int err;
+};
+
+static int dlock_nl_put_ls_name(struct sk_buff *skb,
+				const struct dl_lt_ls_info *ls)
+{
+	char name[DLOCK_NAME_MAX + 1];
+
+	memcpy(name, ls->name, ls->name_len);
+	name[ls->name_len] = '\0';
+	return nla_put_string(skb, DLOCK_A_LS_NAME, name);
+}
+
+static int dlock_nl_ls_one(void *arg, const struct dl_lt_ls_info *ls)
+{
+	struct dlock_nl_lt_ctx *c = arg;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(c->skb, NETLINK_CB(c->cb->skb).portid,
+			  c->cb->nlh->nlmsg_seq, &dlock_genl_family,
+			  NLM_F_MULTI, DLOCK_CMD_GET_LOCKSPACES);
+	if (!hdr)
+		goto full;
+	nest = nla_nest_start(c->skb, DLOCK_A_LOCKSPACE);
+	if (!nest || dlock_nl_put_ls_name(c->skb, ls) ||
+	    nla_put_u32(c->skb, DLOCK_A_LS_ALGO, DLOCK_LS_CELL) ||
+	    nla_put_u32(c->skb, DLOCK_A_LS_LVB_LEN, ls->lvb_len) ||
+	    nla_put_u32(c->skb, DLOCK_A_LS_RESOURCES, ls->resources) ||
+	    nla_put_u32(c->skb, DLOCK_A_LS_LOCKS,
+			min_t(u64, ls->locks, U32_MAX))) {
+		genlmsg_cancel(c->skb, hdr);
+		goto full;
+	}
+	nla_nest_end(c->skb, nest);
+	genlmsg_end(c->skb, hdr);
+	return 0;
+full:
+	c->err = -EMSGSIZE;
+	return 1;
+}
+
+/*
+ * The lock table lives on voters; a member has none to show.  Returns the
+ * table, or NULL with an error set for the dump.
+ */
+static const struct dl_lt *dlock_nl_lt(struct dlock_net *dn,
+				       struct netlink_callback *cb, int *err)
+{
+	const struct dl_lt *lt;
+
+	if (!dn->node) {
+		NL_SET_ERR_MSG(cb->extack, "the node is not running");
+		*err = -ENOTCONN;
+		return NULL;
+	}
+	lt = dl_node_lt(dn->node->core);
+	if (!lt) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "a member holds no lock table: ask a voter");
+		*err = -EOPNOTSUPP;
+	}
+	return lt;
+}
+
+/* Dump of lockspaces; cb->args[0] counts those already sent. */
+static int dlock_nl_get_lockspaces(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct dlock_net *dn = dlock_net(sock_net(skb->sk));
+	struct dlock_nl_lt_ctx c = { .skb = skb, .cb = cb };
+	int err = 0;
+
+	mutex_lock(&dn->lock);
+	c.lt = dlock_nl_lt(dn, cb, &err);
+	if (c.lt)
+		cb->args[0] += dl_lt_walk_ls(c.lt, cb->args[0],
+					     dlock_nl_ls_one, &c);
+	mutex_unlock(&dn->lock);
+	if (err)
+		return err;
+	return skb->len;
+}
+
+static int dlock_nl_lock_one(void *arg, const struct dl_lt_lock_info *lk)
+{
+	struct dlock_nl_lt_ctx *c = arg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (c->res && (lk->res_len != c->res_len ||
+		       memcmp(lk->res, c->res, c->res_len)))
+		return 0;
+	hdr = genlmsg_put(c->skb, NETLINK_CB(c->cb->skb).portid,
+			  c->cb->nlh->nlmsg_seq, &dlock_genl_family,
+			  NLM_F_MULTI, DLOCK_CMD_GET_LOCKS);
+	if (!hdr)
+		goto full;
+	nest = nla_nest_start(c->skb, DLOCK_A_LOCKSPACE);
+	if (!nest || dlock_nl_put_ls_name(c->skb, c->ls))
+		goto cancel;
+	nla_nest_end(c->skb, nest);
+	nest = nla_nest_start(c->skb, DLOCK_A_LOCK);
+	if (!nest ||
+	    nla_put(c->skb, DLOCK_A_LOCK_RESOURCE, lk->res_len, lk->res) ||
+	    nla_put_u32(c->skb, DLOCK_A_LOCK_NODE_ID, lk->owner.node) ||
+	    nla_put_u64_64bit(c->skb, DLOCK_A_LOCK_OWNER, lk->owner.id,
+			      DLOCK_A_LOCK_PAD) ||
+	    (lk->mode < DLOCK_MODE_COUNT &&
+	     nla_put_u32(c->skb, DLOCK_A_LOCK_MODE, lk->mode)) ||
+	    (lk->req_mode < DLOCK_MODE_COUNT &&
+	     nla_put_u32(c->skb, DLOCK_A_LOCK_REQ_MODE, lk->req_mode)) ||
+	    nla_put_u8(c->skb, DLOCK_A_LOCK_WAITING, lk->waiting) ||
+	    nla_put_u64_64bit(c->skb, DLOCK_A_LOCK_TOKEN, lk->token,
+			      DLOCK_A_LOCK_PAD))
+		goto cancel;
+	nla_nest_end(c->skb, nest);
+	genlmsg_end(c->skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(c->skb, hdr);
+full:
+	c->err = -EMSGSIZE;
+	return 1;
+}
+
+/* Visit one lockspace's locks for GET_LOCKS, resuming at cb->args[1]. */
+static int dlock_nl_locks_of(void *arg, const struct dl_lt_ls_info *ls)
+{
+	struct dlock_nl_lt_ctx *c = arg;
+	u64 done;
+
+	c->ls = ls;
+	done = dl_lt_walk_locks(c->lt, ls->ls_id, c->cb->args[1],
+				dlock_nl_lock_one, c);
+	/* Locks skipped by the resource filter count as walked too. */
+	if (c->err) {
+		c->cb->args[1] += done;
+		return 1;
+	}
+	c->cb->args[1] = 0;
+	return 0;
+}
+
+/*
+ * Dump of locks (holders and waiters): every lockspace, or the one named
+ * by DLOCK_A_LOCKSPACE, optionally one resource (DLOCK_A_LOCK_RESOURCE in
+ * DLOCK_A_LOCK).  cb->args[0]: lockspaces done, [1]: locks done in the
+ * current one.
+ */
+static int dlock_nl_get_locks(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dlock_net *dn = dlock_net(sock_net(skb->sk));
+	struct dlock_nl_lt_ctx c = { .skb = skb, .cb = cb };
+	struct nlattr *attrs[DLOCK_A_MAX + 1];
+	struct nlattr *la[DLOCK_A_LS_MAX + 1];
+	struct nlattr *ka[DLOCK_A_LOCK_MAX + 1];
+	struct dl_lt_ls_info ls;
+	const char *name = NULL;
+	int err;
+
+	/*
+	 * The request's attributes, parsed here: where the genetlink core
+	 * keeps them for a dump differs between 6.1 and 6.12.  The family
+	 * already validated them strictly.
+	 */
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, attrs, DLOCK_A_MAX,
+			  dlock_policy, cb->extack);
+	if (err)
+		return err;
+
+	if (attrs[DLOCK_A_LOCKSPACE]) {
+		err = nla_parse_nested(la, DLOCK_A_LS_MAX,
+				       attrs[DLOCK_A_LOCKSPACE],
+				       dlock_ls_policy, cb->extack);
+		if (err)
+			return err;
+		if (!la[DLOCK_A_LS_NAME]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, attrs[DLOCK_A_LOCKSPACE],
+					    "DLOCK_A_LS_NAME missing");
+			return -EINVAL;
+		}
+		name = nla_data(la[DLOCK_A_LS_NAME]);
+	}
+	if (attrs[DLOCK_A_LOCK]) {
+		err = nla_parse_nested(ka, DLOCK_A_LOCK_MAX,
+				       attrs[DLOCK_A_LOCK], dlock_lock_policy,
+				       cb->extack);
+		if (err)
+			return err;
+		if (!name || !ka[DLOCK_A_LOCK_RESOURCE]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, attrs[DLOCK_A_LOCK],
+					    "a resource filter needs DLOCK_A_LOCK_RESOURCE and its lockspace");
+			return -EINVAL;
+		}
+		c.res = nla_data(ka[DLOCK_A_LOCK_RESOURCE]);
+		c.res_len = nla_len(ka[DLOCK_A_LOCK_RESOURCE]);
+	}
+
+	mutex_lock(&dn->lock);
+	c.lt = dlock_nl_lt(dn, cb, &err);
+	if (!c.lt)
+		goto out;
+	if (name) {
+		if (!dl_lt_ls_find(c.lt, (const u8 *)name, strlen(name), &ls)) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, la[DLOCK_A_LS_NAME],
+					    "no such lockspace");
+			err = -ENOENT;
+			goto out;
+		}
+		if (!cb->args[0] && !dlock_nl_locks_of(&c, &ls))
+			cb->args[0] = 1;
+	} else {
+		cb->args[0] += dl_lt_walk_ls(c.lt, cb->args[0],
+					     dlock_nl_locks_of, &c);
+	}
+out:
+	mutex_unlock(&dn->lock);
+	if (err)
+		return err;
+	return skb->len;
+}
+
 struct dlock_nl_ctr_ctx {
 	struct sk_buff *msg;
 };
@@ -1035,6 +1269,14 @@ static const struct genl_small_ops dlock_genl_ops[] = {
 		.cmd = DLOCK_CMD_DEL_LOCKSPACE,
 		.doit = dlock_nl_del_ls,
 		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		/* Names and sizes of lockspaces: not secret. */
+		.cmd = DLOCK_CMD_GET_LOCKSPACES,
+		.dumpit = dlock_nl_get_lockspaces,
+	}, {
+		/* Who holds and waits for what. */
+		.cmd = DLOCK_CMD_GET_LOCKS,
+		.dumpit = dlock_nl_get_locks,
 	}, {
 		.cmd = DLOCK_CMD_GET_COUNTERS,
 		.doit = dlock_nl_get_counters,

@@ -62,6 +62,14 @@ w1=$!
 sleep 1
 check "node 1's blocking PR request waits" \
 	eval '! grep -q granted "$OUT.w1"'
+ns 3 "$DLCELL" locks test r1 > "$OUT.locks"
+sed 's/^/# /' "$OUT.locks"
+check "GET_LOCKS shows node 2 holding EX" \
+	grep -q "res=r1 node=2 .*mode=5 waiting=0" "$OUT.locks"
+check "GET_LOCKS shows node 1 waiting for PR" \
+	grep -q "res=r1 node=1 .*req_mode=3 waiting=1" "$OUT.locks"
+check "GET_LOCKSPACES lists 'test'" \
+	eval 'ns 2 "$DLCELL" lockspaces | grep -q "name=test lvb=64"'
 wait "$h2"
 check "node 2 unlocked cleanly" [ $? -eq 0 ]
 wait "$w1"

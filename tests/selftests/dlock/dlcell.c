@@ -15,6 +15,8 @@
  *   dlcell wait-leader MS        until this node knows a leader; prints ms
  *   dlcell ls-add NAME [lvb=32|64]
  *   dlcell ls-del NAME
+ *   dlcell lockspaces            one line per lockspace
+ *   dlcell locks [LS [RES]]      one line per lock: holders and waiters
  *   dlcell counters [PREFIX]     "name value" lines
  *   dlcell hold LS RES MODE SECS lock (blocking), print grant, sleep, unlock
  *   dlcell try LS RES MODE       NOQUEUE lock; exit 0 granted, 3 EAGAIN
@@ -498,6 +500,99 @@ static int cmd_ls(int argc, char **argv, uint8_t cmd)
 	return transact(&m, NULL, NULL);
 }
 
+static void ls_field(const struct nlattr *a, void *arg)
+{
+	(void)arg;
+	switch (a->nla_type) {
+	case DLOCK_A_LS_NAME:
+		printf(" name=%s", (const char *)attr_data(a));
+		break;
+	case DLOCK_A_LS_LVB_LEN:
+		printf(" lvb=%u", attr_u32(a));
+		break;
+	case DLOCK_A_LS_RESOURCES:
+		printf(" resources=%u", attr_u32(a));
+		break;
+	case DLOCK_A_LS_LOCKS:
+		printf(" locks=%u", attr_u32(a));
+		break;
+	}
+}
+
+static void lock_field(const struct nlattr *a, void *arg)
+{
+	(void)arg;
+	switch (a->nla_type) {
+	case DLOCK_A_LOCK_RESOURCE:
+		printf(" res=%.*s", (int)(a->nla_len - NLA_HDRLEN),
+		       (const char *)attr_data(a));
+		break;
+	case DLOCK_A_LOCK_NODE_ID:
+		printf(" node=%u", attr_u32(a));
+		break;
+	case DLOCK_A_LOCK_MODE:
+		printf(" mode=%u", attr_u32(a));
+		break;
+	case DLOCK_A_LOCK_REQ_MODE:
+		printf(" req_mode=%u", attr_u32(a));
+		break;
+	case DLOCK_A_LOCK_WAITING:
+		printf(" waiting=%u", *(const uint8_t *)attr_data(a));
+		break;
+	case DLOCK_A_LOCK_TOKEN:
+		printf(" token=%llu", (unsigned long long)attr_u64(a));
+		break;
+	}
+}
+
+static void table_attr(const struct nlattr *a, void *arg)
+{
+	uint16_t t = a->nla_type & NLA_TYPE_MASK;
+
+	if (t == DLOCK_A_LOCKSPACE)
+		for_each_attr(attr_data(a), a->nla_len - NLA_HDRLEN, ls_field,
+			      arg);
+	else if (t == DLOCK_A_LOCK) {
+		for_each_attr(attr_data(a), a->nla_len - NLA_HDRLEN,
+			      lock_field, arg);
+		printf("\n");
+	}
+}
+
+static void ls_line(const struct nlattr *a, void *arg)
+{
+	table_attr(a, arg);
+	if ((a->nla_type & NLA_TYPE_MASK) == DLOCK_A_LOCKSPACE)
+		printf("\n");
+}
+
+static int cmd_lockspaces(void)
+{
+	struct msg m;
+
+	msg_init(&m, DLOCK_CMD_GET_LOCKSPACES, NLM_F_DUMP);
+	return transact(&m, ls_line, NULL);
+}
+
+static int cmd_locks(int argc, char **argv)
+{
+	struct nlattr *nest;
+	struct msg m;
+
+	msg_init(&m, DLOCK_CMD_GET_LOCKS, NLM_F_DUMP);
+	if (argc > 0) {
+		nest = nest_start(&m, DLOCK_A_LOCKSPACE);
+		msg_put(&m, DLOCK_A_LS_NAME, argv[0], strlen(argv[0]) + 1);
+		nest_end(&m, nest);
+	}
+	if (argc > 1) {
+		nest = nest_start(&m, DLOCK_A_LOCK);
+		msg_put(&m, DLOCK_A_LOCK_RESOURCE, argv[1], strlen(argv[1]));
+		nest_end(&m, nest);
+	}
+	return transact(&m, table_attr, NULL);
+}
+
 struct ctr_ctx {
 	const char *prefix;
 	const char *name;
@@ -730,6 +825,10 @@ int main(int argc, char **argv)
 		ret = cmd_ls(argc - 2, argv + 2, DLOCK_CMD_ADD_LOCKSPACE);
 	else if (!strcmp(cmd_name, "ls-del"))
 		ret = cmd_ls(argc - 2, argv + 2, DLOCK_CMD_DEL_LOCKSPACE);
+	else if (!strcmp(cmd_name, "lockspaces"))
+		ret = cmd_lockspaces();
+	else if (!strcmp(cmd_name, "locks"))
+		ret = cmd_locks(argc - 2, argv + 2);
 	else if (!strcmp(cmd_name, "counters"))
 		ret = cmd_counters(argc > 2 ? argv[2] : NULL);
 	else if (!strcmp(cmd_name, "hold"))
