@@ -237,6 +237,7 @@ static pid_t run_command(const struct dlock_opts *o, uint64_t token)
 {
 	char value[24];
 	pid_t pid;
+	int err;
 
 	snprintf(value, sizeof(value), "%" PRIu64, token);
 	pid = fork();
@@ -251,8 +252,10 @@ static pid_t run_command(const struct dlock_opts *o, uint64_t token)
 		_exit(DLOCK_EXIT_OSERR);
 	}
 	execvp(o->command[0], o->command);
-	die(0, "%s: %s", o->command[0], strerror(errno));
-	_exit(errno == ENOENT ? DLOCK_EXIT_NOT_FOUND : DLOCK_EXIT_CANNOT_EXEC);
+	/* Saved first: writing the message may change errno. */
+	err = errno;
+	die(0, "%s: %s", o->command[0], strerror(err));
+	_exit(err == ENOENT ? DLOCK_EXIT_NOT_FOUND : DLOCK_EXIT_CANNOT_EXEC);
 }
 
 /*

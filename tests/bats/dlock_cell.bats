@@ -245,7 +245,7 @@ assert ls == [{"name": "small", "algo": "cell", "lvb_len": 32,
 @test "dlock under contention: -n fails at once with 1 (or -E), -w gives up, the holder's command is not disturbed" {
 	local holder
 	wait_leader > /dev/null
-	ip netns exec "$(n 1)" dlock jobs hot sh -c 'echo held > "$0"; sleep 4' \
+	ip netns exec "$(n 1)" dlock jobs hot sh -c 'echo held > "$0"; sleep 15' \
 		"$BATS_TEST_TMPDIR/held" &
 	holder=$!
 	for _ in $(seq 1 100); do
@@ -288,7 +288,7 @@ assert ls == [{"name": "small", "algo": "cell", "lvb_len": 32,
 	[ "$(wc -l < "$log")" -eq 12 ]
 	[ "$(paste -sd' ' "$log")" = "in out in out in out in out in out in out" ]
 	# Two PR holders overlap.
-	ip netns exec "$(n 1)" dlock -s jobs shared sh -c 'touch "$0"; sleep 2' \
+	ip netns exec "$(n 1)" dlock -s jobs shared sh -c 'touch "$0"; sleep 10' \
 		"$BATS_TEST_TMPDIR/s1" &
 	i=$!
 	for _ in $(seq 1 100); do
@@ -323,7 +323,7 @@ assert ls == [{"name": "small", "algo": "cell", "lvb_len": 32,
 @test "lock show: holders and waiters, table and JSON" {
 	local holder
 	wait_leader > /dev/null
-	ip netns exec "$(n 1)" dlock jobs shown sh -c 'touch "$0"; sleep 3' \
+	ip netns exec "$(n 1)" dlock jobs shown sh -c 'touch "$0"; sleep 10' \
 		"$BATS_TEST_TMPDIR/h" &
 	holder=$!
 	for _ in $(seq 1 100); do
