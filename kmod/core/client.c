@@ -513,6 +513,7 @@ int dl_client_check_request(struct dl_node *node, u32 src,
 	struct dl_wire_request wr;
 	struct dl_lt_cmd cmd;
 	int n = dl_wire_dec_request(op, &wr);
+	bool resolve;
 
 	(void)node;
 	if (n)
@@ -521,7 +522,8 @@ int dl_client_check_request(struct dl_node *node, u32 src,
 	if (n != wr.cmd_len || cmd.owner.node != src || !cmd.req_id)
 		return DL_WIRE_EBODY;
 	/* a name to resolve comes with the placeholder, and only then */
-	if (!wr.ls_len != (cmd.ls_id != DL_LS_RESOLVE))
+	resolve = cmd.ls_id == DL_LS_RESOLVE;
+	if (resolve != !!wr.ls_len)
 		return DL_WIRE_EBODY;
 	switch (cmd.type) {
 	case DL_LT_CMD_LOCK:

@@ -317,7 +317,7 @@ void dl_node_leave(struct dl_node *node)
 static int dl_node_check_config(const struct dl_node_config *cfg)
 {
 	u32 i, j;
-	bool self_voter = false;
+	bool self_voter = false, voter = cfg->role == DL_NODE_VOTER;
 
 	if (!cfg->node_id || cfg->role > DL_NODE_MEMBER ||
 	    cfg->election >= DL_ELECT_COUNT || !cfg->n_voters ||
@@ -332,7 +332,8 @@ static int dl_node_check_config(const struct dl_node_config *cfg)
 		if (cfg->voters[i] == cfg->node_id)
 			self_voter = true;
 	}
-	if (self_voter != (cfg->role == DL_NODE_VOTER))
+	/* a voter is in the voter list, a member is not */
+	if (self_voter != voter)
 		return -EINVAL;
 	return 0;
 }

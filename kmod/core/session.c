@@ -313,12 +313,13 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 	bool leader = dl_node_is_leader(node);
 
 	if (leader && node->elect->lease_valid(node))
-		dl_session_renew(node, now + dl_session_own_lease(node,
-					node->cfg.timeouts.lease_ms));
+		dl_session_renew(node, now +
+				 dl_session_own_lease(node,
+						      node->cfg.timeouts.lease_ms));
 	if (leader) {
 		if (node->hello_due) {
 			dl_session_new_session(node, NULL, node->cfg.node_id,
-					 node->session);
+					       node->session);
 			node->hello_due = false;
 		}
 		if (now >= node->expire_check_ns)
