@@ -22,7 +22,9 @@
 
 #define BENCH_LOCKS		100000	/* default; DLOCK_SIM_BENCH_LOCKS */
 #define BENCH_PER_OWNER		1000
-#define BENCH_BATCH		2000
+#define BENCH_BATCH		500
+/* idle time after each batch, so followers keep up (see FINDINGS 7) */
+#define BENCH_PAUSE_NS		(200 * NS_PER_MS)
 #define BENCH_SETTLE_NS		(2 * NS_PER_SEC)
 
 static void bench_hook(struct sim *s, struct dl_env *e,
@@ -140,15 +142,25 @@ static int bench_memory(const struct sim_cfg *base)
 		want_answers = issued;
 		s->stop = stop_when_answered;
 		sim_loop(s);
+		s->stop = NULL;
+		s->end = s->now + BENCH_PAUSE_NS;
+		sim_loop(s);
+		s->end = s->now + 7200 * NS_PER_SEC;
 	}
 	b1 = sim_alloc_live_bytes();
 	printf("# bench memory: %" PRIu64 " EX locks held (%" PRIu64
 	       " granted, %" PRIu64 " failed) on %u voters: %.0f bytes per"
-	       " held lock in the cell, %.0f per voter replica (%.1f s wall)\n",
-	       issued, s->hook_granted, s->hook_failed, cfg.nodes,
+	       " held lock in the cell, %.0f per voter replica (%.1f s wall,"
+	       " %.1f s virtual, %" PRIu64 " datagrams, peak queue %" PRIu64
+	       ")\n", issued, s->hook_granted, s->hook_failed, cfg.nodes,
 	       (double)(b1 - b0) / issued,
 	       (double)(b1 - b0) / issued / cfg.nodes,
-	       (double)(sim_clock_ns() - w0) / NS_PER_SEC);
+	       (double)(sim_clock_ns() - w0) / NS_PER_SEC,
+	       (double)s->now / NS_PER_SEC, s->n.sent, s->peak_queue);
+	if (s->failed) {
+		printf("# bench memory run failed: %s\n", s->fail_msg);
+		sim_log_dump(s, stdout, 20);
+	}
 	for (u64 o = 1; o <= (nlocks + BENCH_PER_OWNER - 1) / BENCH_PER_OWNER;
 	     o++) {
 		u64 t0;

@@ -6,7 +6,7 @@
 # per core, over split seed ranges), the 5-voter 1,000-member run, the
 # leader-crash scenario and a fault-free run that prints messages per lock
 # operation, and bare-Raft runs (--layer raft).  One TAP line per batch; ends with "N passed, N failed" counted
-# in runs.  A failing batch keeps its log (with the replay command of every
+# in runs (plus the unit tests' cases).  A failing batch keeps its log (with the replay command of every
 # failing seed) in check-out/.
 #
 # Knobs: SIM_RUNS (runs per voter count, default 700 => 2,100 runs),
@@ -49,11 +49,24 @@ run_batch() {
 export -f run_batch
 export BIN OUT
 
+passed=0
+failed=0
+
+# the checker and event-queue unit tests first: TAP from kselftest_harness
+for t in checker_test heap_test; do
+	out=$(./$t 2>&1)
+	echo "$out"
+	totals=$(echo "$out" | grep -E '^# Totals: ' | tail -n 1)
+	p=$(echo "$totals" | sed -nE 's/.*pass:([0-9]+).*/\1/p')
+	f=$(echo "$totals" | sed -nE 's/.*fail:([0-9]+).*/\1/p')
+	[ -n "$p" ] || { p=0; f=1; }
+	passed=$(( passed + p ))
+	failed=$(( failed + f ))
+done
+
 t0=$SECONDS
 printf '%s\n' "${batches[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_batch "$@"' _ {}
 
-passed=0
-failed=0
 i=0
 echo "TAP version 13"
 echo "1..$(( ${#batches[@]} + 1 ))"

@@ -9,11 +9,14 @@
 #include <stdlib.h>
 
 #include "sim.h"
+#include "wire.h"
 
 /* Setup must finish within this, or the run fails. */
 #define RUN_SETUP_END		(40 * NS_PER_SEC)
 /* After the workload went quiet, watch a little longer for stray events. */
 #define RUN_QUIET_TAIL		NS_PER_SEC
+/* Events in flight before we call it a runaway (about 1 GB of datagrams). */
+#define SIM_MAX_QUEUE		2000000
 /* Steps at one virtual instant before we call it a livelock. */
 #define RUN_SAME_TIME_LIMIT	2000000
 
@@ -102,6 +105,34 @@ static void dispatch(struct sim *s, struct sim_ev *ev)
 		free(ev);
 }
 
+/* What fills the queue: ops of the datagrams in flight, by type. */
+static void dump_queue(struct sim *s)
+{
+	u64 ops[DL_OP_TYPE_COUNT] = { 0 }, other = 0;
+	u32 i;
+
+	for (i = 0; i < s->q.n; i++) {
+		struct sim_ev *ev = (struct sim_ev *)s->q.v[i];
+		struct dl_wire_reader rd;
+		struct dl_wire_hdr hdr;
+		struct dl_wire_op op;
+
+		if (ev->kind != EV_DELIVER ||
+		    dl_wire_open(ev->data, ev->len, s->base_cfg.cell_id,
+				 s->envs[ev->idx].id, &hdr, &rd)) {
+			other++;
+			continue;
+		}
+		while (dl_wire_next(&rd, &op))
+			ops[op.type]++;
+	}
+	sim_logf(s, "queue: %" PRIu64 " events that are not datagrams", other);
+	for (i = 0; i < DL_OP_TYPE_COUNT; i++)
+		if (ops[i] > s->q.n / 100)
+			sim_logf(s, "queue: %" PRIu64 " %s ops in flight", ops[i],
+				 dl_wire_op_name(i));
+}
+
 void sim_loop(struct sim *s)
 {
 	struct heap_item *it;
@@ -121,6 +152,16 @@ void sim_loop(struct sim *s)
 		}
 		s->now = it->time;
 		s->n.events++;
+		if (s->q.n > s->peak_queue) {
+			s->peak_queue = s->q.n;
+			/* a runaway core must not take the machine down */
+			if (s->peak_queue > SIM_MAX_QUEUE) {
+				sim_fail(s, "more than %u events queued",
+					 SIM_MAX_QUEUE);
+				dump_queue(s);
+				break;
+			}
+		}
 		dispatch(s, (struct sim_ev *)it);
 		if (s->stop && s->stop(s))
 			break;

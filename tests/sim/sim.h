@@ -197,6 +197,7 @@ struct sim {
 	bool timing;			/* time the core's entry points */
 	u64 core_ns;			/* time spent inside them */
 	u64 hook_granted, hook_failed;
+	u64 peak_queue;			/* most events queued at once */
 
 	/* per-run log ring, printed on failure */
 	char (*log)[160];
