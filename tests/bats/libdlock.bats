@@ -60,3 +60,39 @@ LIB_DIR="$DLOCK_REPO/lib"
 	[[ "$output" == *"# Totals: pass:"*" fail:0 "*" skip:0 error:0"* ]]
 	[[ "$output" != *"# Totals: pass:0 "* ]]
 }
+
+@test "make install: headers, library, pkg-config file, tools and man pages under DESTDIR/PREFIX; a program builds against them" {
+	local d="$BATS_TEST_TMPDIR/root" p=/opt/dl f
+
+	make -s -C "$DLOCK_REPO/lib" install DESTDIR="$d" PREFIX="$p" > /dev/null
+	make -s -C "$DLOCK_REPO/tools" install DESTDIR="$d" PREFIX="$p" > /dev/null
+	for f in include/dlock.h lib/libdlock.so.0.1.0 lib/libdlock.so.0 \
+		 lib/libdlock.so lib/libdlock.a lib/pkgconfig/libdlock.pc \
+		 sbin/dlockadm bin/dlock share/man/man1/dlock.1 \
+		 share/man/man3/libdlock.3 share/man/man8/dlockadm.8; do
+		[ -e "$d$p/$f" ] || { echo "missing $p/$f" >&2; return 1; }
+	done
+	grep -qx "prefix=$p" "$d$p/lib/pkgconfig/libdlock.pc"
+	grep -qx "libdir=$p/lib" "$d$p/lib/pkgconfig/libdlock.pc"
+	cat > "$BATS_TEST_TMPDIR/prog.c" <<-'EOF_C'
+	#include <stdio.h>
+	#include <dlock.h>
+
+	int main(void)
+	{
+		printf("%s %s\n", dlock_lib_version(),
+		       dlock_mode_name(DLOCK_MODE_EX));
+		return 0;
+	}
+	EOF_C
+	cc -Wall -Werror -I"$d$p/include" -I"$DLOCK_REPO/uapi" \
+		-o "$BATS_TEST_TMPDIR/prog" "$BATS_TEST_TMPDIR/prog.c" \
+		-L"$d$p/lib" -ldlock
+	run env LD_LIBRARY_PATH="$d$p/lib" "$BATS_TEST_TMPDIR/prog"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0.1.0 EX" ]
+	# The installed tools find the installed library ($ORIGIN/../lib).
+	run "$d$p/bin/dlock" --version
+	[ "$output" = "dlock 0.1.0 (libdlock 0.1.0)" ]
+	make -s -C "$DLOCK_REPO/lib" > /dev/null
+}
