@@ -468,3 +468,27 @@ assert c["lockspaces"] is None or "jobs" in [l["name"] for l in c["lockspaces"]]
 	fi
 	wait_leader > /dev/null
 }
+
+@test "cell create with every kind of setting, the key from a file; a bad key file changes nothing" {
+	local ns="dlockbats-cell4" key="$BATS_TEST_TMPDIR/key"
+
+	ip netns add "$ns"
+	printf '%s\n' "$KEY_HEX" > "$key"
+	printf 'not a key\n' > "$BATS_TEST_TMPDIR/badkey"
+	dl_run dlockadm -n "$ns" cell create 79 id 4 listen 127.0.0.1:7000 \
+		key-file "$BATS_TEST_TMPDIR/badkey"
+	assert_error_line 2 "invalid key in '$BATS_TEST_TMPDIR/badkey' (expected 64 hex digits or 44 base64 characters)"
+	dl_run dlockadm -n "$ns" status
+	[ "$(table_value 'node id' <<< "$output")" = unset ]
+	ip -n "$ns" link set lo up
+	dl_run dlockadm -n "$ns" cell create 79 id 4 listen 127.0.0.1:7000 \
+		election raft role voter election-timeout 400 heartbeat 100 \
+		lease 3000 lock-delay 800 key-file "$key"
+	[ "$status" -eq 0 ] || { echo "$stderr" >&2; ip netns del "$ns"; return 1; }
+	dl_run dlockadm -n "$ns" --json status
+	ip netns del "$ns"
+	json_load <<< "$output"
+	[ "$J_node_id" = 4 ]
+	[ "$J_cell_id" = 79 ]
+	[ "$J_state" != '"unconfigured"' ]
+}
