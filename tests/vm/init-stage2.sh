@@ -13,6 +13,9 @@
 #                              kernel messages that share the console
 #   /dlock-vm/status      out: the exit status of the run (a number)
 #
+# The commands see DLOCK_MODULE (the module's path, empty if none) and
+# DLOCK_VM_NAME in their environment, and the repo's tools/ on PATH.
+#
 # The host (run.sh) also scans the kernel log for oopses and warnings: this
 # script only reports what the commands themselves returned.
 
@@ -82,6 +85,8 @@ dmesg_pid=$!
 
 cd "$REPO_DIR" || finish 1
 export PATH="$REPO_DIR/tools:$PATH"
+# For tests that unload and reload the module under test.
+export DLOCK_MODULE="$MODULE" DLOCK_VM_NAME="$VM_NAME"
 
 load_module() {
 	local dep
