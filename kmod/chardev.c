@@ -25,6 +25,8 @@
 #include "netns.h"
 #include "node.h"
 
+#include "core/locktable.h"
+
 #include <linux/dlock.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -346,6 +348,22 @@ static long dlock_ioctl_ls_open(struct dlock_file *df,
 			return -EINVAL;
 
 	mutex_lock(&dn->lock);
+	/*
+	 * A voter knows the cell's lockspaces (its lock table replica): a
+	 * name it does not have is refused.  A member, or a node not
+	 * running yet, cannot tell: the first lock request will.
+	 */
+	arg.lvb_len = 0;
+	if (dn->node && dl_node_lt(dn->node->core)) {
+		struct dl_lt_ls_info info;
+
+		if (!dl_lt_ls_find(dl_node_lt(dn->node->core), arg.name, len,
+				   &info)) {
+			ret = -ENOENT;
+			goto out;
+		}
+		arg.lvb_len = info.lvb_len;
+	}
 	for (i = 0; i < df->n_ls; i++)
 		if (df->ls[i].len == len && !memcmp(df->ls[i].name, arg.name, len))
 			break;
@@ -359,12 +377,6 @@ static long dlock_ioctl_ls_open(struct dlock_file *df,
 		df->n_ls++;
 	}
 	arg.ls_id = i + 1;
-	/*
-	 * Whether the lockspace exists is the leader's to say: the first
-	 * lock request fails with -ENOENT if it does not.  Its value block
-	 * size comes with each grant (lvb_len of the event).
-	 */
-	arg.lvb_len = DLOCK_LVB_MAX;
 	ret = 0;
 out:
 	mutex_unlock(&dn->lock);
