@@ -137,17 +137,18 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 			.ls_len = rq->ls_len,
 			.ls_name = rq->ls_name,
 		};
-		u8 cmd[DL_LT_ENTRY_MAX], body[DL_WIRE_MAX_BODY];
-		int n = dl_lt_cmd_encode(&rq->cmd, cmd, sizeof(cmd));
+		int n = dl_lt_cmd_encode(&rq->cmd, node->cmd_buf,
+					 sizeof(node->cmd_buf));
 
 		if (n > 0) {
 			wr.cmd_len = (u16)n;
-			wr.cmd = cmd;
-			n = dl_wire_enc_request(body, sizeof(body), &wr);
+			wr.cmd = node->cmd_buf;
+			n = dl_wire_enc_request(node->enc_buf,
+						sizeof(node->enc_buf), &wr);
 		}
 		if (n > 0)
 			dl_node_send_op(node, node->leader, DL_OP_REQUEST,
-					body, n);
+					node->enc_buf, n);
 	} else {
 		retry_ms = node->cfg.timeouts.retry_ms;
 	}
@@ -474,7 +475,7 @@ void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
 		.index = index,
 	};
 	struct dl_peer *peer;
-	u8 body[DL_WIRE_MAX_BODY];
+	u8 body[DL_EVENT_BODY_MAX];
 	int n;
 
 	if (!ev.kind)
@@ -582,7 +583,7 @@ static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
 			.session = cmd.owner.incarnation,
 			.owner = cmd.owner.id, .req_id = cmd.req_id,
 		};
-		u8 body[DL_WIRE_MAX_BODY];
+		u8 body[DL_EVENT_BODY_MAX];
 		int n = dl_wire_enc_event(body, sizeof(body), &ev);
 
 		if (n > 0)

@@ -24,11 +24,11 @@ static struct dl_raft *dl_er(struct dl_node *node)
 static void dl_er_send(void *ctx, const struct dl_raft_msg *m)
 {
 	struct dl_node *node = ctx;
-	u8 body[DL_WIRE_MAX_BODY];
+	u8 *body = node->enc_buf;
 	u32 saved = node->cause;
 	int n;
 
-	n = dl_wire_enc_raft(body, sizeof(body), m);
+	n = dl_wire_enc_raft(body, sizeof(node->enc_buf), m);
 	if (n < 0) {
 		dl_env_log(node->env, DL_LOG_ERR, "raft %s not encodable: %d",
 			   dl_raft_msg_type_name(m->type), n);

@@ -25,6 +25,7 @@
 #define DL_NEVER		(~0ULL)
 #define DL_PEER_HASH_BITS	8
 #define DL_LOCAL_HASH_BITS	6
+#define DL_EVENT_BODY_MAX	128	/* an encoded DL_OP_EVENT, lvb included */
 
 /*
  * A session id names one life of a node's session with the cell: it is the
@@ -207,6 +208,14 @@ struct dl_node {
 
 	/* events for local owners raised inside a request call, see local.c */
 	struct dl_list deferred;
+
+	/*
+	 * Encoding space, off the stack (kernel stacks are small): bodies are
+	 * encoded here and copied into a datagram at once by
+	 * dl_node_send_op(), so one buffer serves every sender in turn.
+	 */
+	u8 enc_buf[DL_WIRE_MAX_BODY];
+	u8 cmd_buf[DL_LT_ENTRY_MAX];
 
 	struct dl_counters ctr;
 	bool in_entry;
