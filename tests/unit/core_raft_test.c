@@ -1175,7 +1175,20 @@ TEST(partial_partition_keeps_leader_and_lease_exclusive)
  * leader per term, identical applied logs and exclusive leases all along;
  * once healed the cell must elect and commit again.
  */
-TEST(randomized_safety)
+/* its own fixture only to get a longer timeout than TEST()'s 30 s */
+FIXTURE(randomized) {
+	int unused;
+};
+
+FIXTURE_SETUP(randomized)
+{
+}
+
+FIXTURE_TEARDOWN(randomized)
+{
+}
+
+TEST_F_TIMEOUT(randomized, safety, 600)
 {
 	unsigned long leaders = 0, snaps = 0, crashes = 0, commits = 0;
 	const char *env = getenv("DLOCK_RAFT_SEEDS");	/* to hunt longer */
