@@ -50,8 +50,9 @@ else
 		grep -q "No such file" "$OUT.err"
 fi
 
-# Node 2 holds r1 for 4 s; node 3 cannot have it meanwhile.
-ns 2 "$DLCELL" hold test r1 EX 4 > "$OUT.h2" 2>&1 &
+# Node 2 holds r1 for 10 s (checks below must fit in it, even on a slow
+# TCG guest); node 3 cannot have it meanwhile.
+ns 2 "$DLCELL" hold test r1 EX 10 > "$OUT.h2" 2>&1 &
 h2=$!
 check "node 2 is granted EX" wait_file "$OUT.h2" granted 20
 ns 3 "$DLCELL" try test r1 EX > "$OUT.t3" 2>&1
