@@ -569,6 +569,14 @@ static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
 		return -ESTALE;	/* its node gave that session up */
 	/* a new session's first word: its old locks go first */
 	dl_session_new_session(node, peer, peer->id, cmd.owner.incarnation);
+	if (cmd.owner.incarnation != peer->max_req_session) {
+		peer->max_req_session = cmd.owner.incarnation;
+		peer->max_req_id = 0;
+	}
+	if (wr.req_id <= peer->max_req_id)
+		node->ctr.dup_requests++;
+	else
+		peer->max_req_id = wr.req_id;
 	/* any word from a node shows it alive: extend it in our books */
 	peer->lease_until_ns = DL_MAX(peer->lease_until_ns, dl_node_now(node) +
 				      dl_ms(node->cfg.timeouts.lease_ms));

@@ -44,7 +44,10 @@ enum dl_cause {
  * @leader_changes: times this node saw a new leader
  * @retries: request retransmissions
  * @timeouts: requests failed with -ETIMEDOUT
- * @dup_requests: (leader) retransmitted requests answered from the record
+ * @dup_requests: (leader) REQUESTs whose id is not above the highest seen
+ *	from that node's session: retransmissions, polls of queued requests,
+ *	network duplicates (and the rare reordering); the lock table answers
+ *	them from its record
  * @leases_lost: times this node's own lease ran out
  * @nodes_expired: (leader) EXPIRE_NODE commands proposed
  * @revoked: local locks revoked

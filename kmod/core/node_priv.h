@@ -52,6 +52,8 @@
  * @last_heard_ns: when we last accepted a datagram from it
  * @lease_until_ns: (leader) its lease as the leader counts it
  * @expired: (leader) EXPIRE_NODE proposed since it was last heard
+ * @max_req_id: (leader) highest REQUEST id seen from its session
+ * @max_req_session: the session @max_req_id belongs to
  * @tx: datagram being filled for it during this entry point, or NULL
  * @tx_link: in node->tx_pending while @tx is set
  */
@@ -65,6 +67,8 @@ struct dl_peer {
 	u64 last_heard_ns;
 	u64 lease_until_ns;
 	bool expired;
+	u64 max_req_id;
+	u64 max_req_session;
 	struct dl_wire_writer *tx;
 	struct dl_list tx_link;
 };

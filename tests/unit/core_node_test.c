@@ -517,6 +517,8 @@ TEST(lost_grant_recovered_by_retry_once)
 	run_ms(c, 1000);
 	EXPECT_EQ(1, count_ev(c, m, DL_LEV_GRANTED, a));
 	EXPECT_GE(dl_node_counters(c->node[m])->retries, 1);
+	/* the leader saw the retransmission and answered from the record */
+	EXPECT_GE(dl_node_counters(c->node[l])->dup_requests, 1);
 	cell_free(c);
 }
 
