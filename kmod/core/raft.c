@@ -500,7 +500,7 @@ static void finish(struct dl_raft *r, u64 now)
 	    (!r->told_any || r->told_role != dl_raft_role(r) ||
 	     r->told_term != r->term || r->told_leader != r->leader)) {
 		r->told_any = true;
-		r->told_role = dl_raft_role(r);
+		r->told_role = (u8)dl_raft_role(r);
 		r->told_term = r->term;
 		r->told_leader = r->leader;
 		r->ops->role_change(r->ctx, dl_raft_role(r), r->term,
