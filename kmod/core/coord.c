@@ -39,6 +39,8 @@ struct dl_coord_res {
  */
 struct dl_coord_peer {
 	u32 id;
+	u64 incarnation;
+	bool seen;			/* @incarnation is from a message */
 	bool down;
 	bool reported;
 	u64 released[DL_COORD_RELEASED_RING];
@@ -59,6 +61,7 @@ struct dl_coord {
 	u64 epoch;
 	bool rebuilding;
 	bool serving;
+	bool hello_due;			/* report to the first leader we learn */
 	u64 next_token;
 	u64 query_at;
 	struct dl_list resources;
@@ -95,6 +98,7 @@ static void dl_coord_send(struct dl_coord *c, struct dl_coord_msg *m,
 	m->from = c->cfg.self_id;
 	m->to = to;
 	m->epoch = c->epoch;
+	m->incarnation = c->cfg.incarnation;
 	c->sent[type]++;
 	c->ops->send(c->ctx, m);
 }
@@ -360,6 +364,8 @@ static void dl_coord_send_queries(struct dl_coord *c, u64 now)
 	c->query_at = now + dl_coord_ms(c->cfg.retry_ms);
 }
 
+static void dl_coord_report(struct dl_coord *c, u64 now);
+
 void dl_coord_set_leader(struct dl_coord *c, u32 leader, u64 epoch, u64 now)
 {
 	u32 i;
@@ -371,8 +377,18 @@ void dl_coord_set_leader(struct dl_coord *c, u32 leader, u64 epoch, u64 now)
 	c->epoch = epoch;
 	c->serving = false;
 	c->rebuilding = false;
-	if (!dl_coord_is_leader(c))
+	if (!dl_coord_is_leader(c)) {
+		/*
+		 * A (re)started node announces its incarnation: the
+		 * coordinator drops what an earlier life of it held.
+		 */
+		if (leader && c->hello_due) {
+			c->hello_due = false;
+			dl_coord_report(c, now);
+		}
 		return;
+	}
+	c->hello_due = false;
 	c->rebuilding = true;
 	for (i = 0; i < c->cfg.nr_nodes; i++) {
 		c->peers[i].reported = c->peers[i].id == c->cfg.self_id;
@@ -437,6 +453,8 @@ int dl_coord_recv(struct dl_coord *c, const struct dl_coord_msg *m, u64 now)
 	if (!p || m->to != c->cfg.self_id || m->from == c->cfg.self_id ||
 	    m->type >= DL_COORD_MSG_COUNT)
 		return -EINVAL;
+	if (m->incarnation < p->incarnation)
+		return 0;	/* from an earlier life of the sender */
 	switch (m->type) {
 	case DL_COORD_REQUEST:
 	case DL_COORD_RELEASE:
@@ -451,6 +469,15 @@ int dl_coord_recv(struct dl_coord *c, const struct dl_coord_msg *m, u64 now)
 			if (!dl_coord_lock_ok(&m->locks[i]))
 				return -EINVAL;
 		break;
+	}
+	if (m->incarnation > p->incarnation || !p->seen) {
+		/* it restarted: whatever its earlier life held is gone */
+		if (p->seen && dl_coord_is_leader(c))
+			dl_coord_remove_node(c, m->from);
+		if (p->seen)
+			memset(p->released, 0, sizeof(p->released));
+		p->incarnation = m->incarnation;
+		p->seen = true;
 	}
 	switch (m->type) {
 	case DL_COORD_REQUEST:
@@ -631,6 +658,7 @@ int dl_coord_create(const struct dl_coord_config *cfg,
 	c->ops = ops;
 	c->ctx = ctx;
 	dl_list_init(&c->resources);
+	c->hello_due = true;
 	for (i = 0; i < cfg->nr_nodes; i++)
 		c->peers[i].id = cfg->nodes[i];
 	*out = c;

@@ -65,6 +65,7 @@ struct dl_coord_lock {
  * @from: sender
  * @to: destination
  * @epoch: the coordinator epoch it belongs to
+ * @incarnation: the sender's life (dl_coord_config.incarnation)
  * @lock: REQUEST, GRANT, RELEASE: the lock (req_id, mode, token, name)
  * @nr_locks: REPORT: entries in @locks
  * @locks: REPORT: the sender's locks
@@ -74,6 +75,7 @@ struct dl_coord_msg {
 	u32 from;
 	u32 to;
 	u64 epoch;
+	u64 incarnation;
 	struct dl_coord_lock lock;
 	u32 nr_locks;
 	struct dl_coord_lock locks[DL_COORD_MAX_LOCKS];
@@ -95,12 +97,16 @@ struct dl_coord_ops {
  * @nr_nodes: 1..DL_COORD_MAX_NODES
  * @nodes: distinct non-zero ids
  * @retry_ms: resend period of QUERY (coordinator) and REQUEST (node)
+ * @incarnation: grows with every restart of the node: the coordinator
+ *	releases the locks of a node's earlier life when it hears of a later
+ *	one, and ignores messages of an earlier life
  */
 struct dl_coord_config {
 	u32 self_id;
 	u32 nr_nodes;
 	u32 nodes[DL_COORD_MAX_NODES];
 	u32 retry_ms;
+	u64 incarnation;
 };
 
 struct dl_coord;

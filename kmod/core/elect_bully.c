@@ -160,6 +160,7 @@ int dl_bully_create(const struct dl_bully_config *cfg,
 	b->ops = ops;
 	b->ctx = ctx;
 	b->state = DL_BULLY_FOLLOWER;
+	b->epoch = cfg->epoch;
 	b->leader_heard = now;
 	b->hb_next = DL_BULLY_NEVER;
 	*out = b;
@@ -194,9 +195,9 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 			if (now >= b->won_at + dl_bully_ms(b->cfg.announce_ms))
 				dl_bully_send(b, DL_BULLY_COORDINATOR,
 					      m->from);
-		}
-		else if (!dl_bully_electing(b))
+		} else if (!dl_bully_electing(b)) {
 			dl_bully_start_election(b, now);
+		}
 		break;
 	case DL_BULLY_OK:
 		if (m->from < b->cfg.self_id)
@@ -223,7 +224,11 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 		if (b->state != DL_BULLY_LEADER)
 			break;
 		b->heard[idx] = now;
-		b->down[idx] = false;
+		if (b->down[idx]) {
+			b->down[idx] = false;
+			if (b->ops->peer_up)
+				b->ops->peer_up(b->ctx, m->from);
+		}
 		dl_bully_send(b, DL_BULLY_HEARTBEAT_ACK, m->from);
 		break;
 	case DL_BULLY_HEARTBEAT_ACK:

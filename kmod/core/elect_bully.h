@@ -46,11 +46,13 @@ struct dl_bully_msg {
  * @send: carry @m (best effort)
  * @leader_change: the coordinator is now @leader (0: none) in @epoch
  * @peer_down: (coordinator) no heartbeat from @id for dead_ms
+ * @peer_up: (coordinator) a heartbeat from @id after its peer_down
  */
 struct dl_bully_ops {
 	void (*send)(void *ctx, const struct dl_bully_msg *m);
 	void (*leader_change)(void *ctx, u32 leader, u64 epoch);
 	void (*peer_down)(void *ctx, u32 id);
+	void (*peer_up)(void *ctx, u32 id);
 };
 
 /**
@@ -63,6 +65,8 @@ struct dl_bully_ops {
  * @heartbeat_ms: heartbeat period to the coordinator
  * @dead_ms: silence after which the coordinator (or, on the coordinator,
  *	a node) is taken for dead
+ * @epoch: the highest epoch this node saw in an earlier life (the host
+ *	keeps it across restarts so that epochs, and fencing tokens, grow)
  */
 struct dl_bully_config {
 	u32 self_id;
@@ -72,6 +76,7 @@ struct dl_bully_config {
 	u32 announce_ms;
 	u32 heartbeat_ms;
 	u32 dead_ms;
+	u64 epoch;
 };
 
 struct dl_bully;

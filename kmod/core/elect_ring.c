@@ -200,6 +200,7 @@ int dl_ring_create(const struct dl_ring_config *cfg,
 	r->self_idx = dl_ring_index(r, cfg->self_id);
 	r->ops = ops;
 	r->ctx = ctx;
+	r->epoch = cfg->epoch;
 	r->leader_heard = now;
 	r->hb_next = DL_RING_NEVER;
 	*out = r;
@@ -288,7 +289,11 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 		if (r->leader != r->cfg.self_id)
 			break;
 		r->heard[idx] = now;
-		r->down[idx] = false;
+		if (r->down[idx]) {
+			r->down[idx] = false;
+			if (r->ops->peer_up)
+				r->ops->peer_up(r->ctx, m->from);
+		}
 		dl_ring_send_simple(r, DL_RING_HEARTBEAT_ACK, m->from);
 		break;
 	case DL_RING_HEARTBEAT_ACK:

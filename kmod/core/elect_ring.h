@@ -67,6 +67,7 @@ struct dl_ring_ops {
 	void (*send)(void *ctx, const struct dl_ring_msg *m);
 	void (*leader_change)(void *ctx, u32 leader, u64 epoch);
 	void (*peer_down)(void *ctx, u32 id);
+	void (*peer_up)(void *ctx, u32 id);
 };
 
 /**
@@ -79,6 +80,7 @@ struct dl_ring_ops {
  * @heartbeat_ms: heartbeat period to the coordinator
  * @dead_ms: silence after which the coordinator (or, on the coordinator,
  *	a node) is taken for dead
+ * @epoch: the highest epoch seen in an earlier life (see elect_bully.h)
  */
 struct dl_ring_config {
 	u32 self_id;
@@ -88,6 +90,7 @@ struct dl_ring_config {
 	u32 round_ms;
 	u32 heartbeat_ms;
 	u32 dead_ms;
+	u64 epoch;
 };
 
 struct dl_ring;

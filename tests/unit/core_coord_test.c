@@ -374,4 +374,42 @@ TEST(dead_holder_released_by_rebuild)
 	cnet_fini(&net);
 }
 
+/* A holder restarts before anyone finds it dead: its new life frees it. */
+TEST(restart_releases_earlier_life)
+{
+	struct dl_bully_config bc = {
+		.self_id = 1, .nr_nodes = 3, .nodes = { 1, 2, 3 },
+		.answer_ms = 50, .announce_ms = 200, .heartbeat_ms = 100,
+		.dead_ms = 500,
+	};
+	struct dl_coord_config cc = {
+		.self_id = 1, .nr_nodes = 3, .nodes = { 1, 2, 3 },
+		.retry_ms = 300, .incarnation = 2,
+	};
+	struct cnet net;
+	s64 a1, a2;
+	u64 t1, t2;
+
+	cnet_init(&net, 3);
+	cnet_elect(&net);
+	a1 = dl_coord_lock(net.c[1], "a", 1, DL_MODE_EX, net.now);
+	cnet_run(&net);
+	a2 = dl_coord_lock(net.c[2], "a", 1, DL_MODE_EX, net.now);
+	cnet_run(&net);
+	ASSERT_TRUE(dl_coord_holds(net.c[1], a1, &t1));
+	/* node 1 restarts at once, keeping only its epoch */
+	bc.epoch = dl_bully_epoch(net.b[1]);
+	dl_bully_destroy(net.b[1]);
+	dl_coord_destroy(net.c[1]);
+	ASSERT_EQ(0, dl_coord_create(&cc, &cops, &ctxs[1], &net.c[1]));
+	ASSERT_EQ(0, dl_bully_create(&bc, &bops, &ctxs[1], net.now,
+				     &net.b[1]));
+	EXPECT_FALSE(dl_coord_holds(net.c[2], a2, NULL));
+	cnet_advance(&net, 1000);
+	ASSERT_EQ(3, dl_bully_leader(net.b[1]));
+	ASSERT_TRUE(dl_coord_holds(net.c[2], a2, &t2));
+	EXPECT_LT(t1, t2);
+	cnet_fini(&net);
+}
+
 TEST_HARNESS_MAIN
