@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lt_internal.h - the lock table's data structures, shared by its files
- * (locktable.c: the state machine, lt_hash.c: hash tables, lt_cmd.c:
- * command codec, lt_snapshot.c: snapshot).  Not for users of the table.
+ * (locktable.c: the state machine, lt_obj.c: its objects, lt_hash.c: hash
+ * tables, lt_cmd.c: command codec, lt_query.c: read-only views,
+ * lt_snapshot.c: snapshot).  Not for users of the table.
  *
  * Memory layout is chosen for the "1,000,000 held locks" target: a lock is
  * ~90 bytes, a resource ~120 bytes plus its name, and a value block is only
@@ -277,7 +278,7 @@ struct dl_lt {
 	size_t mem;			/* dl_lt_mem_bytes() */
 };
 
-/* ---- shared by locktable.c and lt_snapshot.c ---- */
+/* ---- lt_obj.c, for the state machine, queries and snapshot ---- */
 
 void *lt_alloc(struct dl_lt *lt, size_t size);
 void lt_free(struct dl_lt *lt, const void *p, size_t size);
@@ -305,7 +306,18 @@ struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id);
 struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 			    struct lt_res *res, u64 id);
 void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue);
+void lt_lock_dequeue(struct dl_lt *lt, struct lt_lock *lk);
+/* Unlink and free a lock; its resource is marked for lt_settle(). */
+void lt_lock_release(struct dl_lt *lt, struct lt_lock *lk);
 void lt_owner_sort_locks(struct lt_owner *o);
+void lt_owner_free(struct dl_lt *lt, struct lt_owner *o);
+void lt_ls_free(struct dl_lt *lt, struct lt_ls *ls);
+bool lt_res_empty(const struct lt_res *r);
+void lt_res_free(struct dl_lt *lt, struct lt_res *r);
+/* Give the value block storage (it reads as zeros until then). */
+int lt_res_lvb_alloc(struct dl_lt *lt, struct lt_res *r);
+/* Queue @r for processing at the end of the command (lt_settle()). */
+void lt_mark_dirty(struct dl_lt *lt, struct lt_res *r);
 
 static inline struct dl_list *lt_res_queue(struct lt_res *res, u8 queue)
 {
