@@ -314,8 +314,11 @@ assert ls == [{"name": "small", "algo": "cell", "lvb_len": 32,
 	wait_leader > /dev/null
 	dl_run ip netns exec "$(n 1)" dlock jobs x /nonexistent/cmd
 	[ "$status" -eq 127 ]
-	dl_run ip netns exec "$(n 1)" dlock jobs x /etc/hostname
-	[ "$status" -eq 126 ]
+	printf 'echo never\n' > "$BATS_TEST_TMPDIR/notexec"
+	chmod 0644 "$BATS_TEST_TMPDIR/notexec"
+	dl_run ip netns exec "$(n 1)" dlock jobs x "$BATS_TEST_TMPDIR/notexec"
+	[ "$status" -eq 126 ] || { echo "status $status: $stderr" >&2; return 1; }
+	[ "$stderr" = "dlock: $BATS_TEST_TMPDIR/notexec: Permission denied" ]
 	dl_run ip netns exec "$(n 2)" dlock -n jobs x true
 	[ "$status" -eq 0 ]
 }
