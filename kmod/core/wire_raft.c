@@ -12,17 +12,30 @@
 
 #define DL_WIRE_RAFT_ENTRY_HDR	(8 + 1 + 2)
 
-_Static_assert(DL_WIRE_HDR_LEN + DL_WIRE_OP_HDR_LEN + DL_WIRE_RAFT_FIXED +
-	       DL_RAFT_MAX_APPEND_BYTES <= DL_WIRE_MTU,
-	       "a full Raft APPEND must fit one datagram");
-_Static_assert(DL_WIRE_HDR_LEN + DL_WIRE_OP_HDR_LEN + DL_WIRE_RAFT_FIXED +
-	       4 * DL_RAFT_MAX_VOTERS + DL_RAFT_MAX_SNAPSHOT_CHUNK <=
-	       DL_WIRE_MTU,
-	       "a full Raft SNAPSHOT chunk must fit one datagram");
-_Static_assert(DL_WIRE_RAFT_ENTRY_HDR <= DL_RAFT_ENTRY_WIRE_OVERHEAD,
-	       "Raft's per-entry wire budget must cover our entry header");
-_Static_assert(DL_OP_RAFT_BASE + DL_RAFT_MSG_TYPE_COUNT - 1 <= DL_OP_RAFT_LAST,
-	       "Raft message types must fit their op range");
+/*
+ * Build-time checks (the core has no static_assert of its own): each
+ * enumerator divides by zero, a compile error, if its condition is false.
+ */
+enum {
+	/* a full Raft APPEND fits one datagram */
+	dl_wire_raft_append_fits = 1 / (DL_WIRE_HDR_LEN + DL_WIRE_OP_HDR_LEN +
+					DL_WIRE_RAFT_FIXED +
+					DL_RAFT_MAX_APPEND_BYTES <=
+					DL_WIRE_MTU),
+	/* a full SNAPSHOT chunk too */
+	dl_wire_raft_snapshot_fits = 1 / (DL_WIRE_HDR_LEN + DL_WIRE_OP_HDR_LEN +
+					  DL_WIRE_RAFT_FIXED +
+					  4 * DL_RAFT_MAX_VOTERS +
+					  DL_RAFT_MAX_SNAPSHOT_CHUNK <=
+					  DL_WIRE_MTU),
+	/* Raft's per-entry wire budget covers our entry header */
+	dl_wire_raft_entry_fits = 1 / (DL_WIRE_RAFT_ENTRY_HDR <=
+				       DL_RAFT_ENTRY_WIRE_OVERHEAD),
+	/* Raft message types fit their op range */
+	dl_wire_raft_types_fit = 1 / (DL_OP_RAFT_BASE +
+				      DL_RAFT_MSG_TYPE_COUNT - 1 <=
+				      DL_OP_RAFT_LAST),
+};
 
 int dl_wire_enc_raft(void *buf, size_t cap, const struct dl_raft_msg *m)
 {
