@@ -25,6 +25,7 @@
 
 #include "env_unit.h"
 #include "raft.h"
+#include "wire.h"
 
 #define TC_MAXN		8
 #define TC_MAX_INDEX	(1U << 16)
@@ -130,6 +131,16 @@ static void tc_send(void *ctx, const struct dl_raft_msg *m)
 
 	c->sent[m->type]++;
 	c->entries_sent += m->nr_entries;
+	/* the contract with wire_raft.c: every message fits one datagram */
+	{
+		static u8 body[DL_WIRE_MAX_BODY];
+		int len = dl_wire_enc_raft(body, sizeof(body), m);
+
+		if (len < 0)
+			tc_violation(c, "%s of %u entries, %u bytes: encode %d",
+				     dl_raft_msg_type_name(m->type),
+				     m->nr_entries, m->data_len, len);
+	}
 	if (m->from != nd->id || !m->to || m->to > c->nr || m->to == m->from)
 		tc_violation(c, "bad addressing %u->%u", m->from, m->to);
 	if (c->cut[m->from][m->to])
