@@ -416,6 +416,9 @@ bool dl_raft_lease_valid(const struct dl_raft *r, u64 now);
  * down once the change commits)
  *
  * One change at a time, after the leader committed an entry of its term.
+ * A configuration is used as soon as it is in the log.  An added node
+ * (created with bootstrap false) counts as absent until it has caught up,
+ * so the quorum grows at once: add a node only while the others are up.
  * Returns 0; -ENOTCONN if not leader; -EBUSY if a change is pending or the
  * leader has not committed in its term yet; -EEXIST / -ENOENT if @id is
  * already / not a voter; -E2BIG past DL_RAFT_MAX_VOTERS; -EINVAL for id 0
@@ -434,7 +437,10 @@ int dl_raft_transfer_leadership(struct dl_raft *r, u32 id, u64 now);
 /**
  * dl_raft_compact() - snapshot the state machine at the applied index
  * (ops->snapshot_save) and drop log entries up to it, keeping
- * snapshot_trailing entries.  Returns 0, -EOPNOTSUPP without
+ * snapshot_trailing entries.  The index is always the applied one: that is
+ * the only state the state machine can serialize.  Raft keeps the bytes to
+ * send lagging followers; it also compacts by itself every
+ * snapshot_threshold applied entries.  Returns 0, -EOPNOTSUPP without
  * snapshot_save, -ENOMEM, or the save's error (nothing changed then).
  */
 int dl_raft_compact(struct dl_raft *r);
