@@ -23,6 +23,8 @@ int node_start(struct sim *s, struct dl_env *e)
 	/* incarnations grow across restarts, as the kernel's boot count */
 	e->incarnation++;
 	cfg.incarnation = e->incarnation;
+	/* a restarted voter rejoins a running cell: it must catch up first */
+	cfg.rejoin = e->incarnation > 1;
 	sim_enter(e, &t0);
 	node = dl_node_create(e, &cfg, s->ops, e);
 	if (!node) {

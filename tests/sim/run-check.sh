@@ -35,6 +35,9 @@ done
 for n in 3 5 7; do
 	batches+=("raft-v${n}|--layer raft --nodes $n --seed $(( n * 1000 + 1 )) --runs 300 --faults all")
 done
+# members under every fault, and longer runs with more contention
+batches+=("members20|--nodes 3 --members 20 --clients 20 --ops 30 --duration 15 --seed 30001 --runs 40 --faults all")
+batches+=("long|--nodes 5 --clients 20 --ops 60 --duration 30 --seed 20001 --runs 20 --faults all")
 batches+=("members1000|--nodes 5 --members 1000 --clients 40 --ops 10 --seed 7 --runs 1 --faults all")
 batches+=("leader-crash|--nodes 5 --clients 10 --ops 40 --duration 15 --seed 500 --runs 4 --faults none --scenario leader-crash")
 batches+=("nofaults|--nodes 3 --clients 6 --ops 50 --seed 1 --runs 1 --faults none")
