@@ -476,6 +476,43 @@ TEST(waiting_request_survives_leader_change)
 	cell_free(c);
 }
 
+TEST(conversion_writes_value_block)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	int f1 = follower_idx(c, -1), m = 3;
+	u8 val[32] = "the value";
+	struct dl_lock_args cv = {
+		.owner = 1, .cookie = 11, .mode = DL_MODE_PR,
+		.flags = DL_LKF_CONVERT | DL_LKF_VALBLK,
+		.lvb = val, .lvb_len = sizeof(val),
+	};
+	const struct rec_ev *g1, *g2, *g3;
+	u64 a, b, rq, id;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "v", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	g1 = find_ev(c, f1, DL_LEV_GRANTED, a);
+	ASSERT_NE(NULL, g1);
+	/* down-convert EX -> PR, writing the value block */
+	cv.lock_id = a;
+	ASSERT_EQ(0, dl_node_lock(c->node[f1], &cv, &rq, &id));
+	EXPECT_EQ(a, id);
+	EXPECT_EQ(-EBUSY, dl_node_lock(c->node[f1], &cv, &rq, &id));
+	run_ms(c, 5);
+	ASSERT_EQ(2, count_ev(c, f1, DL_LEV_GRANTED, a));
+	g2 = &c->ev[f1][c->nev[f1] - 1];
+	EXPECT_EQ(DL_MODE_PR, g2->ev.mode);
+	EXPECT_GT(g2->ev.token, g1->ev.token);
+	/* a member reads it with its own PR grant */
+	ASSERT_EQ(0, lock(c, m, 2, "v", DL_MODE_PR, DL_LKF_VALBLK, 0, &b));
+	run_ms(c, 5);
+	g3 = find_ev(c, m, DL_LEV_GRANTED, b);
+	ASSERT_NE(NULL, g3);
+	ASSERT_EQ(32, g3->ev.lvb_len);
+	EXPECT_EQ(0, memcmp(g3->ev.lvb, val, sizeof(val)));
+	cell_free(c);
+}
+
 TEST(release_owner_frees_everything)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);
