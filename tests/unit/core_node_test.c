@@ -92,14 +92,16 @@ static void on_event(void *host, const struct dl_lock_event *ev)
 
 static const struct dl_node_ops ops = { .lock_event = on_event };
 
-static void cell_add(struct cell *c, u32 id, bool voter, u32 n_voters)
+static void cell_add_at(struct cell *c, int i, u32 id, bool voter,
+			u32 n_voters, u64 incarnation)
 {
 	struct dl_node_config cfg = {
-		.node_id = id, .cell_id = 1, .incarnation = 1,
+		.node_id = id, .cell_id = 1, .incarnation = incarnation,
+		.rejoin = incarnation > 1,
 		.role = voter ? DL_NODE_VOTER : DL_NODE_MEMBER,
 		.n_voters = n_voters,
 	};
-	int i = c->n++, k;
+	int k;
 
 	for (k = 0; k < (int)n_voters; k++)
 		cfg.voters[k] = k + 1;
@@ -111,6 +113,11 @@ static void cell_add(struct cell *c, u32 id, bool voter, u32 n_voters)
 	c->env[i].send = hook_send;
 	c->env[i].priv = c;
 	c->node[i] = dl_node_create(&c->env[i], &cfg, &ops, &c->env[i]);
+}
+
+static void cell_add(struct cell *c, u32 id, bool voter, u32 n_voters)
+{
+	cell_add_at(c, c->n++, id, voter, n_voters, 1);
 }
 
 static struct cell *cell_new(int voters, int members)
@@ -510,6 +517,40 @@ TEST(conversion_writes_value_block)
 	ASSERT_NE(NULL, g3);
 	ASSERT_EQ(32, g3->ev.lvb_len);
 	EXPECT_EQ(0, memcmp(g3->ev.lvb, val, sizeof(val)));
+	cell_free(c);
+}
+
+/*
+ * A voter that crashes and comes back under a new incarnation announces its
+ * new session; its old locks go at once (NODE_INCARNATION), without waiting
+ * for its old lease to run out.
+ */
+TEST(restart_releases_old_locks)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	const struct rec_ev *g1, *g2;
+	u64 a, b, t0;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "k", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 5);
+	g1 = find_ev(c, f1, DL_LEV_GRANTED, a);
+	ASSERT_NE(NULL, g1);
+	ASSERT_EQ(0, lock(c, f2, 2, "k", DL_MODE_EX, 0, 0, &b));
+	run_ms(c, 5);
+	dl_node_destroy(c->node[f1]);
+	c->node[f1] = NULL;
+	c->env[f1].timer_armed = false;
+	run_ms(c, 50);
+	t0 = c->now;
+	cell_add_at(c, f1, c->id[f1], true, 3, 2);
+	ASSERT_NE(NULL, c->node[f1]);
+	run_ms(c, 400);
+	g2 = find_ev(c, f2, DL_LEV_GRANTED, b);
+	ASSERT_NE(NULL, g2);
+	EXPECT_GT(g2->ev.token, g1->ev.token);
+	/* well before lease + lock-delay (1.5 s) would have expired it */
+	EXPECT_LT(g2->at - t0, 500 * MS);
 	cell_free(c);
 }
 
