@@ -15,9 +15,11 @@
 #define DL_COORD_NS_PER_MS	1000000ULL
 #define DL_COORD_NEVER		(~0ULL)
 #define DL_COORD_RELEASED_RING	16
+#define DL_COORD_AUDIT_RETRIES	4
 
 struct dl_coord_entry {
 	struct dl_list link;
+	u64 since;			/* queued or granted at */
 	u32 node;
 	u64 req_id;
 	u8 mode;
@@ -43,6 +45,7 @@ struct dl_coord_peer {
 	bool seen;			/* @incarnation is from a message */
 	bool down;
 	bool reported;
+	u64 audit_at;			/* no audit QUERY before */
 	u64 released[DL_COORD_RELEASED_RING];
 	u32 released_pos;
 };
@@ -68,6 +71,8 @@ struct dl_coord {
 	struct dl_coord_peer peers[DL_COORD_MAX_NODES];
 	struct dl_coord_mine mine[DL_COORD_MAX_LOCKS];
 	u64 next_req_id;
+	u64 max_token;			/* highest token granted to us */
+	u64 now;			/* of the current entry point */
 	u64 sent[DL_COORD_MSG_COUNT];
 };
 
@@ -132,6 +137,7 @@ static void dl_coord_mine_granted(struct dl_coord *c, u64 req_id, u64 token)
 {
 	struct dl_coord_mine *mi = dl_coord_mine_find(c, req_id);
 
+	c->max_token = DL_MAX(c->max_token, token);
 	if (!mi || mi->lk.granted)
 		return;
 	mi->lk.granted = true;
@@ -201,6 +207,7 @@ static void dl_coord_grant_res(struct dl_coord *c, struct dl_coord_res *r)
 			if (h->granted && !dl_mode_compat(h->mode, e->mode))
 				return;	/* first come first served */
 		e->granted = true;
+		e->since = c->now;
 		e->token = ++c->next_token;
 		if (e->node == c->cfg.self_id) {
 			dl_coord_mine_granted(c, e->req_id, e->token);
@@ -282,6 +289,7 @@ static void dl_coord_table_add(struct dl_coord *c, u32 node,
 		return;
 	}
 	e->node = node;
+	e->since = c->now;
 	e->req_id = lk->req_id;
 	e->mode = lk->mode;
 	e->granted = lk->granted;
@@ -370,6 +378,7 @@ void dl_coord_set_leader(struct dl_coord *c, u32 leader, u64 epoch, u64 now)
 {
 	u32 i;
 
+	c->now = now;
 	if (leader == c->leader && epoch == c->epoch)
 		return;
 	dl_coord_table_clear(c);
@@ -435,6 +444,9 @@ static void dl_coord_report(struct dl_coord *c, u64 now)
 		m->locks[m->nr_locks++] = c->mine[i].lk;
 		c->mine[i].sent_at = now;
 	}
+	/* the header says how far the list goes and what tokens we saw */
+	m->lock.req_id = c->next_req_id;
+	m->lock.token = c->max_token;
 	dl_coord_send(c, m, DL_COORD_REPORT, c->leader);
 	dl_free(m);
 }
@@ -445,11 +457,50 @@ static bool dl_coord_lock_ok(const struct dl_coord_lock *lk)
 	       dl_mode_valid(lk->mode) && lk->req_id;
 }
 
+/*
+ * An audit REPORT while serving: the node's locks up to the request id in
+ * its header are exactly the listed ones.  A lock it no longer lists was
+ * released (its RELEASE was lost); a listed one we lack was requested.
+ */
+static void dl_coord_reconcile(struct dl_coord *c, u32 node,
+			       const struct dl_coord_msg *m)
+{
+	struct dl_coord_res *r, *rn;
+	struct dl_coord_entry *e, *en;
+	bool listed;
+	u32 i;
+
+	dl_list_for_each_entry_safe(r, rn, &c->resources, link) {
+		dl_list_for_each_entry_safe(e, en, &r->entries, link) {
+			if (e->node != node || e->req_id > m->lock.req_id)
+				continue;
+			listed = false;
+			for (i = 0; i < m->nr_locks; i++)
+				if (m->locks[i].req_id == e->req_id)
+					listed = true;
+			if (listed)
+				continue;
+			dl_list_del(&e->link);
+			dl_free(e);
+		}
+		if (dl_list_empty(&r->entries)) {
+			dl_coord_res_put(r);
+			continue;
+		}
+		dl_coord_grant_res(c, r);
+	}
+	for (i = 0; i < m->nr_locks; i++)
+		if (!m->locks[i].granted)
+			dl_coord_table_add(c, node, &m->locks[i]);
+	dl_coord_grant_all(c);
+}
+
 int dl_coord_recv(struct dl_coord *c, const struct dl_coord_msg *m, u64 now)
 {
 	struct dl_coord_peer *p = dl_coord_peer(c, m->from);
 	u32 i;
 
+	c->now = now;
 	if (!p || m->to != c->cfg.self_id || m->from == c->cfg.self_id ||
 	    m->type >= DL_COORD_MSG_COUNT)
 		return -EINVAL;
@@ -479,6 +530,8 @@ int dl_coord_recv(struct dl_coord *c, const struct dl_coord_msg *m, u64 now)
 		p->incarnation = m->incarnation;
 		p->seen = true;
 	}
+	/* any message is a proof of life, whatever the detector said */
+	p->down = false;
 	switch (m->type) {
 	case DL_COORD_REQUEST:
 		if (!dl_coord_is_leader(c))
@@ -519,10 +572,15 @@ int dl_coord_recv(struct dl_coord *c, const struct dl_coord_msg *m, u64 now)
 		dl_coord_report(c, now);
 		break;
 	case DL_COORD_REPORT:
+		if (c->serving && m->epoch == c->epoch && !p->down) {
+			dl_coord_reconcile(c, m->from, m);
+			break;
+		}
 		if (!c->rebuilding || m->epoch != c->epoch || p->reported ||
 		    p->down)
 			break;
 		p->reported = true;
+		c->next_token = DL_MAX(c->next_token, m->lock.token);
 		for (i = 0; i < m->nr_locks; i++)
 			dl_coord_table_add(c, m->from, &m->locks[i]);
 		dl_coord_check_rebuilt(c);
@@ -554,6 +612,7 @@ s64 dl_coord_lock(struct dl_coord *c, const void *name, u8 name_len, u8 mode,
 	}
 	if (!slot)
 		return -ENOSPC;
+	c->now = now;
 	memset(slot, 0, sizeof(*slot));
 	slot->used = true;
 	slot->sent_at = now;
@@ -591,14 +650,54 @@ int dl_coord_unlock(struct dl_coord *c, u64 req_id)
 	return 0;
 }
 
+/*
+ * A RELEASE is not answered (the slides' 3 messages), so one that is lost
+ * would keep a lock forever.  When a remote holder has blocked a waiter
+ * for DL_COORD_AUDIT_RETRIES retry periods, ask it for a REPORT.
+ */
+static void dl_coord_audit(struct dl_coord *c, u64 now)
+{
+	u64 wait = DL_COORD_AUDIT_RETRIES * dl_coord_ms(c->cfg.retry_ms);
+	struct dl_coord_entry *e, *w;
+	struct dl_coord_peer *p;
+	struct dl_coord_msg *m;
+	struct dl_coord_res *r;
+
+	dl_list_for_each_entry(r, &c->resources, link) {
+		bool waiter = false;
+
+		dl_list_for_each_entry(w, &r->entries, link)
+			waiter |= !w->granted;
+		if (!waiter)
+			continue;
+		dl_list_for_each_entry(e, &r->entries, link) {
+			if (!e->granted || e->node == c->cfg.self_id ||
+			    now < e->since + wait)
+				continue;
+			p = dl_coord_peer(c, e->node);
+			if (!p || now < p->audit_at)
+				continue;
+			p->audit_at = now + wait;
+			m = dl_zalloc(sizeof(*m));
+			if (!m)
+				return;
+			dl_coord_send(c, m, DL_COORD_QUERY, e->node);
+			dl_free(m);
+		}
+	}
+}
+
 void dl_coord_tick(struct dl_coord *c, u64 now)
 {
 	u64 retry = dl_coord_ms(c->cfg.retry_ms);
 	u32 i;
 
+	c->now = now;
 	if (dl_coord_is_leader(c)) {
 		if (c->rebuilding && now >= c->query_at)
 			dl_coord_send_queries(c, now);
+		if (c->serving)
+			dl_coord_audit(c, now);
 		return;
 	}
 	if (!c->leader)

@@ -200,8 +200,14 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 		}
 		break;
 	case DL_BULLY_OK:
-		if (m->from < b->cfg.self_id)
-			return -EINVAL;
+		if (m->from < b->cfg.self_id) {
+			/* our COORDINATOR's epoch was not above its own */
+			if (b->state == DL_BULLY_LEADER && m->epoch >= b->epoch) {
+				b->epoch = m->epoch;
+				dl_bully_win(b, now);
+			}
+			break;
+		}
 		if (b->state == DL_BULLY_WAIT_OK) {
 			b->state = DL_BULLY_WAIT_COORD;
 			b->state_deadline = now +
@@ -215,9 +221,18 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 				dl_bully_start_election(b, now);
 			break;
 		}
+		if (m->epoch < b->epoch ||
+		    (m->epoch == b->epoch && m->from != b->leader)) {
+			/*
+			 * A coordinator (restarted, or cut off) reuses an
+			 * epoch: tokens would repeat.  Tell it ours in an OK;
+			 * it wins again above it.
+			 */
+			dl_bully_send(b, DL_BULLY_OK, m->from);
+			break;
+		}
 		b->state = DL_BULLY_FOLLOWER;
-		dl_bully_set_leader(b, m->from, DL_MAX(m->epoch, b->epoch),
-				    now);
+		dl_bully_set_leader(b, m->from, m->epoch, now);
 		break;
 	case DL_BULLY_HEARTBEAT:
 		/* not ours to answer: the sender's silence timer re-elects */
@@ -256,7 +271,16 @@ void dl_bully_tick(struct dl_bully *b, u64 now)
 	case DL_BULLY_LEADER:
 		for (i = 0; i < b->cfg.nr_nodes; i++) {
 			if (b->cfg.nodes[i] == b->cfg.self_id ||
-			    b->down[i] || now < b->heard[i] + dead)
+			    now < b->heard[i] + dead)
+				continue;
+			/*
+			 * Silent for dead_ms, then every dead_ms: tell it we
+			 * lead, in case it lives behind a healed partition
+			 * following another coordinator.
+			 */
+			b->heard[i] = now;
+			dl_bully_send(b, DL_BULLY_COORDINATOR, b->cfg.nodes[i]);
+			if (b->down[i])
 				continue;
 			b->down[i] = true;
 			if (b->ops->peer_down)
@@ -288,7 +312,7 @@ u64 dl_bully_next_deadline(const struct dl_bully *b)
 		return b->state_deadline;
 	case DL_BULLY_LEADER:
 		for (i = 0; i < b->cfg.nr_nodes; i++)
-			if (b->cfg.nodes[i] != b->cfg.self_id && !b->down[i])
+			if (b->cfg.nodes[i] != b->cfg.self_id)
 				t = DL_MIN(t, b->heard[i] + dead);
 		return t;
 	default:

@@ -277,9 +277,16 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 		 * (a concurrent round, or one that went round a node the
 		 * closer skipped): each node passes an announcement on once.
 		 */
-		if (m->origin == r->cfg.self_id || m->epoch < r->epoch ||
+		if (m->origin == r->cfg.self_id ||
 		    (m->epoch == r->epoch && m->leader == r->leader))
 			break;
+		if (m->epoch < r->epoch ||
+		    (m->epoch == r->epoch && m->leader != r->leader)) {
+			/* two coordinators (a healed partition): re-elect */
+			if (!r->participant && m->leader != r->leader)
+				dl_ring_start_election(r, now);
+			break;
+		}
 		r->suspect[dl_ring_index(r, m->leader)] = false;
 		dl_ring_set_leader(r, m->leader, m->epoch, now);
 		fwd = *m;
@@ -327,8 +334,18 @@ void dl_ring_tick(struct dl_ring *r, u64 now)
 	}
 	if (r->leader == r->cfg.self_id) {
 		for (i = 0; i < r->cfg.nr_nodes; i++) {
-			if (i == r->self_idx || r->down[i] ||
-			    now < r->heard[i] + dead)
+			struct dl_ring_msg m = {
+				.epoch = r->epoch, .origin = r->cfg.self_id,
+				.leader = r->cfg.self_id,
+			};
+
+			if (i == r->self_idx || now < r->heard[i] + dead)
+				continue;
+			/* probe it every dead_ms: see elect_bully.c */
+			r->heard[i] = now;
+			dl_ring_send(r, &m, DL_RING_COORDINATOR,
+				     r->cfg.nodes[i]);
+			if (r->down[i])
 				continue;
 			r->down[i] = true;
 			r->suspect[i] = true;
@@ -362,7 +379,7 @@ u64 dl_ring_next_deadline(const struct dl_ring *r)
 		return DL_MIN(t, r->round_deadline);
 	if (r->leader == r->cfg.self_id) {
 		for (i = 0; i < r->cfg.nr_nodes; i++)
-			if (i != r->self_idx && !r->down[i])
+			if (i != r->self_idx)
 				t = DL_MIN(t, r->heard[i] + dead);
 		return t;
 	}
