@@ -26,7 +26,7 @@ LOG_DIR="$CHECK_DIR/logs"
 CHECKPATCH="$REPO_DIR/.build/linux-6.1/scripts/checkpatch.pl"
 SKIP=77
 JOBS="${JOBS:-$(nproc)}"
-VM_TIMEOUT="${VM_TIMEOUT:-900}"
+VM_TIMEOUT="${VM_TIMEOUT:-1500}"
 TAIL_LINES="${TAIL_LINES:-40}"
 
 # Same defaults as the top-level Makefile, for running this script alone.
