@@ -226,9 +226,16 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 			/*
 			 * A coordinator (restarted, or cut off) reuses an
 			 * epoch: tokens would repeat.  Tell it ours in an OK;
-			 * it wins again above it.
+			 * it wins again above it.  A higher id wins anyway:
+			 * step down and wait for that announcement.
 			 */
 			dl_bully_send(b, DL_BULLY_OK, m->from);
+			if (b->state == DL_BULLY_LEADER) {
+				b->state = DL_BULLY_WAIT_COORD;
+				b->state_deadline = now +
+					dl_bully_ms(b->cfg.announce_ms);
+				dl_bully_set_leader(b, 0, b->epoch, now);
+			}
 			break;
 		}
 		b->state = DL_BULLY_FOLLOWER;

@@ -278,11 +278,17 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 		 * closer skipped): each node passes an announcement on once.
 		 */
 		if (m->origin == r->cfg.self_id ||
-		    (m->epoch == r->epoch && m->leader == r->leader))
+		    (m->epoch == r->epoch && m->leader == r->leader)) {
+			/* our own round may have been suppressed for it */
+			r->participant = false;
 			break;
-		if (m->epoch < r->epoch ||
+		}
+		/*
+		 * A round that skipped us names a lower id than ours; or
+		 * two coordinators (a healed partition): elect again.
+		 */
+		if (m->leader < r->cfg.self_id || m->epoch < r->epoch ||
 		    (m->epoch == r->epoch && m->leader != r->leader)) {
-			/* two coordinators (a healed partition): re-elect */
 			if (!r->participant && m->leader != r->leader)
 				dl_ring_start_election(r, now);
 			break;
@@ -326,10 +332,9 @@ void dl_ring_tick(struct dl_ring *r, u64 now)
 			r->suspect[idx] = true;
 		dl_ring_pass(r, &m, now);
 	}
-	if (r->participant) {
+	if (r->participant && now >= r->round_deadline) {
 		/* lost further on (a node died after its ACK): start over */
-		if (now >= r->round_deadline)
-			dl_ring_start_election(r, now);
+		dl_ring_start_election(r, now);
 		return;
 	}
 	if (r->leader == r->cfg.self_id) {
@@ -354,6 +359,8 @@ void dl_ring_tick(struct dl_ring *r, u64 now)
 		}
 		return;
 	}
+	if (r->participant && !r->leader)
+		return;	/* the round is on its way */
 	if (!r->leader || now >= r->leader_heard + dead) {
 		idx = dl_ring_index(r, r->leader);
 		if (idx >= 0)
