@@ -21,6 +21,7 @@ struct dl_ra_res {
 	u32 waiting;		/* nodes whose REPLY we still need */
 	u32 deferred;		/* nodes we owe a REPLY (their ts in @owed) */
 	u64 owed[DL_RA_MAX_NODES];
+	u64 owed_inc[DL_RA_MAX_NODES];
 	u64 retry_at;
 	u8 name_len;
 	u8 name[DL_RA_NAME_MAX];
@@ -63,7 +64,8 @@ static struct dl_ra_res *dl_ra_find(struct dl_ra *ra, const void *name,
 }
 
 static void dl_ra_send(struct dl_ra *ra, u8 type, u32 idx, u64 clock,
-		       const struct dl_ra_res *r, const u8 *name, u8 name_len)
+		       u64 inc, const struct dl_ra_res *r, const u8 *name,
+		       u8 name_len)
 {
 	struct dl_ra_msg m = {
 		.type = type,
@@ -71,6 +73,7 @@ static void dl_ra_send(struct dl_ra *ra, u8 type, u32 idx, u64 clock,
 		.to = ra->cfg.nodes[idx],
 		.clock = clock,
 		.sender_clock = ra->clock,
+		.incarnation = inc,
 		.name_len = name_len,
 	};
 
@@ -95,8 +98,8 @@ static void dl_ra_request_all(struct dl_ra *ra, struct dl_ra_res *r, u64 now)
 
 	for (i = 0; i < ra->cfg.nr_nodes; i++)
 		if (r->waiting & ra->live & (1U << i))
-			dl_ra_send(ra, DL_RA_REQUEST, i, r->ts, r, NULL,
-				   r->name_len);
+			dl_ra_send(ra, DL_RA_REQUEST, i, r->ts,
+				   ra->cfg.incarnation, r, NULL, r->name_len);
 	r->retry_at = now + (u64)ra->cfg.retry_ms * DL_RA_NS_PER_MS;
 }
 
@@ -138,8 +141,8 @@ int dl_ra_unlock(struct dl_ra *ra, const void *name, u8 name_len)
 	/* "When done with a lock: send OK to anybody in queue" */
 	for (i = 0; i < ra->cfg.nr_nodes; i++)
 		if (r->deferred & ra->live & (1U << i))
-			dl_ra_send(ra, DL_RA_REPLY, i, r->owed[i], r, NULL,
-				   r->name_len);
+			dl_ra_send(ra, DL_RA_REPLY, i, r->owed[i],
+				   r->owed_inc[i], r, NULL, r->name_len);
 	r->state = DL_RA_FREE;
 	return 0;
 }
@@ -168,15 +171,17 @@ int dl_ra_recv(struct dl_ra *ra, const struct dl_ra_msg *m, u64 now)
 				       m->from))) {
 			r->deferred |= 1U << idx;
 			r->owed[idx] = m->clock;
+			r->owed_inc[idx] = m->incarnation;
 			break;
 		}
-		dl_ra_send(ra, DL_RA_REPLY, idx, m->clock, NULL, m->name,
-			   m->name_len);
+		dl_ra_send(ra, DL_RA_REPLY, idx, m->clock, m->incarnation, NULL,
+			   m->name, m->name_len);
 		break;
 	case DL_RA_REPLY:
 		ra->clock = DL_MAX(ra->clock, m->sender_clock) + 1;
-		if (!r || r->state != DL_RA_WANTED || m->clock != r->ts)
-			break;	/* for a request we gave up, or duplicate */
+		if (!r || r->state != DL_RA_WANTED || m->clock != r->ts ||
+		    m->incarnation != ra->cfg.incarnation)
+			break;	/* for a request we gave up, or an earlier life */
 		r->waiting &= ~(1U << idx);
 		dl_ra_enter_if_ready(ra, r);
 		break;
@@ -228,15 +233,27 @@ void dl_ra_peer_down(struct dl_ra *ra, u32 id)
 }
 
 /*
- * A node back from a crash holds nothing, so requests already out need not
- * wait for it; it must wait for us before entering.
+ * A node back from a crash: a request of ours still waiting must wait for
+ * its REPLY too, or it could enter next to us with a request it stamps
+ * from its fresh (low) clock.  One we hold is safe: we defer it.
  */
 void dl_ra_peer_up(struct dl_ra *ra, u32 id)
 {
 	int idx = dl_ra_index(ra, id);
+	u32 i;
 
-	if (idx >= 0)
-		ra->live |= 1U << idx;
+	if (idx < 0 || (u32)idx == ra->self_idx)
+		return;
+	ra->live |= 1U << idx;
+	for (i = 0; i < DL_RA_MAX_RES; i++) {
+		struct dl_ra_res *r = &ra->res[i];
+
+		if (r->state != DL_RA_WANTED)
+			continue;
+		r->waiting |= 1U << idx;
+		dl_ra_send(ra, DL_RA_REQUEST, idx, r->ts, ra->cfg.incarnation,
+			   r, NULL, r->name_len);
+	}
 }
 
 int dl_ra_create(const struct dl_ra_config *cfg, const struct dl_ra_ops *ops,

@@ -41,6 +41,8 @@ enum dl_ra_msg_type {
  * @clock: REQUEST: its Lamport timestamp; REPLY: the timestamp of the
  *	request it answers (so an old REPLY cannot count for a new request)
  * @sender_clock: REPLY: the sender's clock, for Lamport's rule
+ * @incarnation: REQUEST: the requester's life; REPLY: the same, echoed (a
+ *	REPLY to an earlier life of a restarted node must not count)
  * @name_len: 1..DL_RA_NAME_MAX
  * @name: the resource
  */
@@ -50,6 +52,7 @@ struct dl_ra_msg {
 	u32 to;
 	u64 clock;
 	u64 sender_clock;
+	u64 incarnation;
 	u8 name_len;
 	u8 name[DL_RA_NAME_MAX];
 };
@@ -66,12 +69,14 @@ struct dl_ra_ops {
  * @nr_nodes: 1..DL_RA_MAX_NODES
  * @nodes: distinct non-zero ids
  * @retry_ms: resend period of a REQUEST not yet answered
+ * @incarnation: grows with every restart of the node
  */
 struct dl_ra_config {
 	u32 self_id;
 	u32 nr_nodes;
 	u32 nodes[DL_RA_MAX_NODES];
 	u32 retry_ms;
+	u64 incarnation;
 };
 
 struct dl_ra;

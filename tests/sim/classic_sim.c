@@ -264,7 +264,8 @@ static void cs_node_start(struct cs_node *nd)
 	nd->next_at = cs->now + (cs_rand() % 100) * CS_MS;
 	if (cs->algo == CS_RA) {
 		struct dl_ra_config ac = { .self_id = nd->id,
-					   .nr_nodes = cs->n, .retry_ms = 60 };
+					   .nr_nodes = cs->n, .retry_ms = 60,
+					   .incarnation = nd->incarnation };
 
 		for (i = 0; i < cs->n; i++)
 			ac.nodes[i] = i + 1;
