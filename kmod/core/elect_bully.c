@@ -254,8 +254,12 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 		dl_bully_send(b, DL_BULLY_HEARTBEAT_ACK, m->from);
 		break;
 	case DL_BULLY_HEARTBEAT_ACK:
-		if (m->from == b->leader)
-			b->leader_heard = now;
+		if (m->from != b->leader)
+			break;
+		b->leader_heard = now;
+		/* we missed its announcement of a later epoch: catch up */
+		if (m->epoch > b->epoch)
+			dl_bully_set_leader(b, m->from, m->epoch, now);
 		break;
 	}
 	return 0;

@@ -310,8 +310,12 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 		dl_ring_send_simple(r, DL_RING_HEARTBEAT_ACK, m->from);
 		break;
 	case DL_RING_HEARTBEAT_ACK:
-		if (m->from == r->leader)
-			r->leader_heard = now;
+		if (m->from != r->leader)
+			break;
+		r->leader_heard = now;
+		/* we missed its announcement of a later epoch: catch up */
+		if (m->epoch > r->epoch)
+			dl_ring_set_leader(r, m->from, m->epoch, now);
 		break;
 	}
 	return 0;

@@ -41,6 +41,12 @@ batches+=("long|--nodes 5 --clients 20 --ops 60 --duration 30 --seed 20001 --run
 batches+=("members1000|--nodes 5 --members 1000 --clients 40 --ops 10 --seed 7 --runs 1 --faults all")
 batches+=("leader-crash|--nodes 5 --clients 10 --ops 40 --duration 15 --seed 500 --runs 4 --faults none --scenario leader-crash")
 batches+=("nofaults|--nodes 3 --clients 6 --ops 50 --seed 1 --runs 1 --faults none")
+# the slides' algorithms (classic_sim.c): 600 seeded runs each, all faults
+for algo in bully ring ra; do
+	for n in 3 5 7; do
+		batches+=("${algo}-v${n}|--algo $algo --nodes $n --seed $(( n * 10000 + 1 )) --runs 200 --faults all")
+	done
+done
 
 run_batch() {
 	local name=${1%%|*} args=${1#*|}
