@@ -246,6 +246,9 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 		if (b->state != DL_BULLY_LEADER)
 			break;
 		b->heard[idx] = now;
+		/* our win reached it at a later epoch than ours */
+		if (m->epoch > b->epoch)
+			dl_bully_set_leader(b, b->cfg.self_id, m->epoch, now);
 		if (b->down[idx]) {
 			b->down[idx] = false;
 			if (b->ops->peer_up)

@@ -302,6 +302,9 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 		if (r->leader != r->cfg.self_id)
 			break;
 		r->heard[idx] = now;
+		/* a round named us at a later epoch than we heard of */
+		if (m->epoch > r->epoch)
+			dl_ring_set_leader(r, r->cfg.self_id, m->epoch, now);
 		if (r->down[idx]) {
 			r->down[idx] = false;
 			if (r->ops->peer_up)
