@@ -558,13 +558,13 @@ int dl_coord_recv(struct dl_coord *c, const struct dl_coord_msg *m, u64 now)
 		dl_coord_mine_granted(c, m->lock.req_id, m->lock.token);
 		break;
 	case DL_COORD_QUERY:
-		/* a QUERY proves a newer coordinator, maybe before its
-		 * election's announcement reaches us
+		/*
+		 * Only from the coordinator our election follows: a node
+		 * that reported to a coordinator it does not heartbeat
+		 * would be found dead by it while holding what it got.
 		 */
-		if (m->epoch < c->epoch ||
-		    (m->epoch == c->epoch && m->from != c->leader))
+		if (m->from != c->leader || m->epoch < c->epoch)
 			break;
-		c->leader = m->from;
 		c->epoch = m->epoch;
 		dl_coord_table_clear(c);
 		c->serving = false;
