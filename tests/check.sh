@@ -186,7 +186,19 @@ stage_selftests_build() {
 stage_unit() {
 	[ -f tests/unit/Makefile ] || { echo "no tests/unit yet"; return $SKIP; }
 	TAP_FILE="$CHECK_DIR/unit.tap"
+	make -s -j"$JOBS" -C tests/unit all >/dev/null || return 1
 	make -C tests/unit check 2>&1 | tee "$TAP_FILE"
+	return "${PIPESTATUS[0]}"
+}
+
+# The simulator: the protocol core's very code under seeded faults, with
+# the invariant checker after every step (make sim-check).  One TAP line per
+# batch of seeded runs.
+stage_sim() {
+	[ -f tests/sim/Makefile ] || { echo "no tests/sim yet"; return $SKIP; }
+	TAP_FILE="$CHECK_DIR/sim.tap"
+	make -s -j"$JOBS" -C tests/sim all >/dev/null || return 1
+	make -s -C tests/sim check 2>&1 | tee "$TAP_FILE"
 	return "${PIPESTATUS[0]}"
 }
 
@@ -303,6 +315,7 @@ STAGES=(
 	"single|userspace build (lib, tools)|stage_userspace"
 	"single|selftests build|stage_selftests_build"
 	"tap|unit|stage_unit"
+	"tap|sim|stage_sim"
 	"tap|vm 6.1|stage_vm"
 )
 
