@@ -349,20 +349,21 @@ static long dlock_ioctl_ls_open(struct dlock_file *df,
 
 	mutex_lock(&dn->lock);
 	/*
-	 * A voter knows the cell's lockspaces (its lock table replica): a
-	 * name it does not have is refused.  A member, or a node not
-	 * running yet, cannot tell: the first lock request will.
+	 * A voter's lock table replica tells the value block size of a
+	 * lockspace it has applied.  A name it lacks is not refused here: a
+	 * follower may not have applied a lockspace the leader has just
+	 * created (ADD_LOCKSPACE returns once the cell committed it, not
+	 * once every replica applied it).  The leader resolves the name on
+	 * the first lock request, which fails with -ENOENT if the lockspace
+	 * does not exist; members, which keep no replica, work the same way.
 	 */
 	arg.lvb_len = 0;
 	if (dn->node && dl_node_lt(dn->node->core)) {
 		struct dl_lt_ls_info info;
 
-		if (!dl_lt_ls_find(dl_node_lt(dn->node->core), arg.name, len,
-				   &info)) {
-			ret = -ENOENT;
-			goto out;
-		}
-		arg.lvb_len = info.lvb_len;
+		if (dl_lt_ls_find(dl_node_lt(dn->node->core), arg.name, len,
+				  &info))
+			arg.lvb_len = info.lvb_len;
 	}
 	for (i = 0; i < df->n_ls; i++)
 		if (df->ls[i].len == len && !memcmp(df->ls[i].name, arg.name, len))

@@ -75,14 +75,19 @@ u32 dl_env_random(struct dl_env *env)
 	return get_random_u32();
 }
 
+/*
+ * The lock table's hash arrays grow past what kmalloc can give (4 MiB and
+ * more with a million locks held): kvzalloc falls back to vmalloc for
+ * those instead of failing with a page allocator warning.
+ */
 void *dl_zalloc(size_t size)
 {
-	return kzalloc(size, GFP_KERNEL);
+	return kvzalloc(size, GFP_KERNEL);
 }
 
 void dl_free(const void *p)
 {
-	kfree(p);
+	kvfree(p);
 }
 
 /* The core names the node in its messages; only the level is ours. */
