@@ -24,6 +24,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	libnl-3-dev libnl-genl-3-dev liburcu-dev pkg-config
 	bats sparse clang llvm iproute2 nftables iputils-ping rsync
+	bc python3 libclang-rt-14-dev
 	linux-source-6.1
 )
 
