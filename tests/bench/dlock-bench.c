@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dlock-bench: measurements of a dlock cell of network-namespace nodes, run
+ * inside the VM by tests/bench/vm_bench.sh (which forms the cell).  Each
+ * subcommand measures one thing and prints one result: a human line, or
+ * with --json one JSON object on one line, which tests/bench/report.py turns
+ * into the results table.
+ *
+ * Every thread enters its node's namespace itself (setns on a thread only
+ * moves that thread), so one process drives all the nodes of a cell without
+ * `ip netns exec`, whose fork and exec would cost more than what we measure.
+ *
+ *   dlock-bench [--json] [--iters N] [--secs S] CMD ARGS
+ *     udp NS_A NS_B ADDR_B       UDP ping-pong from NS_A to an echo in NS_B
+ *     ioctl NS                   empty ioctl (DLOCK_IOC_VERSION)
+ *     pair NS LS LABEL           1 client: EX lock + unlock, same resource
+ *     tput LS CLIENTS NS...      CLIENTS over the nodes, distinct resources
+ *     handoff LS CLIENTS NS...   CLIENTS over the nodes, one resource
+ *     failover LS CLIENT_NS LEADER_NS
+ *                                cut the leader's eth0, time to first grant
+ *     memory LS NS COUNT         slab/MemFree per held lock and idle resource
+ */
+#define _GNU_SOURCE
+#include <linux/dlock.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats.h"
+
+#define UDP_PORT	9477
+#define MAX_NODES	16
+#define MAX_CLIENTS	1024
+
+static bool json;
+static unsigned int iters = 2000;
+static double run_secs = 5.0;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "dlock-bench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+/* Move the calling thread into the named network namespace. */
+static void enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	if (setns(fd, CLONE_NEWNET) < 0)
+		die("setns %s: %s", name, strerror(errno));
+	close(fd);
+}
+
+/* ---- /dev/dlock --------------------------------------------------------- */
+
+struct dev {
+	int fd;
+	uint32_t ls_id;
+};
+
+/* Open /dev/dlock in the current thread's namespace (its node) and LS. */
+static int dev_open(struct dev *d, const char *ls)
+{
+	struct dlock_ls_open o = { 0 };
+
+	d->fd = open("/dev/dlock", O_RDWR | O_CLOEXEC);
+	if (d->fd < 0)
+		return -errno;
+	if (strlen(ls) >= sizeof(o.name)) {
+		close(d->fd);
+		return -ENAMETOOLONG;
+	}
+	strcpy((char *)o.name, ls);
+	if (ioctl(d->fd, DLOCK_IOC_LS_OPEN, &o) < 0) {
+		int err = -errno;
+
+		close(d->fd);
+		return err;
+	}
+	d->ls_id = o.ls_id;
+	return 0;
+}
+
+static void lock_req(struct dlock_lock_req *req, const struct dev *d,
+		     const char *res, uint32_t flags, uint32_t timeout_ms)
+{
+	memset(req, 0, sizeof(*req));
+	req->ls_id = d->ls_id;
+	req->mode = DLOCK_MODE_EX;
+	req->flags = flags;
+	req->timeout_ms = timeout_ms;
+	req->name_len = strlen(res);
+	memcpy(req->name, res, req->name_len);
+}
+
+/* Blocking EX lock of RES; the lock id in *lock_id.  0 or -errno. */
+static int dev_lock(const struct dev *d, const char *res, uint32_t timeout_ms,
+		    uint64_t *lock_id)
+{
+	struct dlock_lock_req req;
+
+	lock_req(&req, d, res, 0, timeout_ms);
+	if (ioctl(d->fd, DLOCK_IOC_LOCK, &req) < 0)
+		return -errno;
+	*lock_id = req.lock_id;
+	return 0;
+}
+
+static int dev_unlock(const struct dev *d, uint64_t lock_id)
+{
+	struct dlock_unlock_req u = { .lock_id = lock_id };
+
+	return ioctl(d->fd, DLOCK_IOC_UNLOCK, &u) < 0 ? -errno : 0;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/*
+ * One result: a name, then key/value pairs.  Values are numbers or strings
+ * (a string value starts with '"' in the format list below).
+ */
+static void result(const char *kind, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+	const char *p;
+	bool first = true;
+
+	if (json)
+		printf("{\"kind\":\"%s\",\"label\":\"%s\"", kind, label);
+	else
+		printf("%-10s %-22s", kind, label);
+	va_start(ap, fmt);
+	/* fmt: space-separated keys; each key's value is a double. */
+	for (p = fmt; *p; ) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		double v = va_arg(ap, double);
+
+		if (json)
+			printf(",\"%.*s\":%.6g", (int)len, p, v);
+		else
+			printf("%s%.*s=%.6g", first ? " " : " ", (int)len, p, v);
+		first = false;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	va_end(ap);
+	printf(json ? "}\n" : "\n");
+	fflush(stdout);
+}
+
+/* ---- udp: the network floor --------------------------------------------- */
+
+struct udp_echo {
+	const char *ns;
+	int fd;
+	pthread_barrier_t *ready;
+};
+
+static void *udp_echo_thread(void *arg)
+{
+	struct udp_echo *e = arg;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(UDP_PORT) };
+	struct sockaddr_in from;
+	socklen_t flen;
+	char buf[256];
+	ssize_t n;
+
+	enter_netns(e->ns);
+	e->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (e->fd < 0 || bind(e->fd, (void *)&sa, sizeof(sa)) < 0)
+		die("udp echo socket: %s", strerror(errno));
+	pthread_barrier_wait(e->ready);
+	for (;;) {
+		flen = sizeof(from);
+		n = recvfrom(e->fd, buf, sizeof(buf), 0, (void *)&from, &flen);
+		if (n < 0)
+			break;
+		if (n == 1 && buf[0] == 'q')
+			break;
+		sendto(e->fd, buf, n, 0, (void *)&from, flen);
+	}
+	return NULL;
+}
+
+static int cmd_udp(int argc, char **argv)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(UDP_PORT) };
+	pthread_barrier_t ready;
+	struct udp_echo e = { 0 };
+	struct lat lat;
+	pthread_t th;
+	char buf[64] = { 0 };
+	unsigned int i;
+	uint64_t t0, t1, start;
+	int fd;
+
+	if (argc != 3)
+		die("usage: udp NS_A NS_B ADDR_B");
+	if (inet_pton(AF_INET, argv[2], &to.sin_addr) != 1)
+		die("bad address %s", argv[2]);
+	pthread_barrier_init(&ready, NULL, 2);
+	e.ns = argv[1];
+	e.ready = &ready;
+	pthread_create(&th, NULL, udp_echo_thread, &e);
+	pthread_barrier_wait(&ready);
+
+	enter_netns(argv[0]);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (void *)&to, sizeof(to)) < 0)
+		die("udp client socket: %s", strerror(errno));
+	lat_init(&lat);
+	/* A few untimed rounds first: ARP and the caches warm up. */
+	for (i = 0; i < 20; i++) {
+		send(fd, buf, sizeof(buf), 0);
+		recv(fd, buf, sizeof(buf), 0);
+	}
+	start = now_ns();
+	for (i = 0; i < iters; i++) {
+		t0 = now_ns();
+		if (send(fd, buf, sizeof(buf), 0) < 0 ||
+		    recv(fd, buf, sizeof(buf), 0) < 0)
+			die("udp ping-pong: %s", strerror(errno));
+		t1 = now_ns();
+		lat_add(&lat, t1 - t0);
+	}
+	t1 = now_ns();
+	send(fd, "q", 1, 0);
+	pthread_join(th, NULL);
+	lat_sort(&lat);
+	result("floor", "udp_rtt", "p50_us p99_us ops_s n",
+	       lat_pct(&lat, 50), lat_pct(&lat, 99),
+	       iters / ((t1 - start) / 1e9), (double)lat.n);
+	lat_free(&lat);
+	return 0;
+}
+
+/* ---- ioctl: the syscall floor ------------------------------------------- */
+
+static int cmd_ioctl(int argc, char **argv)
+{
+	struct dlock_version v;
+	struct lat lat;
+	uint64_t t0, t1, start;
+	unsigned int i;
+	int fd;
+
+	if (argc != 1)
+		die("usage: ioctl NS");
+	enter_netns(argv[0]);
+	fd = open("/dev/dlock", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/dlock: %s", strerror(errno));
+	lat_init(&lat);
+	start = now_ns();
+	for (i = 0; i < iters * 10; i++) {
+		t0 = now_ns();
+		if (ioctl(fd, DLOCK_IOC_VERSION, &v) < 0)
+			die("DLOCK_IOC_VERSION: %s", strerror(errno));
+		t1 = now_ns();
+		lat_add(&lat, t1 - t0);
+	}
+	t1 = now_ns();
+	lat_sort(&lat);
+	result("floor", "ioctl_version", "p50_us p99_us ops_s n",
+	       lat_pct(&lat, 50), lat_pct(&lat, 99),
+	       lat.n / ((t1 - start) / 1e9), (double)lat.n);
+	lat_free(&lat);
+	close(fd);
+	return 0;
+}
+
+/* ---- pair: one client's uncontended lock+unlock ------------------------- */
+
+static int cmd_pair(int argc, char **argv)
+{
+	struct lat lat, lock_lat;
+	struct dev d;
+	uint64_t id, t0, t1, t2, start;
+	unsigned int i;
+	char res[32];
+	int ret;
+
+	if (argc != 3)
+		die("usage: pair NS LS LABEL");
+	enter_netns(argv[0]);
+	ret = dev_open(&d, argv[1]);
+	if (ret)
+		die("open lockspace %s in %s: %s", argv[1], argv[0],
+		    strerror(-ret));
+	snprintf(res, sizeof(res), "pair-%s", argv[0]);
+	lat_init(&lat);
+	lat_init(&lock_lat);
+	for (i = 0; i < 10; i++) {
+		if (dev_lock(&d, res, 0, &id) || dev_unlock(&d, id))
+			die("warm-up lock+unlock failed: %s", strerror(errno));
+	}
+	start = now_ns();
+	for (i = 0; i < iters; i++) {
+		t0 = now_ns();
+		ret = dev_lock(&d, res, 0, &id);
+		if (ret)
+			die("lock: %s", strerror(-ret));
+		t1 = now_ns();
+		ret = dev_unlock(&d, id);
+		if (ret)
+			die("unlock: %s", strerror(-ret));
+		t2 = now_ns();
+		lat_add(&lat, t2 - t0);
+		lat_add(&lock_lat, t1 - t0);
+	}
+	t2 = now_ns();
+	lat_sort(&lat);
+	lat_sort(&lock_lat);
+	result("pair", argv[2], "p50_us p99_us lock_p50_us pairs_s n",
+	       lat_pct(&lat, 50), lat_pct(&lat, 99), lat_pct(&lock_lat, 50),
+	       iters / ((t2 - start) / 1e9), (double)lat.n);
+	lat_free(&lat);
+	lat_free(&lock_lat);
+	close(d.fd);
+	return 0;
+}
+
+/* ---- tput / handoff: many clients for a fixed time ---------------------- */
+
+struct client {
+	pthread_t th;
+	unsigned int idx;
+	const char *ns;
+	const char *ls;
+	bool shared;		/* all clients on one resource */
+	struct lat lat;
+	uint64_t pairs;
+	int err;
+};
+
+static pthread_barrier_t start_barrier;
+static volatile bool stop_clients;
+
+static void *client_thread(void *arg)
+{
+	struct client *c = arg;
+	struct dev d;
+	uint64_t id, t0, t1;
+	char res[32];
+	int ret;
+
+	enter_netns(c->ns);
+	ret = dev_open(&d, c->ls);
+	if (c->shared)
+		snprintf(res, sizeof(res), "hot");
+	else
+		snprintf(res, sizeof(res), "t-%u", c->idx);
+	pthread_barrier_wait(&start_barrier);
+	if (ret) {
+		c->err = ret;
+		return NULL;
+	}
+	while (!stop_clients) {
+		t0 = now_ns();
+		ret = dev_lock(&d, res, 0, &id);
+		if (!ret)
+			ret = dev_unlock(&d, id);
+		if (ret) {
+			c->err = ret;
+			break;
+		}
+		t1 = now_ns();
+		lat_add(&c->lat, t1 - t0);
+		c->pairs++;
+	}
+	close(d.fd);
+	return NULL;
+}
+
+static void run_clients(bool shared, int argc, char **argv)
+{
+	static struct client clients[MAX_CLIENTS];
+	unsigned int n, i, nns;
+	uint64_t total = 0, min = UINT64_MAX, max = 0, t0, t1;
+	struct lat all;
+	struct timespec ts;
+	char label[32];
+	int errs = 0;
+
+	if (argc < 3)
+		die("usage: %s LS CLIENTS NS...", shared ? "handoff" : "tput");
+	n = strtoul(argv[1], NULL, 0);
+	if (!n || n > MAX_CLIENTS)
+		die("CLIENTS must be 1..%d", MAX_CLIENTS);
+	nns = argc - 2;
+	pthread_barrier_init(&start_barrier, NULL, n + 1);
+	stop_clients = false;
+	for (i = 0; i < n; i++) {
+		struct client *c = &clients[i];
+		pthread_attr_t attr;
+
+		memset(c, 0, sizeof(*c));
+		c->idx = i;
+		c->ns = argv[2 + i % nns];
+		c->ls = argv[0];
+		c->shared = shared;
+		lat_init(&c->lat);
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&c->th, &attr, client_thread, c))
+			die("pthread_create: %s", strerror(errno));
+		pthread_attr_destroy(&attr);
+	}
+	pthread_barrier_wait(&start_barrier);
+	t0 = now_ns();
+	ts.tv_sec = (time_t)run_secs;
+	ts.tv_nsec = (long)((run_secs - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+	stop_clients = true;
+	for (i = 0; i < n; i++)
+		pthread_join(clients[i].th, NULL);
+	t1 = now_ns();
+	lat_init(&all);
+	for (i = 0; i < n; i++) {
+		struct client *c = &clients[i];
+
+		if (c->err) {
+			errs++;
+			fprintf(stderr, "dlock-bench: client %u: %s\n", i,
+				strerror(-c->err));
+		}
+		total += c->pairs;
+		if (c->pairs < min)
+			min = c->pairs;
+		if (c->pairs > max)
+			max = c->pairs;
+		lat_merge(&all, &c->lat);
+		lat_free(&c->lat);
+	}
+	lat_sort(&all);
+	snprintf(label, sizeof(label), "%s_%u", shared ? "handoff" : "tput",
+		 n);
+	/*
+	 * The wall time includes the last pairs' drain after the stop flag,
+	 * so rates are pairs over the whole span, not over run_secs.
+	 */
+	result(shared ? "handoff" : "tput", label,
+	       "clients pairs_s p50_us p99_us max_grants min_grants fairness errors n",
+	       (double)n, total / ((t1 - t0) / 1e9), lat_pct(&all, 50),
+	       lat_pct(&all, 99), (double)max, (double)min,
+	       min ? (double)max / min : 0.0, (double)errs, (double)total);
+	lat_free(&all);
+	pthread_barrier_destroy(&start_barrier);
+}
+
+static int cmd_tput(int argc, char **argv)
+{
+	run_clients(false, argc, argv);
+	return 0;
+}
+
+static int cmd_handoff(int argc, char **argv)
+{
+	run_clients(true, argc, argv);
+	return 0;
+}
+
+/* ---- failover ----------------------------------------------------------- */
+
+struct link_cut {
+	const char *ns;
+	uint64_t at_ns;		/* when the link went down */
+};
+
+/* Set eth0 of the thread's namespace down: ioctl, no fork, exact time. */
+static void *link_cut_thread(void *arg)
+{
+	struct link_cut *lc = arg;
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	enter_netns(lc->ns);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	strcpy(ifr.ifr_name, "eth0");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		die("SIOCGIFFLAGS eth0 in %s: %s", lc->ns, strerror(errno));
+	ifr.ifr_flags &= ~IFF_UP;
+	lc->at_ns = now_ns();
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		die("SIOCSIFFLAGS eth0 in %s: %s", lc->ns, strerror(errno));
+	close(fd);
+	return NULL;
+}
+
+/*
+ * A client on a follower locks and unlocks a resource in a loop; the
+ * leader's link is cut; the time reported runs from the cut to the first
+ * grant of a lock requested after it, which only a new leader can serve
+ * (the client's node cannot reach the old one).  Exits 0 with one result,
+ * or 1 when no grant came within the timeout.
+ */
+static int cmd_failover(int argc, char **argv)
+{
+	struct link_cut lc;
+	struct dev d;
+	pthread_t th;
+	uint64_t id, t0, before = 0, deadline;
+	unsigned int i;
+	int ret;
+
+	if (argc != 3)
+		die("usage: failover LS CLIENT_NS LEADER_NS");
+	lc.ns = argv[2];
+	enter_netns(argv[1]);
+	ret = dev_open(&d, argv[0]);
+	if (ret)
+		die("open lockspace %s: %s", argv[0], strerror(-ret));
+	/* A few pairs first: the client's path to the leader is warm. */
+	for (i = 0; i < 20; i++) {
+		t0 = now_ns();
+		if (dev_lock(&d, "fo", 0, &id) || dev_unlock(&d, id))
+			die("lock+unlock before the cut: %s", strerror(errno));
+		before = now_ns() - t0;
+	}
+	pthread_create(&th, NULL, link_cut_thread, &lc);
+	pthread_join(th, NULL);
+	deadline = lc.at_ns + 30ULL * 1000000000ULL;
+	for (;;) {
+		uint64_t now = now_ns();
+
+		if (now > deadline) {
+			result("failover", "first_grant_ms", "ms timeout",
+			       -1.0, 1.0);
+			return 1;
+		}
+		ret = dev_lock(&d, "fo", 5000, &id);
+		if (!ret) {
+			now = now_ns();
+			dev_unlock(&d, id);
+			result("failover", "first_grant_ms",
+			       "ms pair_before_us",
+			       (now - lc.at_ns) / 1e6, before / 1e3);
+			close(d.fd);
+			return 0;
+		}
+		/* Timed out or refused while there is no leader: again. */
+		if (ret != -ETIMEDOUT && ret != -EAGAIN &&
+		    ret != -ENOTCONN && ret != -EINTR && ret != -EBUSY &&
+		    ret != -EIO && ret != -EHOSTUNREACH)
+			die("lock after the cut: %s", strerror(-ret));
+		usleep(1000);
+	}
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+struct mem {
+	uint64_t slab_bytes;	/* sum over /proc/slabinfo of objs * size */
+	uint64_t free_kb;	/* MemFree */
+};
+
+static void mem_read(struct mem *m)
+{
+	char line[512];
+	FILE *f;
+
+	m->slab_bytes = 0;
+	f = fopen("/proc/slabinfo", "r");
+	if (!f)
+		die("/proc/slabinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned long active, num, size;
+
+		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+			continue;
+		if (sscanf(line, "%127s %lu %lu %lu", name, &active, &num,
+			   &size) == 4)
+			m->slab_bytes += (uint64_t)active * size;
+	}
+	fclose(f);
+	m->free_kb = 0;
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		die("/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %" SCNu64, &m->free_kb) == 1)
+			break;
+	fclose(f);
+}
+
+/* Let the cell settle (RCU frees, replication to followers) before reading. */
+static void settle(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+
+	sleep(2);
+	if (fd >= 0) {
+		/* Reclaimable slab (dentries...) is noise, not ours. */
+		if (write(fd, "2", 1) < 0)
+			perror("drop_caches");
+		close(fd);
+	}
+	sleep(1);
+}
+
+/*
+ * Hold COUNT EX locks on distinct resources through one fd, asynchronously
+ * with a bounded window of requests in flight (the file queues at most 256
+ * events); read the kernel's memory with all held, then close the fd (the
+ * cell releases them) and read it again: what stays is the idle resources.
+ */
+static int cmd_memory(int argc, char **argv)
+{
+	const unsigned int window = 128;
+	struct dlock_lock_req req;
+	struct dlock_event ev[32];
+	struct mem base, held, after;
+	struct dev d;
+	unsigned long count, sent = 0, granted = 0;
+	uint64_t t0, t1;
+	char res[32];
+	ssize_t n;
+	int ret, i;
+
+	if (argc != 3)
+		die("usage: memory LS NS COUNT");
+	count = strtoul(argv[2], NULL, 0);
+	if (!count)
+		die("COUNT must be > 0");
+	enter_netns(argv[1]);
+	settle();
+	mem_read(&base);
+	ret = dev_open(&d, argv[0]);
+	if (ret)
+		die("open lockspace: %s", strerror(-ret));
+	t0 = now_ns();
+	while (granted < count) {
+		while (sent < count && sent - granted < window) {
+			snprintf(res, sizeof(res), "m%lu", sent);
+			lock_req(&req, &d, res, DLOCK_LKF_ASYNC, 0);
+			if (ioctl(d.fd, DLOCK_IOC_LOCK, &req) < 0)
+				die("async lock %lu: %s", sent,
+				    strerror(errno));
+			sent++;
+		}
+		n = read(d.fd, ev, sizeof(ev));
+		if (n < 0)
+			die("read events: %s", strerror(errno));
+		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
+			if (ev[i].type == DLOCK_EV_GRANT)
+				granted++;
+			else
+				die("event %u status %u after %lu grants",
+				    ev[i].type, ev[i].status, granted);
+		}
+	}
+	t1 = now_ns();
+	settle();
+	mem_read(&held);
+	close(d.fd);
+	/*
+	 * Closing releases every lock through the cell; a fresh file's
+	 * LS_OPEN and one lock+unlock after it queue behind those releases
+	 * on the same node, but the followers apply them later: give them
+	 * time in proportion to the count.
+	 */
+	ret = dev_open(&d, argv[0]);
+	if (!ret) {
+		uint64_t id;
+
+		if (!dev_lock(&d, "m0", 0, &id))
+			dev_unlock(&d, id);
+		close(d.fd);
+	}
+	sleep(3 + count / 100000);
+	settle();
+	mem_read(&after);
+	result("memory", "locks", "count hold_s locks_s slab_per_lock_b "
+	       "memfree_per_lock_b slab_per_idle_res_b memfree_per_idle_res_b "
+	       "slab_held_mb",
+	       (double)count, (t1 - t0) / 1e9, count / ((t1 - t0) / 1e9),
+	       ((double)held.slab_bytes - base.slab_bytes) / count,
+	       ((double)base.free_kb - held.free_kb) * 1024 / count,
+	       ((double)after.slab_bytes - base.slab_bytes) / count,
+	       ((double)base.free_kb - after.free_kb) * 1024 / count,
+	       ((double)held.slab_bytes - base.slab_bytes) / 1048576.0);
+	return 0;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: dlock-bench [--json] [--iters N] [--secs S] CMD ARGS\n"
+		"  udp NS_A NS_B ADDR_B | ioctl NS | pair NS LS LABEL |\n"
+		"  tput LS CLIENTS NS... | handoff LS CLIENTS NS... |\n"
+		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "udp", cmd_udp }, { "ioctl", cmd_ioctl },
+		{ "pair", cmd_pair }, { "tput", cmd_tput },
+		{ "handoff", cmd_handoff }, { "failover", cmd_failover },
+		{ "memory", cmd_memory },
+	};
+	unsigned int i;
+
+	argv++;
+	argc--;
+	while (argc > 0 && argv[0][0] == '-') {
+		if (!strcmp(argv[0], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[0], "--iters") && argc > 1) {
+			iters = strtoul(argv[1], NULL, 0);
+			argv++;
+			argc--;
+		} else if (!strcmp(argv[0], "--secs") && argc > 1) {
+			run_secs = strtod(argv[1], NULL);
+			argv++;
+			argc--;
+		} else {
+			usage();
+		}
+		argv++;
+		argc--;
+	}
+	if (argc < 1 || !iters || run_secs <= 0)
+		usage();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[0], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	usage();
+	return 2;
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm_dlock.sh: the dlock half of `make bench`, run inside the VM with the
+# module loaded (tests/bench/run.sh starts it).  Forms a 3-node cell of
+# network namespaces with cell_lib.sh and runs every dlock-bench measurement
+# on it; each result is one JSON line on stdout (lines starting with '{'),
+# everything else is commentary.
+#
+# Environment:
+#   BENCH_ITERS      lock+unlock pairs of the 1-client runs (default 2000)
+#   BENCH_SECS       seconds of each multi-client run (default 5)
+#   BENCH_FAILOVERS  failover repetitions (default 10)
+#   BENCH_LOCKS      locks held for the memory measurement (default 1000000)
+#   BENCH_TIMING     cell timing words for dlcell set (default: none, i.e.
+#                    the module's defaults, which the failover target is
+#                    stated for)
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH="$HERE/dlock-bench"
+ITERS=${BENCH_ITERS:-2000}
+SECS=${BENCH_SECS:-5}
+FAILOVERS=${BENCH_FAILOVERS:-10}
+LOCKS=${BENCH_LOCKS:-1000000}
+# A blank (not empty) value keeps cell_lib.sh from putting in its own
+# roomier timing: dlcell set then sends none, and the module uses its own.
+CELL_TIMING=${BENCH_TIMING:- }
+# shellcheck source=../selftests/dlock/cell_lib.sh
+source "$HERE/../selftests/dlock/cell_lib.sh"
+
+trap 'cell_down' EXIT
+
+note() {
+	echo "# $*"
+}
+
+# emit JSON-LINE: print one extra result line (for facts the script knows).
+emit() {
+	echo "$1"
+}
+
+bench() {
+	"$BENCH" --json --iters "$ITERS" --secs "$SECS" "$@"
+}
+
+nodes_ns() {
+	local i
+	for i in $(seq 1 "$CELL_N"); do
+		echo "dlc$i"
+	done
+}
+
+if ! cell_up 3 || ! leader="$(wait_leader 30000)"; then
+	echo "vm_dlock: the 3-node cell did not form" >&2
+	exit 1
+fi
+follower=$((leader % 3 + 1))
+note "cell formed, leader $leader, follower used: $follower, timing: ${CELL_TIMING:-module defaults}"
+ns 1 "$DLCELL" ls-add bench || exit 1
+# Lockspace creation is replicated: give the followers a moment to apply it.
+sleep 1
+
+emit "{\"kind\":\"env\",\"label\":\"vm\",\"nproc\":$(nproc),\"load1\":$(cut -d' ' -f1 /proc/loadavg),\"mem_mb\":$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo),\"kernel\":\"$(uname -r)\"}"
+
+bench udp "dlc$follower" "dlc$leader" "10.77.0.$leader" || exit 1
+bench ioctl "dlc$follower" || exit 1
+bench pair "dlc$leader" bench leader || exit 1
+bench pair "dlc$follower" bench follower || exit 1
+
+# The node cache (a lockspace option, "cache on"), when this module and
+# dlockadm have it.
+if dlockadm -n "dlc1" lockspace add benchc cache on 2>/tmp/bench-cache.err; then
+	sleep 1
+	bench pair "dlc$leader" benchc cached_leader
+	bench pair "dlc$follower" benchc cached_follower
+else
+	note "node cache not available: $(head -n 1 /tmp/bench-cache.err)"
+	emit '{"kind":"pair","label":"cached_follower","unavailable":1}'
+fi
+
+mapfile -t all_ns < <(nodes_ns)
+for c in 1 8 64 256; do
+	bench tput bench "$c" "${all_ns[@]}"
+done
+for c in 8 64; do
+	bench handoff bench "$c" "${all_ns[@]}"
+done
+
+# Failover: cut the leader's link, time the first grant on a survivor, then
+# bring the link back and wait until all three agree on a leader again.
+for r in $(seq 1 "$FAILOVERS"); do
+	if ! leader="$(wait_leader 30000)"; then
+		note "failover $r: no agreed leader before the cut"
+		break
+	fi
+	client=$((leader % 3 + 1))
+	bench failover bench "dlc$client" "dlc$leader"
+	ns "$leader" ip link set eth0 up
+	# The old leader rejoins as a follower; the next cut needs all three.
+	sleep 0.5
+done
+if ! wait_leader 30000 > /dev/null; then
+	note "the cell did not re-form after the failovers"
+	exit 1
+fi
+
+leader="$(wait_leader 30000)"
+ns 1 "$DLCELL" ls-add mem || exit 1
+sleep 1
+bench memory mem "dlc$leader" "$LOCKS"
+ns 1 "$DLCELL" lockspaces | sed 's/^/# after release: /'
+exit 0
