@@ -272,6 +272,19 @@ static void dl_coord_table_add(struct dl_coord *c, u32 node,
 	if (!r)
 		return;	/* out of memory: the node's retry asks again */
 	e = dl_coord_entry_find(r, node, lk->req_id);
+	if (e && lk->granted && !e->granted) {
+		/*
+		 * Its REQUEST reached us during the rebuild, and now its
+		 * REPORT says the deposed coordinator granted it: it holds
+		 * the lock, ahead of every waiter (ours included).
+		 */
+		e->granted = true;
+		e->token = lk->token;
+		dl_list_del(&e->link);
+		dl_list_add(&e->link, &r->entries);
+		c->next_token = DL_MAX(c->next_token, lk->token);
+		return;
+	}
 	if (e) {
 		if (e->granted && node != c->cfg.self_id && c->serving) {
 			struct dl_coord_lock g = *lk;

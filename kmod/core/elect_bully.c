@@ -32,7 +32,8 @@ struct dl_bully {
 	u64 won_at;			/* (leader) when it won */
 	u64 hb_next;			/* next heartbeat (follower) */
 	u64 leader_heard;		/* last word from the coordinator */
-	u64 heard[DL_ELECT_MAX_NODES];	/* (leader) last heartbeat */
+	u64 heard[DL_ELECT_MAX_NODES];	/* (leader) last word from it */
+	bool probed[DL_ELECT_MAX_NODES];	/* (leader) silent, probed */
 	bool down[DL_ELECT_MAX_NODES];	/* (leader) reported down */
 	u64 sent[DL_BULLY_MSG_COUNT];
 };
@@ -99,6 +100,7 @@ static void dl_bully_set_leader(struct dl_bully *b, u32 leader, u64 epoch,
 		/* everyone gets a full dead_ms to show up */
 		for (i = 0; i < b->cfg.nr_nodes; i++) {
 			b->heard[i] = now;
+			b->probed[i] = false;
 			b->down[i] = false;
 		}
 	}
@@ -179,6 +181,18 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 	if (idx < 0 || m->to != b->cfg.self_id || m->from == b->cfg.self_id ||
 	    m->type >= DL_BULLY_MSG_COUNT)
 		return -EINVAL;
+	/*
+	 * Any message proves the sender alive, whoever it follows: a
+	 * coordinator must not take it for dead (and drop its locks) while
+	 * it may hold locks granted by a rival coordinator.
+	 */
+	b->heard[idx] = now;
+	b->probed[idx] = false;
+	if (b->state == DL_BULLY_LEADER && b->down[idx]) {
+		b->down[idx] = false;
+		if (b->ops->peer_up)
+			b->ops->peer_up(b->ctx, m->from);
+	}
 	switch (m->type) {
 	case DL_BULLY_ELECTION:
 		if (m->from > b->cfg.self_id)
@@ -245,15 +259,9 @@ int dl_bully_recv(struct dl_bully *b, const struct dl_bully_msg *m, u64 now)
 		/* not ours to answer: the sender's silence timer re-elects */
 		if (b->state != DL_BULLY_LEADER)
 			break;
-		b->heard[idx] = now;
 		/* our win reached it at a later epoch than ours */
 		if (m->epoch > b->epoch)
 			dl_bully_set_leader(b, b->cfg.self_id, m->epoch, now);
-		if (b->down[idx]) {
-			b->down[idx] = false;
-			if (b->ops->peer_up)
-				b->ops->peer_up(b->ctx, m->from);
-		}
 		dl_bully_send(b, DL_BULLY_HEARTBEAT_ACK, m->from);
 		break;
 	case DL_BULLY_HEARTBEAT_ACK:
@@ -289,11 +297,22 @@ void dl_bully_tick(struct dl_bully *b, u64 now)
 				continue;
 			/*
 			 * Silent for dead_ms, then every dead_ms: tell it we
-			 * lead, in case it lives behind a healed partition
-			 * following another coordinator.
+			 * lead, in case it lives following another
+			 * coordinator (a concurrent election, a healed
+			 * partition).  A live node answers that probe
+			 * whatever it follows: an OK when our epoch is stale,
+			 * heartbeats when it joins us, its own election when
+			 * its id is higher.  Only a node that stays silent
+			 * through a second dead_ms is taken for dead, so a
+			 * node holding a rival coordinator's grants keeps us
+			 * from rebuilding without it.
 			 */
 			b->heard[i] = now;
 			dl_bully_send(b, DL_BULLY_COORDINATOR, b->cfg.nodes[i]);
+			if (!b->probed[i]) {
+				b->probed[i] = true;
+				continue;
+			}
 			if (b->down[i])
 				continue;
 			b->down[i] = true;

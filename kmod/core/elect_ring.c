@@ -23,7 +23,8 @@ struct dl_ring {
 	u64 hb_next;
 	u64 leader_heard;
 	bool suspect[DL_ELECT_MAX_NODES];
-	u64 heard[DL_ELECT_MAX_NODES];	/* (leader) last heartbeat */
+	u64 heard[DL_ELECT_MAX_NODES];	/* (leader) last word from it */
+	bool probed[DL_ELECT_MAX_NODES];	/* (leader) silent, probed */
 	bool down[DL_ELECT_MAX_NODES];	/* (leader) reported down */
 	u64 sent[DL_RING_MSG_COUNT];
 };
@@ -98,6 +99,7 @@ static void dl_ring_set_leader(struct dl_ring *r, u32 leader, u64 epoch,
 	if (leader == r->cfg.self_id) {
 		for (i = 0; i < r->cfg.nr_nodes; i++) {
 			r->heard[i] = now;
+			r->probed[i] = false;
 			r->down[i] = false;
 		}
 	}
@@ -245,6 +247,14 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 		return err;
 	idx = dl_ring_index(r, m->from);
 	r->suspect[idx] = false;
+	/* any message proves it alive, whoever it follows (elect_bully.c) */
+	r->heard[idx] = now;
+	r->probed[idx] = false;
+	if (r->leader == r->cfg.self_id && r->down[idx]) {
+		r->down[idx] = false;
+		if (r->ops->peer_up)
+			r->ops->peer_up(r->ctx, m->from);
+	}
 	if (m->type == DL_RING_ELECTION || m->type == DL_RING_COORDINATOR) {
 		struct dl_ring_msg ack = {
 			.epoch = m->epoch, .origin = m->origin,
@@ -301,15 +311,9 @@ int dl_ring_recv(struct dl_ring *r, const struct dl_ring_msg *m, u64 now)
 	case DL_RING_HEARTBEAT:
 		if (r->leader != r->cfg.self_id)
 			break;
-		r->heard[idx] = now;
 		/* a round named us at a later epoch than we heard of */
 		if (m->epoch > r->epoch)
 			dl_ring_set_leader(r, r->cfg.self_id, m->epoch, now);
-		if (r->down[idx]) {
-			r->down[idx] = false;
-			if (r->ops->peer_up)
-				r->ops->peer_up(r->ctx, m->from);
-		}
 		dl_ring_send_simple(r, DL_RING_HEARTBEAT_ACK, m->from);
 		break;
 	case DL_RING_HEARTBEAT_ACK:
@@ -353,10 +357,18 @@ void dl_ring_tick(struct dl_ring *r, u64 now)
 
 			if (i == r->self_idx || now < r->heard[i] + dead)
 				continue;
-			/* probe it every dead_ms: see elect_bully.c */
+			/*
+			 * Probe it every dead_ms, and take it for dead only
+			 * after a probe went unanswered (every node ACKs a
+			 * COORDINATOR): see elect_bully.c.
+			 */
 			r->heard[i] = now;
 			dl_ring_send(r, &m, DL_RING_COORDINATOR,
 				     r->cfg.nodes[i]);
+			if (!r->probed[i]) {
+				r->probed[i] = true;
+				continue;
+			}
 			if (r->down[i])
 				continue;
 			r->down[i] = true;

@@ -94,6 +94,13 @@ struct cs_run {
 };
 
 static struct cs_run *cs;
+static int cs_trace;	/* -vv: every delivery, election and grant */
+
+#define CS_TRACE(...)							\
+	do {								\
+		if (cs_trace)						\
+			fprintf(stderr, "%8" PRIu64 " " __VA_ARGS__);	\
+	} while (0)
 
 static u32 cs_rand(void)
 {
@@ -182,12 +189,16 @@ static void cs_leader(void *x, u32 leader, u64 epoch)
 {
 	struct cs_node *nd = x;
 
+	CS_TRACE("n%u leader %u epoch %" PRIu64 "\n", cs->now / CS_MS,
+		 nd->id, leader, epoch);
 	nd->epoch_kept = DL_MAX(nd->epoch_kept, epoch);
 	dl_coord_set_leader(nd->c, leader, epoch, cs_now(nd));
 }
 
 static void cs_down(void *x, u32 id)
 {
+	CS_TRACE("n%u peer_down %u\n", cs->now / CS_MS,
+		 ((struct cs_node *)x)->id, id);
 	dl_coord_peer_down(((struct cs_node *)x)->c, id);
 }
 
@@ -200,6 +211,8 @@ static void cs_enter(struct cs_node *nd, u64 token)
 {
 	if (nd->res < 0 || nd->held)
 		return;
+	CS_TRACE("n%u ENTER res %d token %" PRIx64 "\n", cs->now / CS_MS,
+		 nd->id, nd->res, token);
 	nd->held = true;
 	nd->token = token;
 	cs->grants++;
@@ -257,6 +270,7 @@ static void cs_node_start(struct cs_node *nd)
 	u64 now = cs_now(nd);
 	u32 i;
 
+	CS_TRACE("n%u START\n", cs->now / CS_MS, nd->id);
 	nd->up = true;
 	nd->incarnation++;
 	nd->res = -1;
@@ -336,6 +350,40 @@ static void cs_node_stop(struct cs_node *nd)
 				dl_ra_peer_down(cs->nodes[i].a, nd->id);
 }
 
+static void cs_trace_msg(const struct cs_msg *e)
+{
+	const struct dl_coord_msg *c = &e->u.c;
+
+	if (!cs_trace)
+		return;
+	switch (e->kind) {
+	case K_BULLY:
+		CS_TRACE("%u->%u bully %s e%" PRIu64 "\n", cs->now / CS_MS,
+			 e->from, e->to, dl_bully_msg_name(e->u.b.type),
+			 e->u.b.epoch);
+		break;
+	case K_RING:
+		CS_TRACE("%u->%u ring %s e%" PRIu64 " origin %u leader %u\n",
+			 cs->now / CS_MS, e->from, e->to,
+			 dl_ring_msg_name(e->u.r.type), e->u.r.epoch,
+			 e->u.r.origin, e->u.r.leader);
+		break;
+	case K_COORD:
+		CS_TRACE("%u->%u coord %s e%" PRIu64 " inc %" PRIu64
+			 " req %" PRIu64 " '%c' tok %" PRIx64 " nr %u\n",
+			 cs->now / CS_MS, e->from, e->to,
+			 dl_coord_msg_name(c->type), c->epoch, c->incarnation,
+			 c->lock.req_id, c->lock.name_len ? c->lock.name[0] :
+			 '-', c->lock.token, c->nr_locks);
+		break;
+	default:
+		CS_TRACE("%u->%u ra %s clock %" PRIu64 "\n", cs->now / CS_MS,
+			 e->from, e->to, dl_ra_msg_name(e->u.a.type),
+			 e->u.a.clock);
+		break;
+	}
+}
+
 static void cs_deliver(const struct cs_msg *e)
 {
 	struct cs_node *nd = &cs->nodes[e->to];
@@ -343,6 +391,7 @@ static void cs_deliver(const struct cs_msg *e)
 
 	if (!nd->up)
 		return;
+	cs_trace_msg(e);
 	switch (e->kind) {
 	case K_BULLY:
 		if (nd->b)
@@ -372,6 +421,8 @@ static void cs_client(struct cs_node *nd, bool issue)
 	if (cs->now < nd->next_at)
 		return;
 	if (nd->held) {
+		CS_TRACE("n%u LEAVE res %d\n", cs->now / CS_MS, nd->id,
+			 nd->res);
 		cs->holders[nd->res]--;
 		nd->held = false;
 		name = 'a' + nd->res;
@@ -425,6 +476,7 @@ static void cs_nemesis(void)
 	for (i = 1; i <= cs->n; i++)
 		up += cs->nodes[i].up;
 	if (what == 0 && (cs->faults & CF_CRASH) && nd->up && up > 1) {
+		CS_TRACE("n%u CRASH\n", cs->now / CS_MS, nd->id);
 		cs_node_stop(nd);
 		nd->restart_at = (cs->faults & CF_RESTART) ?
 			cs->now + (200 + cs_rand() % 1500) * CS_MS : ~0ULL;
@@ -599,6 +651,8 @@ int classic_sim_main(const char *algo, int argc, char **argv)
 			quiet = true;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
+		else if (!strcmp(argv[i], "-vv"))
+			verbose = true, cs_trace = 1;
 		else {
 			fprintf(stderr, "dlock-sim: --algo %s takes --nodes,"
 				" --seed, --runs, --faults, -q, -v, or"

@@ -261,4 +261,48 @@ TEST(heartbeat_failover)
 	bnet_fini(&net);
 }
 
+/*
+ * A coordinator takes a silent node for dead only after a probe went
+ * unanswered: the node may live following a rival coordinator, holding
+ * locks the rebuild must not lose.  Any message counts as an answer.
+ */
+TEST(silent_node_probed_before_down)
+{
+	struct bnet net;
+	u64 probes;
+
+	bnet_init(&net, 3);
+	dl_bully_start_election(net.b[1], net.now);
+	bnet_run(&net);
+	ASSERT_EQ(3, dl_bully_leader(net.b[1]));
+	/* node 1 dies: one probe after dead_ms, down after a second one */
+	net.alive[1] = false;
+	bnet_reset(&net);
+	bnet_advance(&net, 600);
+	EXPECT_EQ(0, net.downs);
+	probes = dl_bully_sent(net.b[3], DL_BULLY_COORDINATOR);
+	EXPECT_EQ(1, probes);
+	bnet_advance(&net, 500);
+	EXPECT_EQ(1, net.downs);
+	bnet_fini(&net);
+
+	/* node 1 lives but only ever sends ELECTIONs: never taken for dead */
+	bnet_init(&net, 3);
+	dl_bully_start_election(net.b[1], net.now);
+	bnet_run(&net);
+	ASSERT_EQ(3, dl_bully_leader(net.b[3]));
+	for (probes = 0; probes < 30; probes++) {
+		struct dl_bully_msg m = {
+			.type = DL_BULLY_ELECTION, .from = 1, .to = 3,
+			.epoch = dl_bully_epoch(net.b[3]),
+		};
+
+		net.alive[1] = false;	/* its heartbeats are lost */
+		bnet_advance(&net, 100);
+		EXPECT_EQ(0, dl_bully_recv(net.b[3], &m, net.now));
+	}
+	EXPECT_EQ(0, net.downs);
+	bnet_fini(&net);
+}
+
 TEST_HARNESS_MAIN

@@ -412,4 +412,71 @@ TEST(restart_releases_earlier_life)
 	cnet_fini(&net);
 }
 
+/*
+ * A REQUEST reaches the new coordinator during its rebuild, then the
+ * sender's REPORT says the deposed coordinator granted it meanwhile: the
+ * sender holds it, and nobody (the coordinator's own waiter included) is
+ * granted beside it.  Found by dlock-sim --algo bully, n=5 seed 62.
+ */
+TEST(report_of_grant_overtakes_request)
+{
+	struct dl_coord_msg *m = calloc(1, sizeof(*m));
+	u64 old_token = (1ULL << DL_COORD_EPOCH_SHIFT) + 5, t;
+	struct cnet net;
+	struct dl_coord *c;
+	s64 own;
+
+	cnet_init(&net, 3);
+	c = net.c[3];
+	dl_coord_set_leader(c, 3, 2, net.now);
+	EXPECT_FALSE(dl_coord_serving(c));
+	own = dl_coord_lock(c, "b", 1, DL_MODE_EX, net.now);
+	ASSERT_LT(0, own);
+	/* node 1 asks for "b" under the old epoch */
+	m->type = DL_COORD_REQUEST;
+	m->from = 1;
+	m->to = 3;
+	m->epoch = 1;
+	m->lock.req_id = 7;
+	m->lock.mode = DL_MODE_EX;
+	m->lock.name_len = 1;
+	m->lock.name[0] = 'b';
+	ASSERT_EQ(0, dl_coord_recv(c, m, net.now));
+	/* node 2 holds nothing; node 1 got "b" from the old coordinator */
+	memset(m, 0, sizeof(*m));
+	m->type = DL_COORD_REPORT;
+	m->from = 2;
+	m->to = 3;
+	m->epoch = 2;
+	ASSERT_EQ(0, dl_coord_recv(c, m, net.now));
+	m->from = 1;
+	m->nr_locks = 1;
+	m->lock.req_id = 7;
+	m->lock.token = old_token;
+	m->locks[0].req_id = 7;
+	m->locks[0].mode = DL_MODE_EX;
+	m->locks[0].granted = true;
+	m->locks[0].token = old_token;
+	m->locks[0].name_len = 1;
+	m->locks[0].name[0] = 'b';
+	ASSERT_EQ(0, dl_coord_recv(c, m, net.now));
+	ASSERT_TRUE(dl_coord_serving(c));
+	EXPECT_FALSE(dl_coord_holds(c, own, NULL));
+	/* its RELEASE hands "b" on, with a token of the new epoch */
+	memset(m, 0, sizeof(*m));
+	m->type = DL_COORD_RELEASE;
+	m->from = 1;
+	m->to = 3;
+	m->epoch = 2;
+	m->lock.req_id = 7;
+	m->lock.mode = DL_MODE_EX;
+	m->lock.name_len = 1;
+	m->lock.name[0] = 'b';
+	ASSERT_EQ(0, dl_coord_recv(c, m, net.now));
+	ASSERT_TRUE(dl_coord_holds(c, own, &t));
+	EXPECT_LE(2ULL << DL_COORD_EPOCH_SHIFT, t);
+	free(m);
+	cnet_fini(&net);
+}
+
 TEST_HARNESS_MAIN
