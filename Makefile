@@ -7,6 +7,8 @@
 #   make check      every check and test; ends with "N passed, N failed"
 #   make demo       boot a VM, form a 3-node cell, show election and failover
 #   make deps       install what is missing (Debian packages, kernel pieces)
+#   make bench      benchmarks against the floor and peers (fs/dlm, etcd);
+#                   writes bench/results.md and bench/results.json
 
 # Kernel build tree: the running kernel's when it has one, else the newest
 # Debian 6.1 headers installed.  KDIR612 is the second kernel we build for.
@@ -20,7 +22,7 @@ DESTDIR ?=
 export KDIR KDIR612 PREFIX DESTDIR
 
 .PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit \
-	install clean
+	install clean bench bench-deps
 
 all: modules lib tools
 
@@ -53,6 +55,12 @@ check: deps
 
 demo: deps
 	bash tests/vm/demo.sh
+
+bench-deps:
+	bash tests/deps.sh --bench
+
+bench: bench-deps
+	bash tests/bench/run.sh
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install

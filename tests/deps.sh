@@ -6,7 +6,8 @@
 # harness) into .build/linux-6.1/.
 #
 # Idempotent: when everything is present it touches neither apt nor the
-# network, so `make check` can call it every time.  It runs unattended
+# network, so `make check` can call it every time.  With --bench it also
+# installs what `make bench` needs.  It runs unattended
 # (CI=true, no stdin): apt never prompts.
 
 set -euo pipefail
@@ -27,6 +28,16 @@ PACKAGES=(
 	bc python3 libclang-rt-14-dev
 	linux-source-6.1
 )
+
+# Only for `make bench` (tests/deps.sh --bench): the peers it measures dlock
+# against (fs/dlm's userspace, etcd) and a virtual switch for multi-VM
+# runs.  make check does not need them.
+BENCH_PACKAGES=(
+	corosync dlm-controld libdlm-dev etcd-server etcd-client vde2 curl
+)
+if [ "${1:-}" = --bench ]; then
+	PACKAGES+=("${BENCH_PACKAGES[@]}")
+fi
 
 # Files taken from the kernel source tarball, relative to its top directory.
 KERNEL_FILES=(

@@ -648,7 +648,7 @@ static int cmd_memory(int argc, char **argv)
 	struct mem base, held, after;
 	struct dev d;
 	unsigned long count, sent = 0, granted = 0;
-	uint64_t t0, t1;
+	uint64_t t0, t1, t2;
 	char res[32];
 	ssize_t n;
 	int ret, i;
@@ -690,26 +690,35 @@ static int cmd_memory(int argc, char **argv)
 	mem_read(&held);
 	close(d.fd);
 	/*
-	 * Closing releases every lock through the cell; a fresh file's
-	 * LS_OPEN and one lock+unlock after it queue behind those releases
-	 * on the same node, but the followers apply them later: give them
-	 * time in proportion to the count.
+	 * Closing releases every lock through the cell, which takes a while
+	 * for many locks (each release is replicated): wait until the slab
+	 * total stops falling for 5 s in a row (10 minutes at most).
 	 */
-	ret = dev_open(&d, argv[0]);
-	if (!ret) {
-		uint64_t id;
+	{
+		uint64_t last = held.slab_bytes, deadline = now_ns() +
+			600ULL * 1000000000ULL;
+		int still = 0;
 
-		if (!dev_lock(&d, "m0", 0, &id))
-			dev_unlock(&d, id);
-		close(d.fd);
+		while (still < 5 && now_ns() < deadline) {
+			sleep(1);
+			mem_read(&after);
+			if (after.slab_bytes + 65536 >= last)
+				still++;
+			else
+				still = 0;
+			last = after.slab_bytes < last ? after.slab_bytes :
+							 last;
+		}
 	}
-	sleep(3 + count / 100000);
+	t2 = now_ns();
 	settle();
 	mem_read(&after);
-	result("memory", "locks", "count hold_s locks_s slab_per_lock_b "
+	result("memory", "locks", "count hold_s locks_s release_s "
+	       "slab_per_lock_b "
 	       "memfree_per_lock_b slab_per_idle_res_b memfree_per_idle_res_b "
 	       "slab_held_mb",
 	       (double)count, (t1 - t0) / 1e9, count / ((t1 - t0) / 1e9),
+	       (t2 - t1) / 1e9,
 	       ((double)held.slab_bytes - base.slab_bytes) / count,
 	       ((double)base.free_kb - held.free_kb) * 1024 / count,
 	       ((double)after.slab_bytes - base.slab_bytes) / count,
