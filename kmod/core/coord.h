@@ -29,7 +29,8 @@
 
 #define DL_COORD_MAX_NODES	16
 #define DL_COORD_NAME_MAX	64
-#define DL_COORD_MAX_LOCKS	16	/* per node: what one REPORT carries */
+/* per node: what one REPORT carries in one datagram (wire_classic.h) */
+#define DL_COORD_MAX_LOCKS	12
 #define DL_COORD_EPOCH_SHIFT	32
 
 enum dl_coord_msg_type {

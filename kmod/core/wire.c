@@ -7,6 +7,7 @@
  * any bytes at all and never reads outside them.
  */
 #include "wire.h"
+#include "wire_classic.h"
 
 /* ---- Field cursor ---------------------------------------------------- */
 
@@ -141,14 +142,7 @@ static const char *const dl_wire_op_names[DL_OP_TYPE_COUNT] = {
 	[DL_OP_HELLO] = "hello",
 	[DL_OP_SNAP_CHUNK] = "snap_chunk",
 	[DL_OP_SNAP_ACK] = "snap_ack",
-	[DL_OP_BULLY_ELECTION] = "bully_election",
-	[DL_OP_BULLY_OK] = "bully_ok",
-	[DL_OP_BULLY_COORDINATOR] = "bully_coordinator",
-	[DL_OP_RING_ELECTION] = "ring_election",
-	[DL_OP_RING_COORDINATOR] = "ring_coordinator",
-	[DL_OP_RA_REQUEST] = "ra_request",
-	[DL_OP_RA_REPLY] = "ra_reply",
-	[DL_OP_COORD_REPORT] = "coord_report",
+	/* DL_OP_BULLY_BASE..DL_OP_COORD_LAST: wire_classic.c */
 };
 
 /*
@@ -175,6 +169,10 @@ static const struct dl_wire_op_bounds dl_wire_bounds[DL_OP_TYPE_COUNT] = {
 
 const char *dl_wire_op_name(unsigned int type)
 {
+	const char *name = dl_wire_classic_op_name(type);
+
+	if (name)
+		return name;
 	if (type >= DL_OP_TYPE_COUNT || !dl_wire_op_names[type])
 		return "unknown";
 	return dl_wire_op_names[type];
@@ -192,6 +190,8 @@ static bool dl_wire_op_bounds(unsigned int type, u16 *min, u16 *max)
 		*max = DL_WIRE_MAX_BODY;
 		return true;
 	}
+	if (type >= DL_OP_BULLY_BASE && type <= DL_OP_COORD_LAST)
+		return dl_wire_classic_bounds(type, min, max);
 	if (!dl_wire_bounds[type].max)
 		return false;
 	*min = dl_wire_bounds[type].min;
@@ -453,13 +453,14 @@ int dl_wire_enc_event(void *buf, size_t cap, const struct dl_wire_event *m)
 	struct dl_wire_buf b;
 
 	if (!m->kind || m->kind > DL_WEV_KIND_MAX ||
-	    m->lvb_len > DL_WIRE_LVB_MAX || m->status > 0)
+	    m->lvb_len > DL_WIRE_LVB_MAX || m->status > 0 ||
+	    (m->flags & ~DL_WEV_F_ALL))
 		return -EINVAL;
 	dl_wire_buf_write(&b, buf, cap);
 	dl_wire_put_u8(&b, m->kind);
 	dl_wire_put_u8(&b, m->mode);
 	dl_wire_put_u8(&b, m->lvb_len);
-	dl_wire_put_u8(&b, 0);
+	dl_wire_put_u8(&b, m->flags);
 	dl_wire_put_u32(&b, (u32)m->status);
 	dl_wire_put_u32(&b, m->ls_id);
 	dl_wire_put_u64(&b, m->session);
@@ -475,7 +476,6 @@ int dl_wire_enc_event(void *buf, size_t cap, const struct dl_wire_event *m)
 int dl_wire_dec_event(const struct dl_wire_op *op, struct dl_wire_event *m)
 {
 	struct dl_wire_buf b;
-	u8 pad;
 
 	if (op->type != DL_OP_EVENT)
 		return DL_WIRE_EBODY;
@@ -483,7 +483,7 @@ int dl_wire_dec_event(const struct dl_wire_op *op, struct dl_wire_event *m)
 	m->kind = dl_wire_get_u8(&b);
 	m->mode = dl_wire_get_u8(&b);
 	m->lvb_len = dl_wire_get_u8(&b);
-	pad = dl_wire_get_u8(&b);
+	m->flags = dl_wire_get_u8(&b);
 	m->status = (s32)dl_wire_get_u32(&b);
 	m->ls_id = dl_wire_get_u32(&b);
 	m->session = dl_wire_get_u64(&b);
@@ -492,7 +492,8 @@ int dl_wire_dec_event(const struct dl_wire_op *op, struct dl_wire_event *m)
 	m->lock_id = dl_wire_get_u64(&b);
 	m->token = dl_wire_get_u64(&b);
 	m->index = dl_wire_get_u64(&b);
-	if (b.err || pad || !m->kind || m->kind > DL_WEV_KIND_MAX ||
+	if (b.err || (m->flags & ~DL_WEV_F_ALL) || !m->kind ||
+	    m->kind > DL_WEV_KIND_MAX ||
 	    m->lvb_len > DL_WIRE_LVB_MAX || m->status > 0 ||
 	    m->lvb_len != b.left)
 		return DL_WIRE_EBODY;

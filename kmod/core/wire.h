@@ -55,7 +55,7 @@
  *   0x40..0x4f  Bully election
  *   0x50..0x5f  Ring election
  *   0x60..0x6f  Ricart-Agrawala lockspaces
- *   0x70..0x7f  coordinator lock-table rebuild after a failover
+ *   0x70..0x7f  coordinator locking (requests, grants, rebuild)
  */
 enum dl_wire_op_type {
 	DL_OP_NONE = 0x00,		/* never valid on the wire */
@@ -74,17 +74,15 @@ enum dl_wire_op_type {
 	DL_OP_SNAP_CHUNK = 0x30,
 	DL_OP_SNAP_ACK = 0x31,
 
-	DL_OP_BULLY_ELECTION = 0x40,
-	DL_OP_BULLY_OK = 0x41,
-	DL_OP_BULLY_COORDINATOR = 0x42,
-
-	DL_OP_RING_ELECTION = 0x50,
-	DL_OP_RING_COORDINATOR = 0x51,
-
-	DL_OP_RA_REQUEST = 0x60,
-	DL_OP_RA_REPLY = 0x61,
-
-	DL_OP_COORD_REPORT = 0x70,
+	/* base + the engine's message type: wire_classic.h */
+	DL_OP_BULLY_BASE = 0x40,
+	DL_OP_BULLY_LAST = 0x4f,
+	DL_OP_RING_BASE = 0x50,
+	DL_OP_RING_LAST = 0x5f,
+	DL_OP_RA_BASE = 0x60,
+	DL_OP_RA_LAST = 0x6f,
+	DL_OP_COORD_BASE = 0x70,
+	DL_OP_COORD_LAST = 0x7f,
 
 	DL_OP_TYPE_COUNT = 0x80,	/* counters are indexed by op type */
 };
@@ -359,7 +357,7 @@ enum dl_wire_event_kind {
  *   u8  kind     enum dl_wire_event_kind
  *   u8  mode     granted mode, or the mode a waiter wants (BLOCKING)
  *   u8  lvb_len  0..DL_WIRE_LVB_MAX
- *   u8  pad      zero
+ *   u8  flags    DL_WEV_F_*: GRANTED: the lockspace's properties
  *   s32 status   0 or negative errno (FAILED)
  *   u32 ls_id    the lockspace (DONE: the one created or removed)
  *   u64 session  owner's session (incarnation) the event is for
@@ -370,10 +368,14 @@ enum dl_wire_event_kind {
  *   u64 index    log index that produced it (orders events; dedup)
  *   u8  lvb[lvb_len]
  */
+#define DL_WEV_F_CACHE	0x1	/* the lockspace lets nodes cache grants */
+#define DL_WEV_F_ALL	DL_WEV_F_CACHE
+
 struct dl_wire_event {
 	u8 kind;
 	u8 mode;
 	u8 lvb_len;
+	u8 flags;
 	s32 status;
 	u32 ls_id;
 	u64 session;

@@ -20,6 +20,7 @@
 #include "node.h"
 #include "raft.h"
 #include "wire.h"
+#include "wire_classic.h"
 
 #define CELL	1
 #define SELF	2
@@ -31,6 +32,41 @@ static void check_same(const struct dl_wire_op *op, const u8 *buf, int n)
 			dl_wire_op_name(op->type));
 		abort();
 	}
+}
+
+/* The slides' algorithms (wire_classic.c): the same round trip. */
+static void fuzz_classic(const struct dl_wire_hdr *hdr,
+			 const struct dl_wire_op *op, u8 *out)
+{
+	static union {
+		struct dl_bully_msg b;
+		struct dl_ring_msg r;
+		struct dl_coord_msg c;
+		struct dl_ra_msg a;
+	} u;
+	u8 type = 0;
+	int n;
+
+	if (op->type <= DL_OP_BULLY_LAST) {
+		if (dl_wire_dec_bully(op, hdr, &u.b))
+			return;
+		n = dl_wire_enc_bully(out, DL_WIRE_MTU, &u.b, &type);
+	} else if (op->type <= DL_OP_RING_LAST) {
+		if (dl_wire_dec_ring(op, hdr, &u.r))
+			return;
+		n = dl_wire_enc_ring(out, DL_WIRE_MTU, &u.r, &type);
+	} else if (op->type <= DL_OP_RA_LAST) {
+		if (dl_wire_dec_ra(op, hdr, &u.a))
+			return;
+		n = dl_wire_enc_ra(out, DL_WIRE_MTU, &u.a, &type);
+	} else {
+		if (dl_wire_dec_coord(op, hdr, &u.c))
+			return;
+		n = dl_wire_enc_coord(out, DL_WIRE_MTU, &u.c, &type);
+	}
+	if (type != op->type)
+		abort();
+	check_same(op, out, n);
 }
 
 static void fuzz_op(const struct dl_wire_hdr *hdr, const struct dl_wire_op *op)
@@ -52,6 +88,10 @@ static void fuzz_op(const struct dl_wire_hdr *hdr, const struct dl_wire_op *op)
 		if (!dl_wire_dec_raft(op, hdr, &u.rm, ents))
 			check_same(op, out, dl_wire_enc_raft(out, sizeof(out),
 							     &u.rm));
+		return;
+	}
+	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST) {
+		fuzz_classic(hdr, op, out);
 		return;
 	}
 #define CASE(type, name)						\
@@ -101,6 +141,37 @@ static void seed(const char *dir, int n, u32 src, u8 type, const void *body,
 	fclose(f);
 }
 
+/* One datagram per classic message kind (wire_classic.h). */
+static void seed_classic(const char *dir, u8 *b)
+{
+	struct dl_bully_msg bm = { .type = DL_BULLY_ELECTION, .epoch = 3 };
+	struct dl_ring_msg rm = { .type = DL_RING_ELECTION, .epoch = 2,
+				  .origin = 1, .nr_ids = 2, .ids = { 1, 3 } };
+	static struct dl_coord_msg cm = {
+		.type = DL_COORD_REPORT, .epoch = 4, .nr_locks = 1,
+		.locks[0] = { .req_id = 1, .mode = DL_MODE_EX, .granted = true,
+			      .token = 9, .name_len = 1, .name = "r" },
+	};
+	struct dl_ra_msg am = { .type = DL_RA_REQUEST, .clock = 5,
+				.incarnation = 1, .name_len = 1,
+				.name = "r" };
+	u8 type = 0;
+	int n;
+
+	n = dl_wire_enc_bully(b, DL_WIRE_MTU, &bm, &type);
+	seed(dir, 30, 1, type, b, n);
+	n = dl_wire_enc_ring(b, DL_WIRE_MTU, &rm, &type);
+	seed(dir, 31, 1, type, b, n);
+	n = dl_wire_enc_coord(b, DL_WIRE_MTU, &cm, &type);
+	seed(dir, 32, 1, type, b, n);
+	cm.type = DL_COORD_REQUEST;
+	cm.lock = cm.locks[0];
+	n = dl_wire_enc_coord(b, DL_WIRE_MTU, &cm, &type);
+	seed(dir, 33, 1, type, b, n);
+	n = dl_wire_enc_ra(b, DL_WIRE_MTU, &am, &type);
+	seed(dir, 34, 1, type, b, n);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -142,6 +213,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		seed(dir, 10 + t, 1, dl_wire_raft_op((u8)t), b,
 		     dl_wire_enc_raft(b, sizeof(b), &m));
 	}
+	seed_classic(dir, b);
 	return 0;
 }
 
