@@ -66,10 +66,22 @@ slab_before=$(sunreclaim_kb)
 if ! cell_up 3 || ! leader="$(wait_leader 20000)" ||
    ! ns 1 "$DLCELL" ls-add kfuzz-ls; then
 	not_ok "3-node cell formed with lockspace kfuzz-ls"
-	tap_done
+	echo "# kfuzz: $SECONDS s in all"
+tap_done
 	exit
 fi
 ok "3-node cell formed with lockspace kfuzz-ls, leader $leader"
+
+# timed DESCRIPTION CMD...: check, with the seconds it took in the name.
+timed() {
+	local desc="$1" start=$SECONDS
+	shift
+	if "$@"; then
+		ok "$desc ($((SECONDS - start)) s)"
+	else
+		not_ok "$desc ($((SECONDS - start)) s)"
+	fi
+}
 
 # serves I: node I takes and releases an EX lock (20 s of retries: the
 # cell may be electing after a fuzzer's flood).
@@ -86,18 +98,18 @@ serves() {
 
 # --- /dev/dlock ---
 n=$((3000 * SCALE))
-check "kfuzz_ioctl: $n operations in node 1" \
+timed "kfuzz_ioctl: $n operations in node 1" \
 	ns 1 "$HERE/kfuzz_ioctl" -s "$SEED" -n "$n" kfuzz-ls
-check "kfuzz_ioctl: $((n / 10)) operations with no node" \
+timed "kfuzz_ioctl: $((n / 10)) operations with no node" \
 	"$HERE/kfuzz_ioctl" -s "$((SEED + 1))" -n $((n / 10)) kfuzz-ls
 check "the cell serves a lock after the ioctl fuzzer" serves 2
 
 # --- generic netlink ---
 n=$((1500 * SCALE))
-check "kfuzz_genl: $n read-only messages to node 1" \
+timed "kfuzz_genl: $n read-only messages to node 1" \
 	ns 1 "$HERE/kfuzz_genl" -r -s "$((SEED + 2))" -n "$n"
 ip netns add "$FUZZ_NS" && ip -n "$FUZZ_NS" link set lo up
-check "kfuzz_genl: $n messages of every command to a spare namespace" \
+timed "kfuzz_genl: $n messages of every command to a spare namespace" \
 	ip netns exec "$FUZZ_NS" "$HERE/kfuzz_genl" -s "$((SEED + 3))" -n "$n"
 ip netns del "$FUZZ_NS"
 check "the cell serves a lock after the netlink fuzzer" serves 3
@@ -109,7 +121,7 @@ ns 1 "$DLCELL" peer-add id="$FUZZ_PEER" addr="$FUZZ_ADDR" port=7477 \
 	role=member || not_ok "node 1 knows the fuzzer as member $FUZZ_PEER"
 transport_before=$(counter_sum 1 transport_drops.)
 core_before=$(counter_sum 1 drops.)
-check "kfuzz_udp: $n datagrams to node 1" \
+timed "kfuzz_udp: $n datagrams to node 1" \
 	"$HERE/kfuzz_udp" -s "$((SEED + 4))" -n "$n" 10.77.0.1 7477 \
 	"$CELL_ID" "$FUZZ_PEER" 1 "$CELL_KEY" dlv1 10.77.0.2
 # The node works through its queue after the sender is done.
@@ -124,7 +136,7 @@ check "node 1's core counted decoder drops ($core_before -> $core_after)" \
 	[ "$core_after" -gt "$core_before" ]
 ns 1 "$DLCELL" peer-del id="$FUZZ_PEER"
 check "the cell agrees on a leader after the datagram fuzzer" \
-	wait_leader 30000
+	eval 'wait_leader 30000 >/dev/null'
 check "the cell serves a lock after the datagram fuzzer" serves 1
 
 # --- memory ---
@@ -149,4 +161,5 @@ else
 		[ "$slab_after" -le $((slab_before + SLACK_KB)) ]
 fi
 
+echo "# kfuzz: $SECONDS s in all"
 tap_done

@@ -63,13 +63,20 @@ static void fail(const char *fmt, unsigned long long a, unsigned long long b)
 	failures++;
 }
 
+/* A new file, mostly with the first lockspace open as handle 1. */
 static int open_dev(void)
 {
-	int flags = O_RDWR | O_CLOEXEC;
+	int flags = O_RDWR | O_CLOEXEC, fd;
+	struct dlock_ls_open o = { };
 
 	if (kfuzz_one_in(3))
 		flags |= O_NONBLOCK;
-	return open("/dev/dlock", flags);
+	fd = open("/dev/dlock", flags);
+	if (fd >= 0 && !kfuzz_one_in(8)) {
+		snprintf((char *)o.name, sizeof(o.name), "%s", ls_names[0]);
+		ioctl(fd, DLOCK_IOC_LS_OPEN, &o);
+	}
+	return fd;
 }
 
 static uint64_t pick_id(void)
@@ -154,15 +161,19 @@ static uint8_t lvb_buf[2 * DLOCK_LVB_MAX];
 
 static void fill_lock(struct dlock_lock_req *r)
 {
+	/* Most requests valid, so the lock paths past the checks run too. */
+	bool sane = !kfuzz_one_in(3);
+
 	memset(r, 0, sizeof(*r));
-	if (kfuzz_one_in(10)) {
+	if (kfuzz_one_in(12)) {
 		kfuzz_bytes(r, sizeof(*r));
 		return;
 	}
-	r->ls_id = kfuzz_one_in(4) ? kfuzz_boundary(32) : 1 + kfuzz_below(3);
-	r->mode = kfuzz_one_in(6) ? kfuzz_boundary(32) :
+	r->ls_id = sane || !kfuzz_one_in(4) ? 1U + kfuzz_one_in(4) :
+		kfuzz_boundary(32);
+	r->mode = !sane && kfuzz_one_in(4) ? kfuzz_boundary(32) :
 		kfuzz_below(DLOCK_MODE_COUNT);
-	r->flags = kfuzz_one_in(8) ? kfuzz_boundary(32) :
+	r->flags = !sane && kfuzz_one_in(4) ? kfuzz_boundary(32) :
 		kfuzz_below(DLOCK_LKF_ALL + 1);
 	/* Mostly short waits; 0 (forever) ends by the interval timer. */
 	r->timeout_ms = kfuzz_one_in(5) ? kfuzz_boundary(32) : kfuzz_below(30);
@@ -170,17 +181,21 @@ static void fill_lock(struct dlock_lock_req *r)
 		r->lock_id = pick_id();
 	r->cookie = kfuzz_rand64();
 	if (r->flags & DLOCK_LKF_VALBLK || kfuzz_one_in(8)) {
-		r->lvb_ptr = pick_ptr(lvb_buf);
-		r->lvb_len = kfuzz_one_in(3) ? kfuzz_boundary(32) :
+		r->lvb_ptr = sane ? (uintptr_t)lvb_buf : pick_ptr(lvb_buf);
+		r->lvb_len = !sane && kfuzz_one_in(2) ? kfuzz_boundary(32) :
 			(kfuzz_one_in(2) ? 32 : 64);
 		kfuzz_bytes(lvb_buf, sizeof(lvb_buf));
 	}
 	fill_name(r->name, sizeof(r->name), &r->name_len);
-	if (kfuzz_one_in(10))
+	if (sane && (!r->name_len || r->name_len > DLOCK_NAME_MAX))
+		r->name_len = 1 + kfuzz_below(DLOCK_NAME_MAX);
+	if (sane)
+		return;
+	if (kfuzz_one_in(4))
 		r->status = kfuzz_boundary(32);
-	if (kfuzz_one_in(10))
+	if (kfuzz_one_in(4))
 		r->reserved = kfuzz_boundary(32);
-	if (kfuzz_one_in(20))
+	if (kfuzz_one_in(4))
 		r->token = kfuzz_rand64();
 }
 
@@ -283,7 +298,7 @@ static void do_ioctl(int fd)
 		kfuzz_bytes(buf, sizeof(buf));
 	}
 
-	arg = pick_ptr(buf);
+	arg = kfuzz_one_in(4) ? pick_ptr(buf) : (uintptr_t)buf;
 	ret = ioctl(fd, cmd, (unsigned long)arg);
 	kfuzz_tally_add(&tally[slot], ret, errno);
 	if (ret < 0 && errno == EBADF)
@@ -346,17 +361,26 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* The node still serves: lock and unlock a fresh resource (10 s max). */
+/*
+ * The node still serves: lock and unlock a fresh resource (10 s max).
+ * Without a node in this namespace there is nothing to serve.
+ */
 static int still_serves(void)
 {
 	struct dlock_ls_open o = { };
 	struct dlock_lock_req r = { };
 	struct dlock_unlock_req u = { };
+	struct dlock_version v = { };
 	int fd, i, ret = -1;
 
 	fd = open("/dev/dlock", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	if (ioctl(fd, DLOCK_IOC_VERSION, &v) || !v.node_id) {
+		/* No node here: what we checked was the refusals. */
+		close(fd);
+		return 0;
+	}
 	snprintf((char *)o.name, sizeof(o.name), "%s", ls_names[0]);
 	for (i = 0; i < 100 && ret; i++) {
 		if (ioctl(fd, DLOCK_IOC_LS_OPEN, &o) == 0) {

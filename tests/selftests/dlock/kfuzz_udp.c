@@ -243,7 +243,7 @@ static void capture_some(int pfd, uint16_t port)
 		if (udp->dest != htons(port))
 			continue;
 		plen = n - ihl - sizeof(*udp);
-		if (plen > sizeof(cap[0].data))
+		if (!plen || plen > sizeof(cap[0].data))
 			continue;
 		c = &cap[n_cap < N_CAP ? (uint32_t)n_cap++ : kfuzz_below(N_CAP)];
 		memcpy(c->data, buf + ihl + sizeof(*udp), plen);
@@ -335,13 +335,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* A few real datagrams to mutate: wait up to 5 s for the first. */
-	for (i = 0; i < 50 && n_cap < 4; i++) {
+	/*
+	 * Real datagrams to mutate, caught before we send anything (later
+	 * the packet socket would catch our own): up to 5 s for N_CAP / 2.
+	 */
+	for (i = 0; i < 50 && n_cap < N_CAP / 2; i++) {
 		struct pollfd p = { .fd = pfd, .events = POLLIN };
 
 		poll(&p, 1, 100);
 		capture_some(pfd, port);
 	}
+	close(pfd);
 	printf("kfuzz_udp: captured %d real datagrams\n", n_cap);
 
 	for (i = 0; i < o.count; i++) {
@@ -375,7 +379,6 @@ int main(int argc, char **argv)
 			struct captured *c = &cap[kfuzz_below(n_cap)];
 			unsigned int j, m = kfuzz_below(6);
 
-			capture_some(pfd, port);
 			memcpy(buf, c->data, c->len);
 			len = c->len;
 			saddr = c->saddr;

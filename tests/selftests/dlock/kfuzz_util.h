@@ -38,10 +38,10 @@ static inline uint64_t kfuzz_rand64(void)
 	return kfuzz_state * 0x2545f4914f6cdd1dULL;
 }
 
-/* Uniform in [0, n) (n > 0; the bias of the modulo does not matter here). */
+/* Uniform in [0, n), 0 for n == 0 (the modulo's bias does not matter). */
 static inline uint32_t kfuzz_below(uint32_t n)
 {
-	return (uint32_t)(kfuzz_rand64() >> 32) % n;
+	return n ? (uint32_t)(kfuzz_rand64() >> 32) % n : 0;
 }
 
 /* True with probability 1/n. */
