@@ -17,7 +17,9 @@ SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
 EXTRACT_DIR="$REPO_DIR/.build/linux-6.1"
 export DEBIAN_FRONTEND=noninteractive
 
-# Every package the build, the lint stages and the VM tests use.  The 6.12
+# Every package the build, the lint stages and the VM tests use (libssl-dev:
+# the datagram fuzzer seals like a node; flex, bison, libelf-dev: the debug
+# kernel of make check-debug).  The 6.12
 # headers are handled apart: their exact name changes with each Debian point
 # release.
 PACKAGES=(
@@ -27,6 +29,7 @@ PACKAGES=(
 	bats sparse clang llvm iproute2 nftables iputils-ping rsync
 	bc python3 libclang-rt-14-dev
 	linux-source-6.1
+	libssl-dev flex bison libelf-dev
 )
 
 # Only for `make bench` (tests/deps.sh --bench): the peers it measures dlock
