@@ -7,6 +7,8 @@
 # over virtio-9p and overlay it, in load order.  Modules the kernel has
 # built in are left out; Debian's compressed .ko.xz/.ko.zst (6.12 ships
 # them) are decompressed, because busybox insmod cannot read them.
+# MKINITRAMFS_MODDIR overrides /lib/modules/KVER: the debug kernel's build
+# tree, whose modules.builtin lists everything stage 1 needs.
 
 set -euo pipefail
 
@@ -25,7 +27,7 @@ die() {
 [ $# -eq 2 ] || die "usage: mkinitramfs.sh KVER OUT"
 KVER="$1"
 OUT="$2"
-MODDIR="/lib/modules/$KVER"
+MODDIR="${MKINITRAMFS_MODDIR:-/lib/modules/$KVER}"
 BUSYBOX=/bin/busybox
 
 [ -d "$MODDIR" ] || die "$MODDIR missing: is linux-image-$KVER installed?"

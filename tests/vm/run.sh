@@ -8,8 +8,12 @@
 #   tests/vm/run.sh [options] --cmd 'shell command' [--cmd '...']...
 #
 # Options:
-#   --kernel V      6.1 (default: the kernel of KDIR's headers), 6.12, or a
-#                   full release such as 6.12.117+deb12-amd64
+#   --kernel V      6.1 (default: the kernel of KDIR's headers), 6.12, a
+#                   full release such as 6.12.117+deb12-amd64, or debug: the
+#                   KASAN/lockdep/kmemleak kernel of tests/debug-kernel
+#                   (built by its build.sh; everything built in, so the
+#                   initramfs carries no modules; build dlock.ko against
+#                   its build/ dir)
 #   --module PATH   module to insmod (default: kmod/dlock.ko); rmmod at the
 #                   end must succeed too
 #   --no-module     boot without loading dlock
@@ -46,7 +50,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -113,16 +117,27 @@ newest_image() {
 		sort -V | tail -n 1
 }
 
+# Where the kernel's modules.builtin (and modules) are: /lib/modules for
+# Debian's kernels, the build tree for the debug kernel.
+moddir=""
 case "$kernel_arg" in
 ("") kver="$(kdir_release)"
 	[ -n "$kver" ] || die "cannot tell the kernel of KDIR=${KDIR:-}" ;;
+(debug) debug_dir="$(bash "$VM_DIR/../debug-kernel/build.sh" --dir)" ||
+		die "no debug kernel built: run tests/debug-kernel/build.sh"
+	kver="$(cat "$debug_dir/release")"
+	vmlinuz="$debug_dir/bzImage"
+	moddir="$debug_dir/build" ;;
 (*-*) kver="$kernel_arg" ;;
 (*) kver="$(newest_image "$kernel_arg")"
 	[ -n "$kver" ] || die "no /boot/vmlinuz-$kernel_arg.* installed" ;;
 esac
-vmlinuz="/boot/vmlinuz-$kver"
-[ -r "$vmlinuz" ] || die "$vmlinuz missing: install linux-image-$kver"
-[ -d "/lib/modules/$kver" ] || die "/lib/modules/$kver missing"
+if [ -z "$moddir" ]; then
+	vmlinuz="/boot/vmlinuz-$kver"
+	moddir="/lib/modules/$kver"
+	[ -r "$vmlinuz" ] || die "$vmlinuz missing: install linux-image-$kver"
+fi
+[ -d "$moddir" ] || die "$moddir missing"
 
 if [ -n "$module" ]; then
 	[ -r "$module" ] || die "module $module not found (make modules?)"
@@ -144,7 +159,8 @@ key="$(cat "$VM_DIR/mkinitramfs.sh" "$VM_DIR/init-stage1.sh" |
 	sha256sum | cut -c1-12)"
 initramfs="$CACHE_DIR/initramfs-$kver-$key.cpio.gz"
 if [ ! -s "$initramfs" ]; then
-	bash "$VM_DIR/mkinitramfs.sh" "$kver" "$initramfs" ||
+	MKINITRAMFS_MODDIR="$moddir" \
+		bash "$VM_DIR/mkinitramfs.sh" "$kver" "$initramfs" ||
 		die "cannot build the initramfs for $kver"
 fi
 

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-debug.sh: make check-debug.  Builds the debug kernel (or reuses the
+# cached one: tests/debug-kernel/build.sh), builds dlock.ko against it in
+# a private tree, builds the selftests and tests/jepsen, and boots the
+# kernel once to run tests/debug-kernel/suite.sh (kselftests with the
+# fuzzers, failslab, a short jepsen, a final kmemleak scan).  Ends with
+# "N passed, N failed" over the TAP lines of the run; exits non-zero on any
+# failure or any splat in the kernel log.
+#
+# Not part of make check: building the kernel takes over an hour on two
+# shared cores (see Documentation/testing.rst), and the run itself about
+# half an hour under TCG.
+
+set -uo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="$REPO_DIR/.build/check-debug"
+MOD="$OUT/mod"
+
+die() {
+	echo "check-debug: error: $*" >&2
+	exit 2
+}
+
+mkdir -p "$OUT"
+dir="$(bash "$REPO_DIR/tests/debug-kernel/build.sh")" ||
+	die "the debug kernel did not build"
+echo "check-debug: kernel $(cat "$dir/release") from $dir"
+[ ! -r "$dir/build-time.txt" ] ||
+	echo "check-debug: it took $(cat "$dir/build-time.txt") to build"
+
+# A private copy: others build the module in kmod/ for the stock kernel.
+rm -rf "$MOD"
+mkdir -p "$MOD"
+rsync -a --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	"$REPO_DIR/Kbuild" "$REPO_DIR/kmod" "$REPO_DIR/uapi" "$MOD/" ||
+	die "cannot copy the module sources"
+nice -n 10 make -C "$dir/build" M="$MOD" W=1 -j2 modules \
+	> "$OUT/module-build.log" 2>&1 ||
+	{ tail -n 30 "$OUT/module-build.log"; die "dlock.ko did not build"; }
+nice -n 10 make -C "$REPO_DIR/tests/selftests/dlock" \
+	> "$OUT/selftests-build.log" 2>&1 ||
+	{ tail -n 30 "$OUT/selftests-build.log"; die "the selftests did not build"; }
+if [ -f "$REPO_DIR/tests/jepsen/Makefile" ]; then
+	nice -n 10 make -C "$REPO_DIR/tests/jepsen" \
+		> "$OUT/jepsen-build.log" 2>&1 ||
+		echo "check-debug: warning: tests/jepsen did not build; skipped"
+fi
+
+log="$OUT/vm.log"
+bash "$REPO_DIR/tests/vm/run.sh" --kernel debug --name check-debug \
+	--mem 2G --timeout "${DEBUG_VM_TIMEOUT:-5400}" \
+	--module "$MOD/kmod/dlock.ko" -- tests/debug-kernel/suite.sh 2>&1 |
+	tee "$log"
+vm_rc=${PIPESTATUS[0]}
+
+passed=$(grep -c -E '^ok [0-9]+' "$log")
+failed=$(grep -c -E '^not ok' "$log")
+if [ "$vm_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	# A splat, a timeout or rmmod: the runner said why above.
+	failed=1
+fi
+echo "check-debug: $passed passed, $failed failed (log: $log)"
+[ "$failed" -eq 0 ] && [ "$vm_rc" -eq 0 ]

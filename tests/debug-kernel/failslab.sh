@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# failslab.sh: allocation failures injected into dlock's syscall paths,
+# inside the debug kernel's VM (CONFIG_FAILSLAB, FAULT_INJECTION_DEBUG_FS).
+# Prints TAP.
+#
+# The stack-trace filter of failslab (require_start/require_end, which could
+# aim at dlock's text alone) does not exist on x86-64, so failures are aimed
+# by task: /proc/PID/make-it-fail on the processes that drive dlock (the
+# kselftest binaries, dlcell configuring nodes, the ioctl and netlink
+# fuzzers), with task-filter=Y, ignore-gfp-wait=N (dlock allocates with
+# GFP_KERNEL, which failslab otherwise spares) and FAILSLAB_PROBABILITY
+# percent (default 10) of their slab allocations failing.  Everything the
+# kernel allocates for them fails at that rate, not only dlock's, so the
+# programs themselves see errors and fail: their exit status is not the
+# test.  The test is what the kernel does meanwhile and afterwards: no oops,
+# warning, KASAN or lockdep report (tests/vm/run.sh checks the log), a cell
+# that forms and serves once failures stop, and kmemleak (run by the caller
+# after this script) finding nothing dlock allocated and lost.
+#
+# Not covered: allocations in dlock's own work items and timers (a kworker
+# runs them, shared with the rest of the kernel; failing its allocations
+# would fail everything else's too).
+
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../selftests/dlock" &&
+	pwd)/cell_lib.sh"
+
+FI=/sys/kernel/debug/failslab
+PROB=${FAILSLAB_PROBABILITY:-10}
+ROUNDS=${FAILSLAB_ROUNDS:-20}
+SEED=${FAILSLAB_SEED:-$(date +%s)}
+SPARE=dlcfs
+# failslab counts "times" down on every failure it injects: started high,
+# what is left says how many there were.
+TIMES=100000000
+
+if [ ! -d "$FI" ]; then
+	echo "1..0 # SKIP no $FI (not the debug kernel)"
+	exit 0
+fi
+echo "# failslab: probability $PROB%, $ROUNDS rounds, seed $SEED"
+
+failslab_setup() {
+	echo 0 > "$FI/probability"
+	echo 0 > "$FI/verbose"		# no stack dump per failure
+	echo Y > "$FI/task-filter"
+	echo N > "$FI/ignore-gfp-wait"
+	echo 0 > "$FI/space"
+	echo 1 > "$FI/interval"
+	echo "$TIMES" > "$FI/times"
+}
+
+failslab_on() {
+	echo "$PROB" > "$FI/probability"
+}
+
+failslab_off() {
+	echo 0 > "$FI/probability"
+}
+
+# failing CMD...: run CMD with its slab allocations failing; its own exit
+# status does not matter (see above), only that it ends.  The flag is set
+# by the child on itself before exec, so everything CMD does is covered;
+# an exec that fails from it is retried.
+failing() {
+	local try rc
+
+	for try in 1 2 3 4 5; do
+		bash -c 'echo 1 > /proc/self/make-it-fail && exec "$@"' \
+			failing "$@" > /dev/null 2>&1
+		rc=$?
+		[ "$rc" -eq 126 ] || [ "$rc" -eq 127 ] || return 0
+	done
+	return 0
+}
+
+failslab_setup
+failslab_on
+trap 'failslab_off; cell_down; ip netns del $SPARE 2>/dev/null' EXIT
+
+# 1. The kselftest binaries: /dev/dlock and netlink with failures.
+start=$SECONDS
+for t in chardev_test genl_test lock_ioctl_test; do
+	failing "$HERE/$t"
+done
+ok "kselftest binaries ran under failslab ($((SECONDS - start)) s)"
+
+# 2. A node configured, and torn down, while its allocations fail: node
+# creation, socket, peers, lockspaces.
+start=$SECONDS
+for r in $(seq 1 "$ROUNDS"); do
+	ip netns add "$SPARE"
+	ip -n "$SPARE" link set lo up
+	failing "$DLCELL" -n "$SPARE" set id=1 cell=5 addr=127.0.0.1 port=7477
+	failing "$DLCELL" -n "$SPARE" peer-add id=2 addr=127.0.0.2 port=7477
+	failing "$DLCELL" -n "$SPARE" peer-add id=3 addr=127.0.0.3 port=7477
+	failing "$DLCELL" -n "$SPARE" set key="$CELL_KEY"
+	failing "$DLCELL" -n "$SPARE" ls-add "fs$r"
+	failing "$DLCELL" -n "$SPARE" peer-del id=3
+	ip netns del "$SPARE"
+done
+ok "$ROUNDS node set-ups and teardowns under failslab ($((SECONDS - start)) s)"
+
+# 3. A live cell (set up without failures) driven by failing clients.
+failslab_off
+if ! cell_up 3 || ! wait_leader 30000 >/dev/null ||
+   ! ns 1 "$DLCELL" ls-add kfuzz-ls; then
+	not_ok "3-node cell formed for the failing clients"
+	tap_done
+	exit
+fi
+ok "3-node cell formed for the failing clients"
+failslab_on
+start=$SECONDS
+failing ip netns exec dlc1 "$HERE/kfuzz_ioctl" -s "$SEED" -n 2000 kfuzz-ls
+failing ip netns exec dlc2 "$HERE/kfuzz_genl" -r -s "$((SEED + 1))" -n 500
+for r in $(seq 1 "$ROUNDS"); do
+	failing ip netns exec dlc3 "$DLCELL" count kfuzz-ls fs-count \
+		/tmp/failslab-count 3
+done
+failing ip netns exec dlc1 "$DLCELL" ls-add kfuzz-ls2
+ok "clients of a live cell ran under failslab ($((SECONDS - start)) s)"
+failslab_off
+
+# 4. With failures off, the cell serves: every node takes a lock.
+for i in 1 2 3; do
+	served=no
+	for _ in $(seq 1 40); do
+		if ns "$i" "$DLCELL" try kfuzz-ls "after-failslab-$i" EX \
+			>/dev/null 2>&1; then
+			served=yes
+			break
+		fi
+		sleep 0.5
+	done
+	check "node $i serves a lock once failures stop" [ "$served" = yes ]
+done
+check "the cell agrees on a leader" eval 'wait_leader 30000 >/dev/null'
+rm -f /tmp/failslab-count
+injected=$((TIMES - $(cat "$FI/times")))
+check "failslab injected $injected allocation failures" [ "$injected" -gt 0 ]
+
+tap_done

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# suite.sh: what make check-debug runs inside the debug kernel's VM
+# (check-debug.sh boots it), each part under a "# suite: NAME" header:
+#
+#   kselftests  every dlock kselftest (tests/selftests/dlock), including
+#               kfuzz.sh, the kernel-interface fuzzers
+#   failslab    allocation failures in dlock's syscall paths (failslab.sh)
+#   jepsen      a short tests/jepsen run, if it is built
+#   kmemleak    a final scan: any unreferenced object allocated by dlock
+#               fails the run
+#
+# The kernel log is checked by tests/vm/run.sh (KASAN, lockdep, UBSAN,
+# debug objects and every other splat fail the run).  Exits non-zero if
+# anything failed.  DEBUG_JEPSEN_SECONDS (default 60) sets jepsen's length.
+
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$HERE/../.." && pwd)"
+KMEMLEAK=/sys/kernel/debug/kmemleak
+rc=0
+
+# A KASAN and lockdep kernel under TCG runs several times slower than the
+# stock one: give the cells' elections and leases room (cell_lib.sh).
+export CELL_TIMING=${CELL_TIMING:-"election_ms=1500 heartbeat_ms=300 lease_ms=6000 delay_ms=2500"}
+
+if [ ! -w "$KMEMLEAK" ]; then
+	echo "not ok - $KMEMLEAK missing: not the debug kernel?"
+	exit 1
+fi
+# What boot left behind is not ours: clear it before the first test.
+echo scan > "$KMEMLEAK"
+echo clear > "$KMEMLEAK"
+
+part() {
+	local name="$1" start=$SECONDS
+	shift
+	echo "# suite: $name"
+	"$@" || rc=1
+	echo "# time: $name $((SECONDS - start)) s"
+}
+
+part kselftests "$REPO_DIR/tests/selftests/dlock/run_kselftests.sh"
+part failslab "$HERE/failslab.sh"
+if [ -x "$REPO_DIR/tests/jepsen/jepsen.sh" ] &&
+   [ -x "$REPO_DIR/tests/jepsen/jepsen_client" ]; then
+	part jepsen "$REPO_DIR/tests/jepsen/jepsen.sh" \
+		--seconds "${DEBUG_JEPSEN_SECONDS:-60}" --nodes 3 --bound 90000
+else
+	echo "# suite: jepsen"
+	echo "ok 1 - # SKIP tests/jepsen is not built"
+fi
+
+# Objects are reported once they have been unreferenced for a while
+# (kmemleak's min age, 5 s): wait, then scan twice.
+echo "# suite: kmemleak"
+sleep 6
+echo scan > "$KMEMLEAK"
+echo scan > "$KMEMLEAK"
+dlock_leaks="$(awk '/^unreferenced object/ { obj = $0 }
+	/\[dlock\]/ && obj { print obj; obj = "" }' "$KMEMLEAK")"
+all="$(grep -c '^unreferenced object' "$KMEMLEAK")"
+if [ -n "$dlock_leaks" ]; then
+	cat "$KMEMLEAK"
+	echo "not ok 1 - kmemleak: $(printf '%s\n' "$dlock_leaks" | wc -l) objects leaked by dlock"
+	rc=1
+else
+	echo "ok 1 - kmemleak: nothing leaked by dlock ($all reports elsewhere)"
+	[ "$all" -eq 0 ] || head -n 40 "$KMEMLEAK"
+fi
+echo "1..1"
+exit "$rc"
