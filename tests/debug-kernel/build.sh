@@ -4,9 +4,9 @@
 # Build (or reuse) the dlock debug kernel: Debian's linux-source-6.1 with
 # x86_64_defconfig merged with debug.config (KASAN, lockdep, kmemleak,
 # UBSAN, debug objects, failslab).  It is cached outside the repo, keyed by
-# a hash of everything that shapes it (this script, debug.config and the
-# source tarball's identity), so a config change builds a new kernel and an
-# unchanged one is reused:
+# a hash of everything that shapes it (debug.config, the recipe version of
+# this script and the source tarball's identity), so a config change builds
+# a new kernel and an unchanged one is reused:
 #
 #   $DLOCK_DEBUG_KERNEL_CACHE/<key>/bzImage   the kernel run.sh boots
 #   $DLOCK_DEBUG_KERNEL_CACHE/<key>/build/    the O= build tree: KDIR for
@@ -35,10 +35,16 @@ die() {
 
 [ -r "$TARBALL" ] || die "$TARBALL missing: apt-get install linux-source-6.1"
 
-# The tarball's size and mtime stand for its content (hashing 138 MB on
-# every run would cost seconds); a new Debian upload changes both.
+# The kernel depends on debug.config, the source and how we build it: bump
+# RECIPE when a change to this script changes the kernel it makes (a new
+# make target, other flags), not for comments or checks, so that editing
+# those does not cost an hour's build.  The tarball's size and mtime stand
+# for its content (hashing 138 MB on every run would cost seconds); a new
+# Debian upload changes both.
+RECIPE=1
 key="$( {
-	cat "$HERE/build.sh" "$HERE/debug.config"
+	echo "recipe $RECIPE"
+	cat "$HERE/debug.config"
 	stat -c '%s %Y' "$TARBALL"
 } | sha256sum | cut -c1-16)"
 dir="$CACHE/$key"
