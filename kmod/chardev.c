@@ -168,8 +168,13 @@ static void dlock_file_track(struct dlock_file *df, const struct dl_lock_event *
 static bool dlock_wait_matches(const struct dlock_file_wait *w,
 			       const struct dl_lock_event *ev)
 {
+	/*
+	 * A lock revoked (lease lost) while its release is in flight is gone
+	 * all the same, and the core then says REVOKED, never UNLOCKED.
+	 */
 	if (w->unlock)
-		return ev->type == DL_LEV_UNLOCKED && ev->lock_id == w->lock_id;
+		return (ev->type == DL_LEV_UNLOCKED ||
+			ev->type == DL_LEV_REVOKED) && ev->lock_id == w->lock_id;
 	return ev->req_id && ev->req_id == w->req_id &&
 	       (ev->type == DL_LEV_GRANTED || ev->type == DL_LEV_FAILED);
 }
@@ -586,6 +591,9 @@ static long dlock_ioctl_unlock(struct dlock_file *df,
 	mutex_lock(&dn->lock);
 	dlock_file_unwait(df, &w);
 	mutex_unlock(&dn->lock);
+	/* Gone, but not released: its value block was not written. */
+	if (!ret && w.ev.type == DL_LEV_REVOKED)
+		return -ENOLCK;
 	if (!ret && w.ev.status && w.ev.status != -ENOTCONN)
 		return w.ev.status;
 	return 0;
