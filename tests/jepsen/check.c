@@ -233,14 +233,15 @@ static bool in_list(const char *s, const char * const *list)
 /*
  * The documented failures of each op.  A lock request: busy (NOQUEUE), its
  * timeout, no cell to talk to, a cell that lost or re-formed under it.  An
- * unlock: the lock was already gone (revoked).  The register: stale token.
+ * unlock: the lock was already gone, or went (ENOLCK: revoked, its lease
+ * lost, while the release was in flight).  The register: stale token.
  */
 static const char * const lock_errors[] = {
 	"EAGAIN", "ETIMEDOUT", "ENOTCONN", "ECONNRESET", "ENOLINK", "ESTALE",
 	"ECANCELED", NULL
 };
 static const char * const unlock_errors[] = {
-	"ENOENT", "ENOTCONN", "ECONNRESET", "ENOLINK", "ESTALE", NULL
+	"ENOENT", "ENOLCK", "ENOTCONN", "ECONNRESET", "ENOLINK", "ESTALE", NULL
 };
 static const char * const reg_errors[] = { "stale", NULL };
 

@@ -88,6 +88,7 @@ const char *hist_errname(int err)
 	case EBADF: return "EBADF";
 	case EPERM: return "EPERM";
 	case EHOSTUNREACH: return "EHOSTUNREACH";
+	case ENOLCK: return "ENOLCK";
 	default:
 		snprintf(other, sizeof(other), "E%d", -err);
 		return other;
