@@ -76,6 +76,7 @@ static const struct nla_policy dlock_ls_policy[DLOCK_A_LS_MAX + 1] = {
 							   DLOCK_LVB_MAX),
 	[DLOCK_A_LS_RESOURCES]		= { .type = NLA_U32 },
 	[DLOCK_A_LS_LOCKS]		= { .type = NLA_U32 },
+	[DLOCK_A_LS_CACHE]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy dlock_lock_policy[DLOCK_A_LOCK_MAX + 1] = {
@@ -829,7 +830,9 @@ static int dlock_nl_ls_one(void *arg, const struct dl_lt_ls_info *ls)
 	    nla_put_u32(c->skb, DLOCK_A_LS_LVB_LEN, ls->lvb_len) ||
 	    nla_put_u32(c->skb, DLOCK_A_LS_RESOURCES, ls->resources) ||
 	    nla_put_u32(c->skb, DLOCK_A_LS_LOCKS,
-			min_t(u64, ls->locks, U32_MAX))) {
+			min_t(u64, ls->locks, U32_MAX)) ||
+	    nla_put_u8(c->skb, DLOCK_A_LS_CACHE,
+		       !!(ls->flags & DL_LT_LS_CACHE))) {
 		genlmsg_cancel(c->skb, hdr);
 		goto full;
 	}
@@ -1125,7 +1128,7 @@ static int dlock_nl_ls_change(struct genl_info *info, bool create)
 	static const int handled[] = { DLOCK_A_LOCKSPACE, 0 };
 	struct dlock_net *dn = dlock_net(genl_info_net(info));
 	struct nlattr *la[DLOCK_A_LS_MAX + 1];
-	u32 algo = DLOCK_LS_CELL, lvb_len = DLOCK_LVB_MAX;
+	u32 algo = DLOCK_LS_CELL, lvb_len = DLOCK_LVB_MAX, flags = 0;
 	const char *name;
 	int ret;
 
@@ -1151,7 +1154,8 @@ static int dlock_nl_ls_change(struct genl_info *info, bool create)
 				    "lockspace counts are read-only");
 		return -EINVAL;
 	}
-	if (!create && (la[DLOCK_A_LS_ALGO] || la[DLOCK_A_LS_LVB_LEN])) {
+	if (!create && (la[DLOCK_A_LS_ALGO] || la[DLOCK_A_LS_LVB_LEN] ||
+			la[DLOCK_A_LS_CACHE])) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DLOCK_A_LOCKSPACE],
 				    "removing a lockspace takes its name only");
 		return -EINVAL;
@@ -1170,6 +1174,8 @@ static int dlock_nl_ls_change(struct genl_info *info, bool create)
 				    "value block is 32 or 64 bytes");
 		return -EINVAL;
 	}
+	if (la[DLOCK_A_LS_CACHE] && nla_get_u8(la[DLOCK_A_LS_CACHE]))
+		flags |= DL_NODE_LS_CACHE;
 	name = nla_data(la[DLOCK_A_LS_NAME]);
 
 	mutex_lock(&dn->lock);
@@ -1178,7 +1184,7 @@ static int dlock_nl_ls_change(struct genl_info *info, bool create)
 		ret = -ENOTCONN;
 	} else {
 		ret = dlock_node_ls_change(dn, create, name, strlen(name),
-					   algo, lvb_len);
+					   algo, lvb_len, flags);
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG(info->extack, "lockspace exists");
 		else if (ret == -ENOENT)

@@ -193,7 +193,7 @@ static void dlock_admin_done(struct dlock_net *dn, u64 req_id, int status)
 #define DLOCK_ADMIN_TIMEOUT	(10 * HZ)
 
 int dlock_node_ls_change(struct dlock_net *dn, bool create, const u8 *name,
-			 u32 len, u32 algo, u32 lvb_len)
+			 u32 len, u32 algo, u32 lvb_len, u32 flags)
 {
 	struct dlock_admin_wait w = { };
 	long left;
@@ -204,7 +204,7 @@ int dlock_node_ls_change(struct dlock_net *dn, bool create, const u8 *name,
 		return -ENOTCONN;
 	if (create)
 		ret = dl_node_ls_create(dn->node->core, name, len, algo,
-					lvb_len, 0, &w.req_id);
+					lvb_len, flags, 0, &w.req_id);
 	else
 		ret = dl_node_ls_remove(dn->node->core, name, len, 0,
 					&w.req_id);

@@ -163,11 +163,12 @@ void dlock_owner_unregister(struct dlock_net *dn, struct dlock_owner *owner);
 
 /*
  * Create (@create) or remove lockspace @name in the cell and wait for the
- * outcome: 0, -EEXIST, -ENOENT, -EBUSY, -ETIMEDOUT, -ENOTCONN...  Caller
- * holds dn->lock, which is dropped while waiting.
+ * outcome: 0, -EEXIST, -ENOENT, -EBUSY, -ETIMEDOUT, -ENOTCONN...  @flags:
+ * DL_NODE_LS_* of a new lockspace.  Caller holds dn->lock, which is
+ * dropped while waiting.
  */
 int dlock_node_ls_change(struct dlock_net *dn, bool create, const u8 *name,
-			 u32 len, u32 algo, u32 lvb_len);
+			 u32 len, u32 algo, u32 lvb_len, u32 flags);
 
 /* Counters of @node's transport, for GET_COUNTERS. */
 u64 dlock_node_drops(struct dlock_node *node, unsigned int reason);

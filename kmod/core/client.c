@@ -20,7 +20,13 @@
  * Timeouts: at the owner's deadline the node fails the request with
  * -ETIMEDOUT at once and asks the cell to cancel it; if the grant wins that
  * race, the node unlocks the lock it no longer has an owner for.
+ *
+ * In a caching lockspace (cache.c) a local owner's lock, conversion, unlock
+ * and cancel go to the node's grant cache instead; only the cache's own
+ * requests for its cell locks travel this path, and their answers are
+ * handed back to it (the request's @glock).
  */
+#include "classic.h"
 #include "node_priv.h"
 
 struct dl_request *dl_request_new(struct dl_node *node, u32 kind)
@@ -42,6 +48,8 @@ void dl_request_free(struct dl_node *node, struct dl_request *rq)
 {
 	if (rq->lock && rq->lock->pending == rq)
 		rq->lock->pending = NULL;
+	if (rq->glock && rq->glock->pending == rq)
+		rq->glock->pending = NULL;
 	dl_list_del(&rq->link);
 	node->n_requests--;
 	dl_free(rq);
@@ -108,6 +116,10 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	u32 saved = node->cause;
 	int err;
 
+	if (rq->kind == DL_REQ_LOCAL) {
+		rq->retry_ns = DL_NEVER;	/* waits in a cache, not the cell */
+		return;
+	}
 	rq->cmd.owner.node = node->cfg.node_id;
 	rq->cmd.owner.incarnation = node->session;
 	rq->cmd.req_id = rq->req_id;
@@ -198,7 +210,7 @@ void dl_client_fail_all(struct dl_node *node, int err)
 		if (err && rq->kind == DL_REQ_LS)
 			dl_client_emit(node, DL_LEV_DONE, err, NULL, rq);
 		if (lk && lk->pending == rq && lk->state != DL_LL_ORPHAN &&
-		    err && rq->kind == DL_REQ_LOCK)
+		    err && (rq->kind == DL_REQ_LOCK || rq->kind == DL_REQ_LOCAL))
 			dl_client_emit(node, DL_LEV_FAILED, err, lk, rq);
 		if (lk && lk->pending == rq && lk->mode == DL_MODE_NONE) {
 			dl_request_free(node, rq);
@@ -219,6 +231,10 @@ static void dl_client_timeout(struct dl_node *node, struct dl_request *rq,
 
 	node->ctr.timeouts++;
 	rq->deadline_ns = DL_NEVER;
+	if (rq->kind == DL_REQ_LOCAL) {
+		dl_cache_local_timeout(node, rq);
+		return;
+	}
 	if (lk)
 		dl_client_emit(node, DL_LEV_FAILED, -ETIMEDOUT, lk, rq);
 	if (!rq->sent || !lk) {
@@ -290,7 +306,10 @@ static void dl_client_granted(struct dl_node *node, struct dl_request *rq,
 	struct dl_local_lock *lk = rq->lock;
 	struct dl_lock_event le = { .type = DL_LEV_GRANTED };
 	bool orphan = rq->orphan;
+	bool cache = ev->flags & DL_WEV_F_CACHE;
 
+	if (rq->ls_len)
+		dl_cache_learn(node, rq->ls_name, rq->ls_len, cache);
 	if (!lk) {
 		dl_request_free(node, rq);
 		return;
@@ -298,7 +317,8 @@ static void dl_client_granted(struct dl_node *node, struct dl_request *rq,
 	dl_local_set_lt(node, lk, ev->lock_id);
 	lk->ls_id = ev->ls_id;
 	lk->mode = ev->mode;
-	lk->token = ev->token;
+	/* a caching lockspace's tokens leave room for local grants */
+	lk->token = cache ? ev->token << DL_CACHE_TOKEN_SHIFT : ev->token;
 	dl_request_free(node, rq);
 	if (lk->state == DL_LL_ORPHAN) {
 		dl_client_unlock_orphan(node, lk);
@@ -325,6 +345,10 @@ static void dl_client_failed(struct dl_node *node, struct dl_request *rq,
 	struct dl_local_lock *lk = rq->lock;
 	bool orphan = rq->orphan || (lk && lk->state == DL_LL_ORPHAN);
 
+	if (rq->glock) {
+		dl_cache_failed(node, rq, status);
+		return;
+	}
 	switch (rq->kind) {
 	case DL_REQ_LOCK:
 		if (!orphan)
@@ -366,7 +390,9 @@ void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev)
 		return;	/* for a session we already gave up */
 	switch (ev->kind) {
 	case DL_WEV_GRANTED:
-		if (rq && rq->kind == DL_REQ_LOCK)
+		if (rq && rq->glock)
+			dl_cache_answer(node, rq, ev);
+		else if (rq && rq->kind == DL_REQ_LOCK)
 			dl_client_granted(node, rq, ev);
 		return;
 	case DL_WEV_FAILED:
@@ -376,6 +402,10 @@ void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev)
 	case DL_WEV_UNLOCKED:
 		if (!rq)
 			return;
+		if (rq->glock) {
+			dl_cache_answer(node, rq, ev);
+			return;
+		}
 		lk = rq->lock;
 		if (rq->kind == DL_REQ_UNLOCK && lk) {
 			if (lk->state != DL_LL_ORPHAN) {
@@ -403,6 +433,8 @@ void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev)
 		}
 		return;
 	case DL_WEV_BLOCKING:
+		if (dl_cache_blocking(node, ev->lock_id, ev->mode))
+			return;
 		lk = dl_local_find_lt(node, ev->lock_id);
 		if (lk && lk->state == DL_LL_GRANTED) {
 			struct dl_lock_event le = {
@@ -415,6 +447,8 @@ void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev)
 		}
 		return;
 	case DL_WEV_REVOKED:
+		if (dl_cache_revoked(node, ev->lock_id))
+			return;
 		lk = dl_local_find_lt(node, ev->lock_id);
 		if (!lk)
 			return;
@@ -465,6 +499,8 @@ void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
 	struct dl_wire_event ev = {
 		.kind = dl_client_wire_kind(out->type),
 		.mode = out->mode == DL_MODE_NONE ? 0 : out->mode,
+		.flags = out->type == DL_LT_OUT_GRANTED &&
+			 (out->ls_flags & DL_LT_LS_CACHE) ? DL_WEV_F_CACHE : 0,
 		.status = out->err,
 		.ls_id = out->ls_id,
 		.session = out->owner.incarnation,
@@ -499,6 +535,9 @@ void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
 	n = dl_wire_enc_event(body, sizeof(body), &ev);
 	if (n > 0)
 		dl_node_send_op(node, peer->id, DL_OP_EVENT, body, n);
+	/* sent again until the member acknowledges it (session.c) */
+	if (n > 0 && ev.kind == DL_WEV_REVOKED)
+		dl_session_revoke_track(node, peer, &ev);
 }
 
 /* ---- Ops from the network ----------------------------------------------- */
@@ -668,7 +707,12 @@ int dl_node_lock(struct dl_node *node, const struct dl_lock_args *a,
 	struct dl_local_lock *lk;
 	struct dl_request *rq;
 
-	if (!a || !req_id || !lock_id || !a->owner || !dl_mode_valid(a->mode) ||
+	/* coordinator cells and ra lockspaces (classic.c) */
+	if (dl_classic_takes(node, a))
+		return dl_classic_lock(node, a, req_id, lock_id);
+
+	if (!a || !req_id || !lock_id || !a->owner ||
+	    a->owner >= DL_CACHE_OWNER_BASE || !dl_mode_valid(a->mode) ||
 	    (a->flags & ~DL_LKF_ALL) || a->lvb_len > DL_NODE_LVB_MAX ||
 	    (a->lvb_len && !a->lvb) || (a->lvb_len && !convert) ||
 	    (a->lvb_len && !(a->flags & DL_LKF_VALBLK)))
@@ -681,11 +725,17 @@ int dl_node_lock(struct dl_node *node, const struct dl_lock_args *a,
 			return -EPERM;
 		if (lk->state != DL_LL_GRANTED || lk->pending)
 			return -EBUSY;
+		if (lk->glock) {
+			*lock_id = lk->id;
+			return dl_cache_convert(node, lk, a, req_id);
+		}
 	} else {
 		if (!a->lockspace || !a->ls_len ||
 		    a->ls_len > DL_NODE_NAME_MAX || !a->resource ||
 		    !a->res_len || a->res_len > DL_NODE_NAME_MAX)
 			return -EINVAL;
+		if (dl_cache_enabled(node, a->lockspace, a->ls_len))
+			return dl_cache_lock(node, a, req_id, lock_id);
 		lk = dl_local_new(node, a->owner);
 		if (!lk)
 			return -ENOMEM;
@@ -736,12 +786,16 @@ int dl_node_unlock(struct dl_node *node, u64 owner, u64 lock_id,
 
 	if (lvb_len > DL_NODE_LVB_MAX || (lvb_len && !lvb))
 		return -EINVAL;
+	if (dl_classic_owns(node, lock_id))
+		return dl_classic_unlock(node, owner, lock_id, lvb_len);
 	if (!lk)
 		return -ENOENT;
 	if (lk->owner != owner)
 		return -EPERM;
 	if (lk->state != DL_LL_GRANTED || lk->pending)
 		return -EBUSY;
+	if (lk->glock)
+		return dl_cache_unlock(node, lk, lvb, lvb_len);
 	rq = dl_request_new(node, DL_REQ_UNLOCK);
 	if (!rq)
 		return -ENOMEM;
@@ -769,11 +823,15 @@ int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id)
 	struct dl_local_lock *lk = dl_local_find(node, lock_id);
 	struct dl_request *rq, *pending;
 
+	if (dl_classic_owns(node, lock_id))
+		return dl_classic_cancel(node, owner, lock_id);
 	if (!lk)
 		return -ENOENT;
 	if (lk->owner != owner)
 		return -EPERM;
 	pending = lk->pending;
+	if (lk->glock && pending && pending->kind == DL_REQ_LOCAL)
+		return dl_cache_cancel(node, lk);
 	if (!pending || pending->kind != DL_REQ_LOCK || pending->orphan)
 		return -EALREADY;
 	dl_node_enter(node, true);
@@ -809,8 +867,9 @@ int dl_node_release_owner(struct dl_node *node, u64 owner)
 	struct dl_local_lock *lk, *ltmp;
 	u32 i;
 
-	if (!owner)
+	if (!owner || owner >= DL_CACHE_OWNER_BASE)
 		return -EINVAL;
+	dl_classic_release_owner(node, owner);
 	dl_node_enter(node, true);
 	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link)
 		if (rq->cmd.owner.id == owner && rq->kind != DL_REQ_LS)
@@ -820,6 +879,8 @@ int dl_node_release_owner(struct dl_node *node, u64 owner)
 					    link)
 			if (lk->owner == owner)
 				dl_local_free(node, lk);
+	/* its share of cached cell locks: they may go idle or drain now */
+	dl_cache_run_all(node);
 	rq = dl_request_new(node, DL_REQ_RELEASE);
 	if (rq) {
 		rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;

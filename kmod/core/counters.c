@@ -43,6 +43,9 @@ static const struct {
 	DL_CTR_SCALAR(leases_lost),
 	DL_CTR_SCALAR(nodes_expired),
 	DL_CTR_SCALAR(revoked),
+	DL_CTR_SCALAR(cache_grants),
+	DL_CTR_SCALAR(cache_drops),
+	DL_CTR_SCALAR(cache_blocked),
 };
 
 int dl_counters_foreach(const struct dl_counters *c,

@@ -51,6 +51,9 @@ enum dl_cause {
  * @leases_lost: times this node's own lease ran out
  * @nodes_expired: (leader) EXPIRE_NODE commands proposed
  * @revoked: local locks revoked
+ * @cache_grants: local grants made from a cached cell lock, no message
+ * @cache_drops: cached cell locks given back (blocking, idle, LRU)
+ * @cache_blocked: BLOCKING notifications for cached cell locks
  */
 struct dl_counters {
 	u64 tx_datagrams;
@@ -73,6 +76,9 @@ struct dl_counters {
 	u64 leases_lost;
 	u64 nodes_expired;
 	u64 revoked;
+	u64 cache_grants;
+	u64 cache_drops;
+	u64 cache_blocked;
 };
 
 /** dl_cause_name() - short name of an enum dl_cause, for dumps. */

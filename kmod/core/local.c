@@ -6,10 +6,10 @@
  * The cell's lock table names locks by its own ids and owners by (node,
  * session, owner); local owners hold node-local lock ids, handed out at
  * request time before the cell has even seen the request.  This table maps
- * one to the other.  It is the place where a node-level grant cache will
- * live: the cell grants a lock to the node, the node grants it to its
- * owners and keeps it after the last one lets go, until a BLOCKING asks for
- * it back; nothing outside this file and client.c needs to change for that.
+ * one to the other.  In a lockspace without caching each local lock is one
+ * cell lock of its owner.  In a caching lockspace a local lock is granted
+ * from the node's own cell lock on the resource (lk->glock, cache.c) and
+ * has no cell lock id of its own.
  *
  * Events are delivered at once from the network and timer entry points.
  * From inside a host's own request call (dl_node_lock() and friends) they
@@ -37,6 +37,7 @@ void dl_local_init(struct dl_node *node)
 		dl_list_init(&node->lt_hash[i]);
 	}
 	dl_list_init(&node->deferred);
+	dl_cache_init(node);
 }
 
 struct dl_local_lock *dl_local_new(struct dl_node *node, u64 owner)
@@ -50,6 +51,8 @@ struct dl_local_lock *dl_local_new(struct dl_node *node, u64 owner)
 	lk->state = DL_LL_WAITING;
 	lk->mode = DL_MODE_NONE;
 	dl_list_init(&lk->lt_link);
+	dl_list_init(&lk->glink);
+	dl_list_init(&lk->wlink);
 	dl_list_add_tail(&lk->link, &node->local_hash[dl_local_hash(lk->id)]);
 	node->n_local++;
 	return lk;
@@ -94,6 +97,7 @@ void dl_local_free(struct dl_node *node, struct dl_local_lock *lk)
 {
 	if (lk->pending)
 		lk->pending->lock = NULL;
+	dl_cache_unlink(lk);
 	dl_list_del(&lk->link);
 	dl_list_del(&lk->lt_link);
 	node->n_local--;
@@ -136,7 +140,7 @@ void dl_local_deliver_deferred(struct dl_node *node)
  * Our lease is gone: every lock of every local owner is lost.  Holders get
  * REVOKED with the token they held; requests still waiting fail with
  * -ENOLINK.  The cell releases the locks itself (EXPIRE_NODE, or the new
- * session's NODE_INCARNATION).
+ * session's NODE_INCARNATION), the node's cached cell locks with them.
  */
 void dl_local_revoke_all(struct dl_node *node)
 {
@@ -172,6 +176,7 @@ void dl_local_revoke_all(struct dl_node *node)
 			dl_local_free(node, lk);
 		}
 	}
+	dl_cache_revoke_all(node);
 }
 
 void dl_local_destroy(struct dl_node *node)
@@ -189,4 +194,5 @@ void dl_local_destroy(struct dl_node *node)
 		dl_list_del(&d->link);
 		dl_free(d);
 	}
+	dl_cache_destroy(node);
 }

@@ -113,6 +113,7 @@ static void lt_emit_granted(struct lt_ctx *c, const struct dl_lt_owner *owner,
 
 	if (lk) {
 		out.ls_id = lk->res->ls->id;
+		out.ls_flags = lk->res->ls->flags;
 		out.lock_id = lk->id;
 		if (valblk) {
 			const struct lt_res *r = lk->res;
@@ -459,6 +460,7 @@ static int lt_cmd_ls_create(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		lt_fail(c, cmd, -ENOMEM);
 		return -ENOMEM;
 	}
+	ls->flags = cmd->flags;
 	lt->next_ls_id++;
 	d = lt_dd_add(o, cmd->req_id, LT_DD_LS_DONE);
 	d->ls_id = ls->id;

@@ -107,6 +107,15 @@ struct dl_lt_owner {
 	u64 id;
 };
 
+/*
+ * Lockspace flags (LS_CREATE's @flags, dl_lt_ls_info, GRANTED outputs).
+ * DL_LT_LS_CACHE: nodes may keep a grant of this lockspace cached after
+ * their last local owner let go (the node-level grant cache, local.c);
+ * the table itself treats such a lockspace like any other.
+ */
+#define DL_LT_LS_CACHE		0x1U
+#define DL_LT_LS_FLAGS		DL_LT_LS_CACHE
+
 /* Command types; the values are the wire encoding, never renumber. */
 enum dl_lt_cmd_type {
 	DL_LT_CMD_LS_CREATE = 1,	/* ls_name, lvb_len -> LS_DONE(ls_id) */
@@ -125,7 +134,7 @@ enum dl_lt_cmd_type {
  * struct dl_lt_cmd - one lock-table command, decoded.
  * @type: enum dl_lt_cmd_type.
  * @mode: LOCK: requested mode.
- * @flags: LOCK: DL_LKF_*; UNLOCK: 0 or DL_LKF_VALBLK.
+ * @flags: LOCK: DL_LKF_*; UNLOCK: 0 or DL_LKF_VALBLK; LS_CREATE: DL_LT_LS_*.
  * @ls_id: lockspace, for LS_REMOVE, LOCK.  Unused (0) otherwise.
  * @owner: the requester for LS_*, LOCK, UNLOCK, CANCEL, RELEASE_OWNER.
  *	EXPIRE_NODE uses owner.node only; NODE_INCARNATION uses owner.node and
@@ -268,6 +277,7 @@ enum dl_lt_out_type {
  *	-EINVAL, -EEXIST, -EBUSY, -ENOMEM, -ESTALE, -ECONNRESET: a waiting
  *	request of a revoked owner).  Otherwise 0.
  * @ls_id: the lockspace concerned (0 if none).
+ * @ls_flags: GRANTED: the lockspace's DL_LT_LS_* flags.
  * @owner: to whom the output is addressed; owner.node is where the node
  *	layer delivers it.
  * @req_id: GRANTED/FAILED/UNLOCKED/LS_DONE: the request answered.
@@ -284,6 +294,7 @@ struct dl_lt_out {
 	u8 lvb_len;
 	s32 err;
 	u32 ls_id;
+	u8 ls_flags;
 	struct dl_lt_owner owner;
 	u64 req_id;
 	u64 lock_id;
@@ -345,6 +356,7 @@ int dl_lt_apply_entry(struct dl_lt *lt, const void *data, size_t len,
  * @ls_id: its id (assigned by LS_CREATE, from 1, never reused).
  * @name_len: bytes in @name.
  * @lvb_len: 32 or 64.
+ * @flags: DL_LT_LS_* given at creation.
  * @name: its name.
  * @resources: resources with at least one lock.
  * @locks: locks (granted, converting or waiting).
@@ -353,6 +365,7 @@ struct dl_lt_ls_info {
 	u32 ls_id;
 	u8 name_len;
 	u8 lvb_len;
+	u8 flags;
 	u8 name[DL_LT_NAME_MAX];
 	u32 resources;
 	u64 locks;

@@ -33,7 +33,8 @@ int dl_lt_cmd_check(const struct dl_lt_cmd *c)
 
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
-		if (c->mode || c->flags || c->ls_id || c->lock_id ||
+		if (c->mode || (c->flags & ~DL_LT_LS_FLAGS) || c->ls_id ||
+		    c->lock_id ||
 		    c->target_req || !c->owner.node ||
 		    !c->name_len || c->name_len > DL_LT_NAME_MAX ||
 		    !lt_lvb_len_ok(c->lvb_len))
@@ -105,7 +106,7 @@ size_t dl_lt_cmd_size(const struct dl_lt_cmd *c)
 
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
-		return head + 2 + c->name_len;
+		return head + 3 + c->name_len;
 	case DL_LT_CMD_LS_REMOVE:
 		return head + 4;
 	case DL_LT_CMD_LOCK:
@@ -171,6 +172,7 @@ int dl_lt_cmd_encode(const struct dl_lt_cmd *c, u8 *buf, size_t len)
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
 		lt_put8(&p, c->lvb_len);
+		lt_put8(&p, c->flags);
 		lt_put8(&p, c->name_len);
 		lt_putmem(&p, c->name, c->name_len);
 		break;
@@ -251,6 +253,7 @@ int dl_lt_cmd_decode(const u8 *buf, size_t len, struct dl_lt_cmd *c)
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
 		c->lvb_len = lt_get8(&rd);
+		c->flags = lt_get8(&rd);
 		c->name_len = lt_get_var(&rd, c->name, DL_LT_NAME_MAX);
 		break;
 	case DL_LT_CMD_LS_REMOVE:

@@ -210,6 +210,7 @@ struct lt_ls {
 	u32 id;
 	u8 name_len;
 	u8 lvb_len;
+	u8 flags;			/* DL_LT_LS_* */
 	u8 name[DL_LT_NAME_MAX];
 	u32 nres;
 	u64 nlocks;

@@ -13,6 +13,7 @@ static void lt_ls_fill(const struct lt_ls *ls, struct dl_lt_ls_info *info)
 	info->ls_id = ls->id;
 	info->name_len = ls->name_len;
 	info->lvb_len = ls->lvb_len;
+	info->flags = ls->flags;
 	memcpy(info->name, ls->name, ls->name_len);
 	info->resources = ls->nres;
 	info->locks = ls->nlocks;

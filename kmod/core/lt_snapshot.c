@@ -180,9 +180,10 @@ int dl_lt_snapshot_save(const struct dl_lt *lt, dl_lt_chunk_fn fn, void *ctx)
 	dl_list_for_each_entry(ls, &lt->lockspaces, lt_node) {
 		const struct lt_res *r;
 
-		p = lt_rec(s, LT_REC_LS, 4 + 2 + ls->name_len);
+		p = lt_rec(s, LT_REC_LS, 4 + 3 + ls->name_len);
 		lt_put32(&p, ls->id);
 		lt_put8(&p, ls->lvb_len);
+		lt_put8(&p, ls->flags);
 		lt_put8(&p, ls->name_len);
 		lt_putmem(&p, ls->name, ls->name_len);
 		dl_list_for_each_entry(r, &ls->resources, ls_node)
@@ -364,6 +365,7 @@ static int lt_load_ls(struct dl_lt_loader *ld, struct lt_reader *rd)
 	u8 name[DL_LT_NAME_MAX];
 	u32 id = lt_get32(rd);
 	u8 lvb_len = lt_get8(rd);
+	u8 flags = lt_get8(rd);
 	u8 name_len = lt_get8(rd);
 	int err = lt_load_res_done(ld);
 
@@ -375,10 +377,14 @@ static int lt_load_ls(struct dl_lt_loader *ld, struct lt_reader *rd)
 	if (rd->err || !id || !name_len ||
 	    (lt->next_ls_id && id >= lt->next_ls_id) ||
 	    (lvb_len != DL_LT_LVB_MIN && lvb_len != DL_LT_LVB_MAX) ||
+	    (flags & ~DL_LT_LS_FLAGS) ||
 	    lt_ls_by_id(lt, id) || lt_ls_by_name(lt, name, name_len))
 		return -EINVAL;
 	ld->ls = lt_ls_new(lt, id, name, name_len, lvb_len);
-	return ld->ls ? 0 : -ENOMEM;
+	if (!ld->ls)
+		return -ENOMEM;
+	ld->ls->flags = flags;
+	return 0;
 }
 
 static int lt_load_res(struct dl_lt_loader *ld, struct lt_reader *rd)

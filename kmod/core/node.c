@@ -12,6 +12,7 @@
  * deadline.  So a burst of requests costs one entry and one APPEND per
  * follower, and a grant and the lease that travels with it share a packet.
  */
+#include "classic.h"
 #include "node_priv.h"
 #include "raft.h"
 
@@ -303,6 +304,8 @@ void dl_node_leave(struct dl_node *node)
 		t = node->elect->next_deadline(node);
 		next = DL_MIN(next, t);
 	}
+	t = dl_classic_next_deadline(node);
+	next = DL_MIN(next, t);
 	dl_node_tx_flush(node);
 	node->in_entry = false;
 	node->in_request = false;
@@ -405,6 +408,10 @@ struct dl_node *dl_node_create(struct dl_env *env,
 		    !node->scratch || !node->rx_ents)
 			goto fail;
 		dl_lt_batch_init(node->batch);
+		if (dl_classic_create(node)) {
+			node->elect = NULL;
+			goto fail;
+		}
 		if (node->elect->init(node)) {
 			node->elect = NULL;
 			goto fail;
@@ -433,6 +440,7 @@ void dl_node_destroy(struct dl_node *node)
 	dl_env_timer_cancel(node->env);
 	if (node->elect)
 		node->elect->destroy(node);
+	dl_classic_destroy(node);
 	dl_list_for_each_entry_safe(peer, tmp, &node->tx_pending, tx_link) {
 		dl_free(peer->tx);
 		peer->tx = NULL;
@@ -460,11 +468,14 @@ static int dl_node_check_op(struct dl_node *node, const struct dl_wire_hdr *hdr,
 		struct dl_wire_heartbeat hb;
 		struct dl_wire_lease ls;
 		struct dl_wire_hello he;
+		struct dl_wire_event_ack ea;
 		struct dl_raft_msg rm;
 	} u;
 
 	if (op->type >= DL_OP_RAFT_BASE && op->type <= DL_OP_RAFT_LAST)
 		return dl_wire_dec_raft(op, hdr, &u.rm, node->rx_ents);
+	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST)
+		return dl_classic_check_op(node, hdr, op);
 	switch (op->type) {
 	case DL_OP_REQUEST:
 		return dl_client_check_request(node, hdr->src, op);
@@ -480,6 +491,8 @@ static int dl_node_check_op(struct dl_node *node, const struct dl_wire_hdr *hdr,
 		return dl_wire_dec_lease(op, &u.ls);
 	case DL_OP_HELLO:
 		return dl_wire_dec_hello(op, &u.he);
+	case DL_OP_EVENT_ACK:
+		return dl_wire_dec_event_ack(op, &u.ea);
 	default:
 		/* known to the framing but not served by this node */
 		return DL_WIRE_ETYPE;

@@ -315,6 +315,8 @@ int dl_node_release_owner(struct dl_node *node, u64 owner);
  * @len: its length
  * @algo: 0: through the leader (the only one for now)
  * @lvb_len: 32 or 64
+ * @flags: DL_NODE_LS_CACHE: nodes keep grants of this lockspace cached
+ *	after their last local owner lets go (see cache.c); 0 for none
  * @cookie: returned in the DONE event (owner 0)
  * @req_id: out: request id of the DONE event
  *
@@ -322,7 +324,10 @@ int dl_node_release_owner(struct dl_node *node, u64 owner);
  * -EINVAL, -ENOMEM.
  */
 int dl_node_ls_create(struct dl_node *node, const u8 *name, u32 len, u32 algo,
-		      u32 lvb_len, u64 cookie, u64 *req_id);
+		      u32 lvb_len, u32 flags, u64 cookie, u64 *req_id);
+
+#define DL_NODE_LS_CACHE	0x1U	/* the node-level grant cache is on */
+#define DL_NODE_LS_FLAGS	DL_NODE_LS_CACHE
 
 /** dl_node_ls_remove() - remove a lockspace; as dl_node_ls_create(). */
 int dl_node_ls_remove(struct dl_node *node, const u8 *name, u32 len,

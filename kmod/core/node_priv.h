@@ -9,6 +9,7 @@
  *   session.c   leases and heartbeats, lease expiry, incarnations
  *   client.c    requests of local owners: routing, retries, timeouts
  *   local.c     the node's table of its local owners' locks
+ *   cache.c     the node-level grant cache of caching lockspaces
  *   elect_raft.c  Raft behind struct dl_election_ops
  */
 #ifndef DLOCK_CORE_NODE_PRIV_H
@@ -26,6 +27,22 @@
 #define DL_PEER_HASH_BITS	8
 #define DL_LOCAL_HASH_BITS	6
 #define DL_EVENT_BODY_MAX	128	/* an encoded DL_OP_EVENT, lvb included */
+
+/*
+ * The node-level grant cache (cache.c).  A cached cell lock is held by a
+ * cell owner of its own, in a range local owners may not use.  Fencing
+ * tokens of a caching lockspace are (cell token << DL_CACHE_TOKEN_SHIFT |
+ * local grant sequence); the sequence starts at 1 for every cell grant, and
+ * a cell lock whose sequence reaches DL_CACHE_SEQ_DRAIN is given back so the
+ * next one starts a fresh cell token.
+ */
+#define DL_CACHE_OWNER_BASE	0x4000000000000000ULL	/* 2^62 */
+#define DL_CACHE_TOKEN_SHIFT	20
+#define DL_CACHE_SEQ_MAX	((1U << DL_CACHE_TOKEN_SHIFT) - 1)
+#define DL_CACHE_SEQ_DRAIN	(DL_CACHE_SEQ_MAX - (1U << 16))
+#define DL_CACHE_IDLE_MS	10000	/* an unused cached lock goes after */
+#define DL_CACHE_MAX_IDLE	1024	/* unused cached locks per node (LRU) */
+#define DL_CACHE_HASH_BITS	6
 
 /*
  * A session id names one life of a node's session with the cell: it is the
@@ -69,6 +86,9 @@ struct dl_peer {
 	bool expired;
 	u64 max_req_id;
 	u64 max_req_session;
+	/* leader: REVOKED events sent to this member, not yet acknowledged */
+	struct dl_list revokes;
+	u32 n_revokes;
 	struct dl_wire_writer *tx;
 	struct dl_list tx_link;
 };
@@ -82,6 +102,7 @@ enum dl_req_kind {
 	DL_REQ_LS,		/* LS_CREATE / LS_REMOVE */
 	DL_REQ_INCARNATION,	/* (leader) NODE_INCARNATION for a peer */
 	DL_REQ_EXPIRE,		/* (leader) EXPIRE_NODE for a peer */
+	DL_REQ_LOCAL,		/* waits in a grant cache: never sent */
 };
 
 /**
@@ -94,6 +115,7 @@ enum dl_req_kind {
  * @ls_name: lockspace name for the leader to resolve (LOCK without CONVERT)
  * @ls_len: its length
  * @lock: the local lock it concerns, or NULL
+ * @glock: the cached cell lock it is for (cache.c), or NULL
  * @sent: sent (or proposed) at least once
  * @acked: the leader said it is queued: only poll now
  * @orphan: its owner was told -ETIMEDOUT; undo whatever it still gets
@@ -110,6 +132,7 @@ struct dl_request {
 	u8 ls_name[DL_NODE_NAME_MAX];
 	u8 ls_len;
 	struct dl_local_lock *lock;
+	struct dl_glock *glock;
 	bool sent;
 	bool acked;
 	bool orphan;
@@ -138,11 +161,15 @@ enum dl_local_state {
  * @ls_id: its lockspace (0 until known)
  * @mode: granted mode, DL_MODE_NONE before the first grant
  * @token: fencing token of the current grant
- * @pending: the request in flight for it, or NULL
- *
- * Kept in its own table so that a node-level grant cache (the cell grants
- * to the node, the node to its owners, like GFS2's glocks) can sit here
- * later: a cached cell lock would be a struct dl_local_lock without owner.
+ * @pending: the request in flight for it, or NULL (DL_REQ_LOCAL while it
+ *	waits in a grant cache)
+ * @glock: in a caching lockspace, the node's cell lock it is granted from
+ *	(cache.c); NULL for a lock the cell grants to this owner directly
+ * @glink: in @glock's holders while it holds a mode
+ * @wlink: in @glock's waiters while it waits (a new lock or a conversion)
+ * @req_mode: (@glock) the mode it waits for
+ * @req_flags: (@glock) DL_LKF_* of that request
+ * @stuck: (@glock) scratch mark of the conversion deadlock search
  */
 struct dl_local_lock {
 	u64 id;
@@ -156,6 +183,84 @@ struct dl_local_lock {
 	u8 mode;
 	u64 token;
 	struct dl_request *pending;
+	struct dl_glock *glock;
+	struct dl_list glink;
+	struct dl_list wlink;
+	u8 req_mode;
+	u8 req_flags;
+	bool stuck;
+};
+
+/**
+ * struct dl_glock - a cell lock this node holds for its local owners
+ * @link: in node->glock_hash by (lockspace, resource) name
+ * @lt_link: in node->glock_lt_hash by @lt_lock_id once granted
+ * @lru: in node->cache_lru while idle (cell lock held, nobody uses it)
+ * @owner: its owner id in the cell (DL_CACHE_OWNER_BASE + n)
+ * @ls_name: the lockspace, @ls_len bytes
+ * @res: the resource, @res_len bytes
+ * @ls_id: the lockspace's id, once granted
+ * @lt_lock_id: the cell's lock id (0 while it holds none)
+ * @mode: the mode the cell granted, DL_MODE_NONE while none
+ * @cell_token: the cell's fencing token of that grant
+ * @seq: local grants made under @cell_token
+ * @pending: the cell request in flight (lock, convert or unlock), or NULL
+ * @pending_for: the waiter @pending was sent for, or NULL
+ * @cancel_sent: a CANCEL of @pending is out (nobody waits for it any more)
+ * @in_cell: the cell has state for @owner: RELEASE_OWNER it when freed
+ * @draining: give the cell lock back once its holders are gone: the cell
+ *	asked (BLOCKING), or @seq is nearly used up; no new local grants
+ * @no_cache: the cell says the lockspace does not cache: never keep it idle
+ * @holders: local locks granted (struct dl_local_lock.glink)
+ * @waiters: local requests waiting: conversions first, then new locks, each
+ *	in arrival order
+ * @lvb: the latest value block (DL_NODE_LVB_MAX; @lvb_len of it used)
+ * @lvb_len: the lockspace's value block size, 0 until the first grant
+ * @lvb_dirty: a local PW/EX holder wrote @lvb; the cell has not got it yet
+ * @idle_since_ns: when it became idle
+ */
+struct dl_glock {
+	struct dl_list link;
+	struct dl_list lt_link;
+	struct dl_list lru;
+	u64 owner;
+	u8 ls_name[DL_NODE_NAME_MAX];
+	u8 ls_len;
+	u8 res[DL_NODE_NAME_MAX];
+	u8 res_len;
+	u32 ls_id;
+	u64 lt_lock_id;
+	u8 mode;
+	u64 cell_token;
+	u32 seq;
+	struct dl_request *pending;
+	struct dl_local_lock *pending_for;
+	bool cancel_sent;
+	bool in_cell;
+	bool draining;
+	bool no_cache;
+	struct dl_list holders;
+	struct dl_list waiters;
+	u8 lvb[DL_NODE_LVB_MAX];
+	u8 lvb_len;
+	bool lvb_dirty;
+	u64 idle_since_ns;
+};
+
+/**
+ * struct dl_cache_ls - a lockspace's cache setting as a member learned it
+ * @link: in node->cache_ls
+ * @name: the lockspace, @len bytes
+ * @cache: its grants say DL_WEV_F_CACHE
+ *
+ * Voters read the setting from their lock table; members have none and
+ * learn it from the flags of their grants.
+ */
+struct dl_cache_ls {
+	struct dl_list link;
+	u8 name[DL_NODE_NAME_MAX];
+	u8 len;
+	bool cache;
 };
 
 /**
@@ -199,6 +304,7 @@ struct dl_node {
 	u64 hb_sent_ns;			/* send time of heartbeat hb_seq */
 	u64 hb_next_ns;
 	u32 hb_probe;			/* members: voter to ask when leaderless */
+	u32 hb_unanswered;		/* heartbeats since the last LEASE */
 	bool hello_due;
 
 	/* local owners */

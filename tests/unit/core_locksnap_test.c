@@ -296,13 +296,14 @@ static void c_owner(struct craft *c, u32 node)
 
 static void c_ls(struct craft *c, u32 id)
 {
-	u8 *p = rec_begin(c, 4, 4 + 2 + 2);
+	u8 *p = rec_begin(c, 4, 4 + 3 + 2);
 
 	le(p, id, 4);
 	p[4] = 32;
-	p[5] = 2;
-	p[6] = 'l';
-	p[7] = (u8)('0' + id);
+	p[5] = 0;	/* flags */
+	p[6] = 2;
+	p[7] = 'l';
+	p[8] = (u8)('0' + id);
 }
 
 static void c_res(struct craft *c, const char *name)

@@ -292,7 +292,7 @@ static struct cell *cell_ready(struct __test_metadata *_metadata, int voters,
 	l = leader_idx(c);
 	if (l < 0)
 		return c;
-	dl_node_ls_create(c->node[l], (const u8 *)LS, strlen(LS), 0, 32, 7,
+	dl_node_ls_create(c->node[l], (const u8 *)LS, strlen(LS), 0, 32, 0, 7,
 			  &req);
 	run_ms(c, 200);
 	EXPECT_NE(NULL, find_ev(c, l, DL_LEV_DONE, 0));
@@ -755,6 +755,131 @@ TEST(config_is_checked)
 	EXPECT_EQ(0, dl_node_peer_remove(n, 9));
 	EXPECT_EQ(-ENOENT, dl_node_peer_remove(n, 9));
 	dl_node_destroy(n);
+}
+
+/* Re-form: retry dl_node_reform() on @i every 10 ms until it is not busy. */
+static int reform_when_allowed(struct cell *c, int i, u32 *n_voters)
+{
+	int err = -EBUSY, t;
+
+	for (t = 0; t < 500 && err == -EBUSY; t++) {
+		run_ms(c, 10);
+		err = dl_node_reform(c->node[i], n_voters);
+	}
+	return err;
+}
+
+TEST(reform_refused_while_the_cell_works)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	int l = leader_idx(c), f = follower_idx(c, -1), m = 3;
+	struct dl_node_status st;
+	u64 term;
+
+	ASSERT_LE(0, l);
+	dl_node_get_status(c->node[l], &st);
+	term = st.term;
+	EXPECT_EQ(-EBUSY, dl_node_reform(c->node[l], NULL));
+	EXPECT_EQ(-EBUSY, dl_node_reform(c->node[f], NULL));
+	EXPECT_EQ(-EPERM, dl_node_reform(c->node[m], NULL));
+	/* one follower lost: the other two are a majority, still refused */
+	c->cut[follower_idx(c, f)] = true;
+	run_ms(c, 2000);
+	EXPECT_EQ(-EBUSY, dl_node_reform(c->node[f], NULL));
+	EXPECT_EQ(-EBUSY, dl_node_reform(c->node[l], NULL));
+	dl_node_get_status(c->node[l], &st);
+	EXPECT_EQ(DL_STATE_LEADER, st.state);
+	EXPECT_EQ(term, st.term);
+	cell_free(c);
+}
+
+/*
+ * 5 voters and a member; the leader and two followers are lost for good.
+ * A survivor re-forms: it leads the two survivors, every lock is revoked
+ * (the REVOKED to the member is lost once and sent again until it is
+ * acknowledged), tokens move on, and the new cell grants locks.
+ */
+TEST(reform_after_losing_the_majority_revokes_and_serves)
+{
+	struct cell *c = cell_ready(_metadata, 5, 1);
+	int l = leader_idx(c), s1 = -1, s2 = -1, m = 5, i, lost = 0;
+	const struct rec_ev *ga, *gb, *gc, *gn;
+	struct dl_node_status st;
+	u64 a, b, d, n, acks_before;
+	u32 nv = 0;
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(100, c->id[m]);
+	for (i = 0; i < 5; i++) {
+		if (i == l)
+			continue;
+		if (s1 < 0)
+			s1 = i;
+		else if (s2 < 0)
+			s2 = i;
+	}
+	/* a lock on a node to be lost, on a survivor, on the member */
+	for (i = 0; i < 5; i++)
+		if (i != l && i != s1 && i != s2)
+			lost = i;
+	ASSERT_EQ(0, lock(c, lost, 1, "x", DL_MODE_EX, 0, 0, &a));
+	ASSERT_EQ(0, lock(c, s1, 1, "y", DL_MODE_EX, 0, 0, &b));
+	ASSERT_EQ(0, lock(c, m, 1, "z", DL_MODE_EX, 0, 0, &d));
+	run_ms(c, 50);
+	ga = find_ev(c, lost, DL_LEV_GRANTED, a);
+	gb = find_ev(c, s1, DL_LEV_GRANTED, b);
+	gc = find_ev(c, m, DL_LEV_GRANTED, d);
+	ASSERT_NE(NULL, ga);
+	ASSERT_NE(NULL, gb);
+	ASSERT_NE(NULL, gc);
+
+	for (i = 0; i < 5; i++)
+		if (i != s1 && i != s2)
+			c->cut[i] = true;
+	ASSERT_EQ(0, reform_when_allowed(c, s1, &nv));
+	EXPECT_EQ(2, nv);
+	/*
+	 * The greeting went out with the re-form; the REFORM entry commits
+	 * once s2 answers, and the REVOKED it produces for the member is lost.
+	 */
+	acks_before = dl_node_counters(c->node[s1])->rx_ops[DL_OP_EVENT_ACK];
+	c->cut_from = c->id[s1];
+	c->cut_to = c->id[m];
+	run_ms(c, 30);
+	EXPECT_EQ(0, count_ev(c, m, DL_LEV_REVOKED, d));
+	c->cut_from = 0;
+	run_ms(c, 1000);
+	EXPECT_EQ(1, count_ev(c, m, DL_LEV_REVOKED, d));
+	EXPECT_EQ(0, dl_node_counters(c->node[m])->leases_lost);
+	EXPECT_GE(dl_node_counters(c->node[s1])->rx_ops[DL_OP_EVENT_ACK],
+		  acks_before + 1);
+	/* acknowledged: no more resends after a while */
+	n = dl_node_counters(c->node[s1])->tx_ops[DL_OP_EVENT];
+	run_ms(c, 1000);
+	EXPECT_EQ(n, dl_node_counters(c->node[s1])->tx_ops[DL_OP_EVENT]);
+
+	EXPECT_EQ(1, count_ev(c, s1, DL_LEV_REVOKED, b));
+	dl_node_get_status(c->node[s1], &st);
+	EXPECT_EQ(DL_STATE_LEADER, st.state);
+	EXPECT_EQ(2, st.n_voters);
+	dl_node_get_status(c->node[s2], &st);
+	EXPECT_EQ(c->id[s1], st.leader_id);
+	dl_node_get_status(c->node[m], &st);
+	EXPECT_EQ(c->id[s1], st.leader_id);
+
+	/* the lost node's lock is free, with a token above every old one */
+	ASSERT_EQ(0, lock(c, s2, 2, "x", DL_MODE_EX, DL_LKF_NOQUEUE, 0, &n));
+	run_ms(c, 50);
+	gn = find_ev(c, s2, DL_LEV_GRANTED, n);
+	ASSERT_NE(NULL, gn);
+	EXPECT_GT(gn->ev.token, ga->ev.token);
+	EXPECT_GT(gn->ev.token, gb->ev.token);
+	EXPECT_GT(gn->ev.token, gc->ev.token);
+	/* and the member locks through the new leader */
+	ASSERT_EQ(0, lock(c, m, 3, "z", DL_MODE_EX, DL_LKF_NOQUEUE, 0, &n));
+	run_ms(c, 50);
+	EXPECT_NE(NULL, find_ev(c, m, DL_LEV_GRANTED, n));
+	cell_free(c);
 }
 
 TEST_HARNESS_MAIN

@@ -168,6 +168,7 @@ enum dlock_ls_attr {
 	DLOCK_A_LS_LVB_LEN,		/* u32, 32 or 64 */
 	DLOCK_A_LS_RESOURCES,		/* u32 */
 	DLOCK_A_LS_LOCKS,		/* u32 */
+	DLOCK_A_LS_CACHE,		/* u8, 0 or 1: nodes cache grants */
 	__DLOCK_A_LS_MAX
 };
 #define DLOCK_A_LS_MAX (__DLOCK_A_LS_MAX - 1)

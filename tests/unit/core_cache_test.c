@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core_cache_test.c - the node-level grant cache (kmod/core/cache.c) end to
+ * end, in a cell of three voters and a member wired by an in-test queue on
+ * a manual clock (the same harness as core_node_test.c), with the
+ * lockspace created with caching on.  Re-taking a cached lock sends no
+ * datagram; BLOCKING takes an idle cached lock away, or drains a held one
+ * after its last local owner; tokens increase across local and remote
+ * grants; the value block written locally reaches the other node; local
+ * NOQUEUE, timeout, cancel, conversion deadlock; idle expiry; lease loss.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "env_unit.h"
+#include "counters.h"
+#include "locktable.h"
+#include "node.h"
+#include "wire.h"
+
+#define MAXN	8
+#define MAXEV	256
+#define MS	1000000ULL
+#define LS	"ls"
+
+struct rec_ev {
+	struct dl_lock_event ev;
+	u64 at;
+};
+
+struct pkt {
+	struct pkt *next;
+	u32 dst;
+	size_t len;
+	u8 buf[DL_WIRE_MTU];
+};
+
+struct cell {
+	int n;
+	u32 id[MAXN];
+	bool voter[MAXN];
+	struct dl_env env[MAXN];
+	struct dl_node *node[MAXN];
+	bool cut[MAXN];			/* isolated: drops to and from */
+	bool mute[MAXN];		/* one-way: drops what it sends */
+	u32 cut_from, cut_to;		/* drop one direction, if non-zero */
+	u64 now;
+	struct pkt *head, **tail;
+	struct rec_ev ev[MAXN][MAXEV];
+	int nev[MAXN];
+};
+
+static int idx_of(struct cell *c, u32 id)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->id[i] == id)
+			return i;
+	return -1;
+}
+
+static int hook_send(struct dl_env *env, u32 dst, const void *buf, size_t len)
+{
+	struct cell *c = env->priv;
+	int s = idx_of(c, env->node_id), d = idx_of(c, dst);
+	struct pkt *p;
+
+	if (d < 0 || c->cut[s] || c->cut[d] || c->mute[s] ||
+	    (c->cut_from == env->node_id && c->cut_to == dst))
+		return 0;
+	p = calloc(1, sizeof(*p));
+	p->dst = dst;
+	p->len = len;
+	memcpy(p->buf, buf, len);
+	*c->tail = p;
+	c->tail = &p->next;
+	return 0;
+}
+
+static void on_event(void *host, const struct dl_lock_event *ev)
+{
+	struct dl_env *env = host;
+	struct cell *c = env->priv;
+	int i = idx_of(c, env->node_id);
+
+	if (c->nev[i] < MAXEV) {
+		c->ev[i][c->nev[i]].ev = *ev;
+		c->ev[i][c->nev[i]].at = c->now;
+		c->nev[i]++;
+	}
+}
+
+static const struct dl_node_ops ops = { .lock_event = on_event };
+
+static void cell_add_at(struct cell *c, int i, u32 id, bool voter,
+			u32 n_voters, u64 incarnation)
+{
+	struct dl_node_config cfg = {
+		.node_id = id, .cell_id = 1, .incarnation = incarnation,
+		.rejoin = incarnation > 1,
+		.role = voter ? DL_NODE_VOTER : DL_NODE_MEMBER,
+		.n_voters = n_voters,
+	};
+	int k;
+
+	for (k = 0; k < (int)n_voters; k++)
+		cfg.voters[k] = k + 1;
+	c->id[i] = id;
+	c->voter[i] = voter;
+	c->env[i].node_id = id;
+	c->env[i].now_ns = c->now;
+	c->env[i].rng = 1000 + id;
+	c->env[i].send = hook_send;
+	c->env[i].priv = c;
+	c->node[i] = dl_node_create(&c->env[i], &cfg, &ops, &c->env[i]);
+}
+
+static void cell_add(struct cell *c, u32 id, bool voter, u32 n_voters)
+{
+	cell_add_at(c, c->n++, id, voter, n_voters, 1);
+}
+
+static struct cell *cell_new(int voters, int members)
+{
+	struct cell *c = calloc(1, sizeof(*c));
+	int i, j;
+
+	c->tail = &c->head;
+	c->now = 1000 * MS;
+	for (i = 0; i < voters; i++)
+		cell_add(c, i + 1, true, voters);
+	for (i = 0; i < members; i++)
+		cell_add(c, 100 + i, false, voters);
+	for (i = 0; i < voters; i++)
+		for (j = 0; j < members; j++)
+			dl_node_peer_add(c->node[i], 100 + j, DL_NODE_MEMBER);
+	return c;
+}
+
+static void cell_free(struct cell *c)
+{
+	struct pkt *p;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		dl_node_destroy(c->node[i]);
+	while ((p = c->head)) {
+		c->head = p->next;
+		free(p);
+	}
+	free(c);
+}
+
+/* Deliver everything queued and fire due timers until quiet. */
+static void settle(struct cell *c)
+{
+	bool busy = true;
+	int i, rounds = 0;
+
+	while (busy) {
+		struct pkt *p;
+
+		busy = false;
+		if (++rounds > 100000) {
+			fprintf(stderr, "# settle: no quiet point at %llu\n",
+				(unsigned long long)c->now);
+			for (i = 0; i < c->n; i++)
+				fprintf(stderr, "#  node %u timer %d at %llu\n",
+					c->id[i], c->env[i].timer_armed,
+					(unsigned long long)
+					c->env[i].timer_deadline_ns);
+			abort();
+		}
+		while ((p = c->head)) {
+			c->head = p->next;
+			if (!c->head)
+				c->tail = &c->head;
+			i = idx_of(c, p->dst);
+			if (c->node[i])
+				dl_node_recv(c->node[i], p->buf, p->len);
+			free(p);
+			busy = true;
+		}
+		for (i = 0; i < c->n; i++) {
+			struct dl_env *e = &c->env[i];
+
+			if (c->node[i] && e->timer_armed &&
+			    e->timer_deadline_ns <= c->now) {
+				e->timer_armed = false;
+				dl_node_timer(c->node[i]);
+				busy = true;
+			}
+		}
+	}
+}
+
+static void run_ms(struct cell *c, u64 ms)
+{
+	u64 t;
+	int i;
+
+	for (t = 0; t < ms; t++) {
+		c->now += MS;
+		for (i = 0; i < c->n; i++)
+			c->env[i].now_ns = c->now;
+		settle(c);
+	}
+}
+
+static int leader_idx(struct cell *c)
+{
+	struct dl_node_status st;
+	int i, found = -1;
+
+	for (i = 0; i < c->n; i++) {
+		if (!c->node[i] || c->cut[i])
+			continue;
+		dl_node_get_status(c->node[i], &st);
+		if (st.state == DL_STATE_LEADER)
+			found = i;
+	}
+	return found;
+}
+
+static __attribute__((unused)) int follower_idx(struct cell *c, int not)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->voter[i] && i != leader_idx(c) && i != not)
+			return i;
+	return -1;
+}
+
+/* Sum over every node of the ops charged to @cause. */
+static __attribute__((unused)) u64 cause_ops(struct cell *c, int cause)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		sum += dl_node_counters(c->node[i])->cause_ops[cause];
+	return sum;
+}
+
+static const struct rec_ev *find_ev(struct cell *c, int i, u32 type,
+				    u64 lock_id)
+{
+	int k;
+
+	for (k = 0; k < c->nev[i]; k++)
+		if (c->ev[i][k].ev.type == type &&
+		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
+			return &c->ev[i][k];
+	return NULL;
+}
+
+static int lock(struct cell *c, int i, u64 owner, const char *res, u32 mode,
+		u32 flags, u32 timeout_ms, u64 *lock_id)
+{
+	struct dl_lock_args a = {
+		.owner = owner, .cookie = owner * 10,
+		.lockspace = (const u8 *)LS, .ls_len = strlen(LS),
+		.resource = (const u8 *)res, .res_len = strlen(res),
+		.mode = mode, .flags = flags, .timeout_ms = timeout_ms,
+	};
+	u64 req;
+
+	return dl_node_lock(c->node[i], &a, &req, lock_id);
+}
+
+/* A cell with a leader and lockspace LS, every lease established. */
+static struct cell *cell_ready(struct __test_metadata *_metadata, int voters,
+			       int members)
+{
+	struct cell *c = cell_new(voters, members);
+	u64 req;
+	int l;
+
+	run_ms(c, 2000);
+	l = leader_idx(c);
+	if (l < 0)
+		return c;
+	dl_node_ls_create(c->node[l], (const u8 *)LS, strlen(LS), 0, 32,
+			  DL_NODE_LS_CACHE, 7, &req);
+	run_ms(c, 200);
+	EXPECT_NE(NULL, find_ev(c, l, DL_LEV_DONE, 0));
+	EXPECT_EQ(0, find_ev(c, l, DL_LEV_DONE, 0)->ev.status);
+	return c;
+}
+
+static const struct rec_ev *last_ev(struct cell *c, int i, u32 type,
+				    u64 lock_id)
+{
+	int k;
+
+	for (k = c->nev[i] - 1; k >= 0; k--)
+		if (c->ev[i][k].ev.type == type &&
+		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
+			return &c->ev[i][k];
+	return NULL;
+}
+
+static const struct dl_counters *ctr(struct cell *c, int i)
+{
+	return dl_node_counters(c->node[i]);
+}
+
+/* Lock, wait for the grant, return its token (0 when not granted). */
+static u64 take(struct cell *c, int i, u64 owner, const char *res, u32 mode,
+		u32 flags, u64 *lock_id)
+{
+	const struct rec_ev *g;
+
+	if (lock(c, i, owner, res, mode, flags, 0, lock_id))
+		return 0;
+	run_ms(c, 100);
+	g = last_ev(c, i, DL_LEV_GRANTED, *lock_id);
+	return g ? g->ev.token : 0;
+}
+
+static int other_follower(struct cell *c, int f)
+{
+	return follower_idx(c, f);
+}
+
+TEST(retake_of_cached_lock_sends_no_datagram)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	int nodes[2] = { follower_idx(c, -1), 3 }, n;
+
+	for (n = 0; n < 2; n++) {
+		int i = nodes[n], k;
+		u64 lk, tx, grants, prev;
+
+		/* the member learns the setting from its first grant */
+		ASSERT_NE(0, take(c, i, 1, "r", DL_MODE_EX, 0, &lk));
+		EXPECT_GE(last_ev(c, i, DL_LEV_GRANTED, lk)->ev.token,
+			  1ULL << 20);
+		ASSERT_EQ(0, dl_node_unlock(c->node[i], 1, lk, NULL, 0));
+		prev = take(c, i, 1, "r", DL_MODE_EX, 0, &lk);
+		ASSERT_NE(0, prev);
+		ASSERT_EQ(0, dl_node_unlock(c->node[i], 1, lk, NULL, 0));
+		run_ms(c, 10);
+		c->nev[i] = 0;
+		tx = ctr(c, i)->tx_datagrams;
+		grants = ctr(c, i)->cache_grants;
+		for (k = 0; k < 100; k++) {
+			const struct rec_ev *g;
+			u64 owner = 2 + k % 3;
+
+			ASSERT_EQ(0, lock(c, i, owner, "r", DL_MODE_EX, 0, 0,
+					  &lk));
+			settle(c);	/* no time passes */
+			g = last_ev(c, i, DL_LEV_GRANTED, lk);
+			ASSERT_NE(NULL, g);
+			EXPECT_GT(g->ev.token, prev);
+			prev = g->ev.token;
+			ASSERT_EQ(0, dl_node_unlock(c->node[i], owner, lk,
+						    NULL, 0));
+			settle(c);
+			ASSERT_NE(NULL, last_ev(c, i, DL_LEV_UNLOCKED, lk));
+		}
+		EXPECT_EQ(tx, ctr(c, i)->tx_datagrams);
+		EXPECT_EQ(grants + 100, ctr(c, i)->cache_grants);
+	}
+	cell_free(c);
+}
+
+TEST(blocking_drops_idle_cached_lock)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a);
+	u64 la, lb, ta, tb, ta2;
+
+	ta = take(c, a, 1, "r", DL_MODE_EX, 0, &la);
+	ASSERT_NE(0, ta);
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, la, NULL, 0));
+	run_ms(c, 100);
+	EXPECT_EQ(0, ctr(c, a)->cache_drops);
+	tb = take(c, b, 2, "r", DL_MODE_EX, 0, &lb);
+	ASSERT_NE(0, tb);
+	EXPECT_GT(tb, ta);
+	EXPECT_EQ(1, ctr(c, a)->cache_drops);
+	EXPECT_GE(ctr(c, a)->cache_blocked, 1);
+	/* a must ask the cell again and wait for b */
+	ASSERT_EQ(0, lock(c, a, 1, "r", DL_MODE_EX, 0, 0, &la));
+	run_ms(c, 200);
+	EXPECT_EQ(NULL, last_ev(c, a, DL_LEV_GRANTED, la));
+	ASSERT_EQ(0, dl_node_unlock(c->node[b], 2, lb, NULL, 0));
+	run_ms(c, 200);
+	ASSERT_NE(NULL, last_ev(c, a, DL_LEV_GRANTED, la));
+	ta2 = last_ev(c, a, DL_LEV_GRANTED, la)->ev.token;
+	EXPECT_GT(ta2, tb);
+	cell_free(c);
+}
+
+TEST(blocking_while_held_releases_after_last_local_owner)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a);
+	u64 l1, l2, l3, l4, t1, t3, t2;
+
+	t1 = take(c, a, 1, "r", DL_MODE_EX, 0, &l1);
+	ASSERT_NE(0, t1);
+	ASSERT_EQ(0, lock(c, a, 2, "r", DL_MODE_PR, 0, 0, &l2));
+	ASSERT_EQ(0, lock(c, b, 3, "r", DL_MODE_EX, 0, 0, &l3));
+	run_ms(c, 200);
+	EXPECT_EQ(NULL, last_ev(c, b, DL_LEV_GRANTED, l3));
+	EXPECT_EQ(NULL, last_ev(c, a, DL_LEV_GRANTED, l2));
+	ASSERT_NE(NULL, last_ev(c, a, DL_LEV_BLOCKING, l1));
+	/* draining: a new local request queues behind the remote one */
+	ASSERT_EQ(0, lock(c, a, 4, "other-r", DL_MODE_EX, 0, 0, &l4));
+	run_ms(c, 100);
+	EXPECT_NE(NULL, last_ev(c, a, DL_LEV_GRANTED, l4));
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, l1, NULL, 0));
+	run_ms(c, 200);
+	ASSERT_NE(NULL, last_ev(c, b, DL_LEV_GRANTED, l3));
+	t3 = last_ev(c, b, DL_LEV_GRANTED, l3)->ev.token;
+	EXPECT_GT(t3, t1);
+	EXPECT_EQ(NULL, last_ev(c, a, DL_LEV_GRANTED, l2));
+	ASSERT_EQ(0, dl_node_unlock(c->node[b], 3, l3, NULL, 0));
+	run_ms(c, 200);
+	ASSERT_NE(NULL, last_ev(c, a, DL_LEV_GRANTED, l2));
+	t2 = last_ev(c, a, DL_LEV_GRANTED, l2)->ev.token;
+	EXPECT_GT(t2, t3);
+	cell_free(c);
+}
+
+TEST(tokens_increase_across_local_and_cell_grants)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1);
+	u64 l1, l2, l3, t1, t2, t3, req, id;
+	struct dl_lock_args ar = {
+		.owner = 3, .mode = DL_MODE_PR, .flags = DL_LKF_CONVERT,
+	};
+
+	t1 = take(c, a, 1, "r", DL_MODE_PR, 0, &l1);
+	t2 = take(c, a, 2, "r", DL_MODE_PR, 0, &l2);
+	ASSERT_NE(0, t1);
+	ASSERT_NE(0, t2);
+	EXPECT_GT(t2, t1);
+	EXPECT_EQ(t1 >> 20, t2 >> 20);	/* one cell grant, two local ones */
+	/* EX needs the cell lock converted up: a new cell token */
+	ASSERT_EQ(0, lock(c, a, 3, "r", DL_MODE_EX, 0, 0, &l3));
+	run_ms(c, 100);
+	EXPECT_EQ(NULL, last_ev(c, a, DL_LEV_GRANTED, l3));
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, l1, NULL, 0));
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 2, l2, NULL, 0));
+	run_ms(c, 200);
+	ASSERT_NE(NULL, last_ev(c, a, DL_LEV_GRANTED, l3));
+	t3 = last_ev(c, a, DL_LEV_GRANTED, l3)->ev.token;
+	ar.lock_id = l3;
+	EXPECT_GT(t3 >> 20, t2 >> 20);
+	/* a local down-conversion is a grant too */
+	ASSERT_EQ(0, dl_node_lock(c->node[a], &ar, &req, &id));
+	settle(c);
+	EXPECT_GT(last_ev(c, a, DL_LEV_GRANTED, l3)->ev.token, t3);
+	EXPECT_EQ(DL_MODE_PR, last_ev(c, a, DL_LEV_GRANTED, l3)->ev.mode);
+	cell_free(c);
+}
+
+TEST(value_block_written_locally_reaches_the_cell)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a);
+	u8 val[32] = "written on node a";
+	const struct rec_ev *g;
+	u64 l1, l2, l3, tx;
+
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_EX, DL_LKF_VALBLK, &l1));
+	/* a wrong size is refused and changes nothing */
+	EXPECT_EQ(-EINVAL, dl_node_unlock(c->node[a], 1, l1, val, 16));
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, l1, val, sizeof(val)));
+	settle(c);
+	tx = ctr(c, a)->tx_datagrams;
+	ASSERT_EQ(0, lock(c, a, 2, "r", DL_MODE_PR, DL_LKF_VALBLK, 0, &l2));
+	settle(c);
+	g = last_ev(c, a, DL_LEV_GRANTED, l2);
+	ASSERT_NE(NULL, g);
+	EXPECT_EQ(tx, ctr(c, a)->tx_datagrams);
+	EXPECT_EQ(32, g->ev.lvb_len);
+	EXPECT_EQ(0, memcmp(g->ev.lvb, val, sizeof(val)));
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 2, l2, NULL, 0));
+	run_ms(c, 50);
+	/* b's PR blocks a's cached EX: a gives it back with the value */
+	ASSERT_NE(0, take(c, b, 3, "r", DL_MODE_PR, DL_LKF_VALBLK, &l3));
+	g = last_ev(c, b, DL_LEV_GRANTED, l3);
+	EXPECT_EQ(32, g->ev.lvb_len);
+	EXPECT_EQ(0, memcmp(g->ev.lvb, val, sizeof(val)));
+	cell_free(c);
+}
+
+TEST(noqueue_timeout_cancel_act_on_the_local_queue)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1);
+	u64 l1, l2, l3, l4, tx;
+	const struct rec_ev *f;
+
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_EX, 0, &l1));
+	tx = ctr(c, a)->tx_datagrams;
+	ASSERT_EQ(0, lock(c, a, 2, "r", DL_MODE_EX, DL_LKF_NOQUEUE, 0, &l2));
+	settle(c);
+	f = last_ev(c, a, DL_LEV_FAILED, l2);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(-EAGAIN, f->ev.status);
+	EXPECT_EQ(tx, ctr(c, a)->tx_datagrams);
+	EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[a], 2, l2, NULL, 0));
+
+	ASSERT_EQ(0, lock(c, a, 3, "r", DL_MODE_EX, 0, 100, &l3));
+	run_ms(c, 150);
+	f = last_ev(c, a, DL_LEV_FAILED, l3);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(-ETIMEDOUT, f->ev.status);
+
+	ASSERT_EQ(0, lock(c, a, 4, "r", DL_MODE_EX, 0, 0, &l4));
+	settle(c);
+	EXPECT_EQ(-EBUSY, dl_node_unlock(c->node[a], 4, l4, NULL, 0));
+	EXPECT_EQ(-EPERM, dl_node_cancel(c->node[a], 5, l4));
+	ASSERT_EQ(0, dl_node_cancel(c->node[a], 4, l4));
+	settle(c);
+	f = last_ev(c, a, DL_LEV_FAILED, l4);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(-ECANCELED, f->ev.status);
+	EXPECT_EQ(-EALREADY, dl_node_cancel(c->node[a], 1, l1));
+	/* still held by owner 1 after all that */
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, l1, NULL, 0));
+	settle(c);
+	EXPECT_NE(NULL, last_ev(c, a, DL_LEV_UNLOCKED, l1));
+	cell_free(c);
+}
+
+TEST(local_conversion_deadlock_fails_the_last_converter)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1);
+	struct dl_lock_args ar = { .mode = DL_MODE_EX, .flags = DL_LKF_CONVERT };
+	u64 l1, l2, req, id;
+	const struct rec_ev *f;
+
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_PR, 0, &l1));
+	ASSERT_NE(0, take(c, a, 2, "r", DL_MODE_PR, 0, &l2));
+	ar.owner = 1;
+	ar.lock_id = l1;
+	ASSERT_EQ(0, dl_node_lock(c->node[a], &ar, &req, &id));
+	ar.owner = 2;
+	ar.lock_id = l2;
+	ASSERT_EQ(0, dl_node_lock(c->node[a], &ar, &req, &id));
+	run_ms(c, 50);
+	f = last_ev(c, a, DL_LEV_FAILED, l2);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(-EDEADLK, f->ev.status);
+	EXPECT_EQ(DL_MODE_PR, f->ev.mode);	/* keeps what it had */
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 2, l2, NULL, 0));
+	run_ms(c, 200);
+	ASSERT_NE(NULL, last_ev(c, a, DL_LEV_GRANTED, l1));
+	EXPECT_EQ(DL_MODE_EX, last_ev(c, a, DL_LEV_GRANTED, l1)->ev.mode);
+	cell_free(c);
+}
+
+TEST(idle_cached_lock_goes_after_the_limit)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), l = leader_idx(c);
+	struct dl_lt_stats st;
+	u64 l1;
+
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_EX, 0, &l1));
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, l1, NULL, 0));
+	run_ms(c, 1000);
+	dl_lt_get_stats(dl_node_lt(c->node[l]), &st);
+	EXPECT_EQ(1, st.locks);		/* cached: the cell still has it */
+	EXPECT_EQ(0, ctr(c, a)->cache_drops);
+	run_ms(c, 10000);
+	EXPECT_EQ(1, ctr(c, a)->cache_drops);
+	dl_lt_get_stats(dl_node_lt(c->node[l]), &st);
+	EXPECT_EQ(0, st.locks);
+	cell_free(c);
+}
+
+TEST(lease_loss_revokes_every_local_owner)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a);
+	u64 l1, l2, l3, l4, t1, t2, t4;
+	const struct rec_ev *f;
+
+	t1 = take(c, a, 1, "r", DL_MODE_PR, 0, &l1);
+	t2 = take(c, a, 2, "r", DL_MODE_PR, 0, &l2);
+	ASSERT_NE(0, t2);
+	ASSERT_EQ(0, lock(c, a, 3, "r", DL_MODE_EX, 0, 0, &l3));
+	run_ms(c, 50);
+	c->cut[a] = true;
+	run_ms(c, 4000);
+	EXPECT_NE(NULL, last_ev(c, a, DL_LEV_REVOKED, l1));
+	EXPECT_NE(NULL, last_ev(c, a, DL_LEV_REVOKED, l2));
+	f = last_ev(c, a, DL_LEV_FAILED, l3);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(-ENOLINK, f->ev.status);
+	t4 = take(c, b, 4, "r", DL_MODE_EX, 0, &l4);
+	ASSERT_NE(0, t4);
+	EXPECT_GT(t4, t1);
+	EXPECT_GT(t4, t2);
+	cell_free(c);
+}
+
+TEST(owner_ids_of_the_cache_are_reserved)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1);
+	u64 lk;
+
+	EXPECT_EQ(-EINVAL, lock(c, a, 1ULL << 62, "r", DL_MODE_EX, 0, 0,
+				&lk));
+	EXPECT_EQ(-EINVAL, dl_node_release_owner(c->node[a], 1ULL << 62));
+	cell_free(c);
+}
+
+TEST(release_owner_drains_its_share)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a);
+	u64 l1, l2;
+
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_EX, 0, &l1));
+	ASSERT_EQ(0, lock(c, b, 2, "r", DL_MODE_EX, 0, 0, &l2));
+	run_ms(c, 200);
+	EXPECT_EQ(NULL, last_ev(c, b, DL_LEV_GRANTED, l2));
+	ASSERT_EQ(0, dl_node_release_owner(c->node[a], 1));
+	run_ms(c, 200);
+	EXPECT_NE(NULL, last_ev(c, b, DL_LEV_GRANTED, l2));
+	cell_free(c);
+}
+
+TEST_HARNESS_MAIN
