@@ -76,17 +76,25 @@ if [ ! -f "$src/.extracted" ]; then
 	touch "$src/.extracted"
 fi
 
-rm -rf "$dir"
+# An interrupted build (its bzImage is missing) is resumed, not restarted:
+# kbuild only compiles what is not built yet, which on a shared machine is
+# the difference between minutes and an hour.
 mkdir -p "$dir/build"
 log="$dir/build.log"
-echo "debug-kernel: building in $dir (log $log); this takes a long time" >&2
+if [ -f "$dir/build/.config" ]; then
+	echo "debug-kernel: resuming the build in $dir (log $log)" >&2
+	echo "=== resumed $(date -u +%FT%TZ)" >> "$log"
+else
+	echo "debug-kernel: building in $dir (log $log); this takes a long time" >&2
+	: > "$log"
+fi
 start=$SECONDS
 {
 	make -C "$src" O="$dir/build" x86_64_defconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$dir/build" \
 		"$dir/build/.config" "$HERE/debug.config"
 	make -C "$src" O="$dir/build" olddefconfig
-} > "$log" 2>&1 || die "configuring failed: see $log"
+} >> "$log" 2>&1 || die "configuring failed: see $log"
 
 # merge_config only warns when a symbol did not take (a dependency is
 # missing): for the debugging options that would silently weaken the runs.
@@ -104,8 +112,11 @@ elapsed=$((SECONDS - start))
 
 make -s -C "$src" O="$dir/build" kernelrelease > "$dir/release.tmp"
 mv "$dir/release.tmp" "$dir/release"
-printf '%d s (%d min) with -j%s on %s cores, %s\n' "$elapsed" \
-	$((elapsed / 60)) "$JOBS" "$(nproc)" "$(date -u +%FT%TZ)" \
+# A resumed build's time is only its last part: say so.
+printf '%d s (%d min) with nice 19, -j%s on %s cores, load %s, %s%s\n' \
+	"$elapsed" $((elapsed / 60)) "$JOBS" "$(nproc)" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)" "$(date -u +%FT%TZ)" \
+	"$(grep -q '^=== resumed' "$log" && echo ', resumed (not the whole build)')" \
 	> "$dir/build-time.txt"
 # Last: its presence says the whole build is there.
 cp "$dir/build/arch/x86/boot/bzImage" "$dir/bzImage"
