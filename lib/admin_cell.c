@@ -235,6 +235,7 @@ static struct nla_policy dlock_ls_policy[DLOCK_A_LS_MAX + 1] = {
 	[DLOCK_A_LS_LVB_LEN] = { .type = NLA_U32 },
 	[DLOCK_A_LS_RESOURCES] = { .type = NLA_U32 },
 	[DLOCK_A_LS_LOCKS] = { .type = NLA_U32 },
+	[DLOCK_A_LS_CACHE] = { .type = NLA_U8 },
 };
 
 /* 0 when name is a lockspace name the kernel can take, else -EINVAL. */
@@ -251,7 +252,7 @@ static int dlock_check_ls_name(struct dlock_admin *adm, const char *name)
 
 static int dlock_admin_ls_change(struct dlock_admin *adm, uint8_t cmd,
 				 const char *name, const uint32_t *algo,
-				 const uint32_t *lvb_len)
+				 const uint32_t *lvb_len, uint32_t flags)
 {
 	struct nl_msg *msg;
 	struct nlattr *nest;
@@ -260,6 +261,10 @@ static int dlock_admin_ls_change(struct dlock_admin *adm, uint8_t cmd,
 	if (!adm)
 		return -EINVAL;
 	adm->has_error_msg = false;
+	if (flags & ~DLOCK_LS_F_CACHE) {
+		dlock_admin_why(adm, "unknown lockspace flag");
+		return -EINVAL;
+	}
 	err = dlock_check_ls_name(adm, name);
 	if (err)
 		return err;
@@ -269,7 +274,9 @@ static int dlock_admin_ls_change(struct dlock_admin *adm, uint8_t cmd,
 	nest = nla_nest_start(msg, DLOCK_A_LOCKSPACE);
 	if (!nest || nla_put_string(msg, DLOCK_A_LS_NAME, name) < 0 ||
 	    (algo && nla_put_u32(msg, DLOCK_A_LS_ALGO, *algo) < 0) ||
-	    (lvb_len && nla_put_u32(msg, DLOCK_A_LS_LVB_LEN, *lvb_len) < 0)) {
+	    (lvb_len && nla_put_u32(msg, DLOCK_A_LS_LVB_LEN, *lvb_len) < 0) ||
+	    ((flags & DLOCK_LS_F_CACHE) &&
+	     nla_put_u8(msg, DLOCK_A_LS_CACHE, 1) < 0)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -281,13 +288,21 @@ int dlock_admin_add_lockspace(struct dlock_admin *adm, const char *name,
 			      uint32_t algo, uint32_t lvb_len)
 {
 	return dlock_admin_ls_change(adm, DLOCK_CMD_ADD_LOCKSPACE, name, &algo,
-				     &lvb_len);
+				     &lvb_len, 0);
+}
+
+int dlock_admin_add_lockspace_flags(struct dlock_admin *adm, const char *name,
+				    uint32_t algo, uint32_t lvb_len,
+				    uint32_t flags)
+{
+	return dlock_admin_ls_change(adm, DLOCK_CMD_ADD_LOCKSPACE, name, &algo,
+				     &lvb_len, flags);
 }
 
 int dlock_admin_del_lockspace(struct dlock_admin *adm, const char *name)
 {
 	return dlock_admin_ls_change(adm, DLOCK_CMD_DEL_LOCKSPACE, name, NULL,
-				     NULL);
+				     NULL, 0);
 }
 
 /* Copy a string attribute into a NUL-terminated buffer of DLOCK_NAME_MAX. */
@@ -326,6 +341,8 @@ static int dlock_parse_ls(struct nlattr **tb, void *arg)
 		ls->resources = nla_get_u32(la[DLOCK_A_LS_RESOURCES]);
 	if (la[DLOCK_A_LS_LOCKS])
 		ls->locks = nla_get_u32(la[DLOCK_A_LS_LOCKS]);
+	if (la[DLOCK_A_LS_CACHE] && nla_get_u8(la[DLOCK_A_LS_CACHE]))
+		ls->flags |= DLOCK_LS_F_CACHE;
 	return 0;
 }
 

@@ -202,8 +202,17 @@ struct dlock_lockspace {
 	uint32_t lvb_len;		/* 32 or 64 */
 	uint32_t resources;		/* as this node knows them */
 	uint32_t locks;
-	uint64_t reserved[4];
+	uint32_t flags;			/* DLOCK_LS_F_* */
+	uint32_t reserved32;
+	uint64_t reserved[3];
 };
+
+/*
+ * Lockspace flags.  DLOCK_LS_F_CACHE: nodes keep a lock of this lockspace
+ * cached after their last local holder let go, and re-grant it locally
+ * without a message until another node wants it (Documentation/uapi.rst).
+ */
+#define DLOCK_LS_F_CACHE	0x1U
 
 /*
  * Create a lockspace in the cell (the leader orders the change, and the
@@ -212,6 +221,11 @@ struct dlock_lockspace {
  */
 int dlock_admin_add_lockspace(struct dlock_admin *adm, const char *name,
 			      uint32_t algo, uint32_t lvb_len);
+
+/* The same with DLOCK_LS_F_* flags; -EINVAL for an unknown flag. */
+int dlock_admin_add_lockspace_flags(struct dlock_admin *adm, const char *name,
+				    uint32_t algo, uint32_t lvb_len,
+				    uint32_t flags);
 
 /* Remove a lockspace from the cell.  -ENOENT, -EBUSY while it has locks. */
 int dlock_admin_del_lockspace(struct dlock_admin *adm, const char *name);

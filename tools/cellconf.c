@@ -18,7 +18,7 @@ struct cellconf_pending {
 	enum cellconf_section section;
 	unsigned int line;		/* of the section header */
 	char id[32], endpoint[128], role[16];
-	char name[DLOCK_NAME_MAX + 1], lvb[8], algo[8];
+	char name[DLOCK_NAME_MAX + 1], lvb[8], algo[8], cache[8];
 };
 
 static char *trim(char *s)
@@ -78,11 +78,14 @@ static int cellconf_key(struct cellconf_pending *p, struct cellconf *cc,
 		if (!strcmp(key, "lvb"))
 			return cellconf_store(p->lvb, sizeof(p->lvb), key,
 					      value);
+		if (!strcmp(key, "cache"))
+			return cellconf_store(p->cache, sizeof(p->cache), key,
+					      value);
 		if (!strcmp(key, "algo"))
 			return cellconf_store(p->algo, sizeof(p->algo), key,
 					      value);
 		return dlockadm_error(DLOCKADM_EXIT_USAGE,
-				      "unknown key '%s' in [lockspace] (name, lvb, algo)",
+				      "unknown key '%s' in [lockspace] (name, lvb, algo, cache)",
 				      key);
 	default:
 		return dlockadm_error(DLOCKADM_EXIT_USAGE,
@@ -94,7 +97,7 @@ static int cellconf_key(struct cellconf_pending *p, struct cellconf *cc,
 /* Turn a finished [peer] or [lockspace] into an entry of cc. */
 static int cellconf_close(struct cellconf_pending *p, struct cellconf *cc)
 {
-	char *argv[8];
+	char *argv[10];
 	const char *name;
 	size_t i;
 	int argc = 0, code;
@@ -141,10 +144,15 @@ static int cellconf_close(struct cellconf_pending *p, struct cellconf *cc)
 			argv[argc++] = "algo";
 			argv[argc++] = p->algo;
 		}
+		if (*p->cache) {
+			argv[argc++] = "cache";
+			argv[argc++] = p->cache;
+		}
 		argv[argc] = NULL;
 		code = dlockadm_parse_ls_spec(argc, argv, &name,
 					      &cc->ls[cc->nls].algo,
-					      &cc->ls[cc->nls].lvb_len);
+					      &cc->ls[cc->nls].lvb_len,
+					      &cc->ls[cc->nls].flags);
 		if (code)
 			return code;
 		for (i = 0; i < cc->nls; i++)

@@ -8,7 +8,7 @@
  *                          role, election-timeout, heartbeat, lease,
  *                          lock-delay (as "node set" takes them)
  *   [peer]  (any number)   id, endpoint, role
- *   [lockspace] (any)      name, lvb, algo
+ *   [lockspace] (any)      name, lvb, algo, cache
  *
  * "key = value" lines; '#' or ';' start a comment line.
  */
@@ -26,6 +26,7 @@ struct cellconf_ls {
 	char name[DLOCK_NAME_MAX];
 	uint32_t algo;
 	uint32_t lvb_len;
+	uint32_t flags;		/* DLOCK_LS_F_* */
 };
 
 struct cellconf {

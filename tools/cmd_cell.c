@@ -163,9 +163,11 @@ static int cell_load_lockspaces(struct dlock_admin *adm,
 
 	for (i = 0; i < cc->nls; i++) {
 		for (;;) {
-			err = dlock_admin_add_lockspace(adm, cc->ls[i].name,
-							cc->ls[i].algo,
-							cc->ls[i].lvb_len);
+			err = dlock_admin_add_lockspace_flags(adm,
+							      cc->ls[i].name,
+							      cc->ls[i].algo,
+							      cc->ls[i].lvb_len,
+							      cc->ls[i].flags);
 			if (!cell_no_leader_yet(err) ||
 			    cell_now_ms() >= deadline)
 				break;

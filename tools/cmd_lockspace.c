@@ -14,6 +14,7 @@
 static void lockspace_usage(FILE *out)
 {
 	fputs("Usage: dlockadm [-n NETNS] lockspace add NAME [lvb 32|64] [algo cell|ra]\n"
+	      "                                     [cache on|off]\n"
 	      "       dlockadm [-n NETNS] lockspace del NAME\n"
 	      "       dlockadm [-j] [-n NETNS] lockspace show [NAME]\n"
 	      "\n"
@@ -21,14 +22,17 @@ static void lockspace_usage(FILE *out)
 	      "                  with a value block of 32 or 64 bytes (default\n"
 	      "                  64) and the lock algorithm: cell (through the\n"
 	      "                  leader, the default) or ra (Ricart-Agrawala).\n"
-	      "                  The leader orders the change; it fails without\n"
-	      "                  one.  Needs CAP_NET_ADMIN.\n"
+	      "                  cache on: each node keeps a lock cached after\n"
+	      "                  its last holder let go and grants it again\n"
+	      "                  without a message until another node wants it\n"
+	      "                  (default off).  The leader orders the change;\n"
+	      "                  it fails without one.  Needs CAP_NET_ADMIN.\n"
 	      "  lockspace del   remove lockspace NAME; refused while it has\n"
 	      "                  locks.  Needs CAP_NET_ADMIN.\n"
 	      "  lockspace show  list the lockspaces (or only NAME): algorithm,\n"
-	      "                  value block size, resources and locks.  --json:\n"
-	      "                  an array of objects with name, algo, lvb_len,\n"
-	      "                  resources, locks.\n", out);
+	      "                  value block size, caching, resources and\n"
+	      "                  locks.  --json: an array of objects with name,\n"
+	      "                  algo, lvb_len, cache, resources, locks.\n", out);
 }
 
 static const char *ls_algo_name(uint32_t algo)
@@ -38,9 +42,9 @@ static const char *ls_algo_name(uint32_t algo)
 }
 
 int dlockadm_parse_ls_spec(int argc, char **argv, const char **name,
-			   uint32_t *algo, uint32_t *lvb_len)
+			   uint32_t *algo, uint32_t *lvb_len, uint32_t *flags)
 {
-	bool have_lvb = false, have_algo = false;
+	bool have_lvb = false, have_algo = false, have_cache = false;
 	const char *v;
 	int i;
 
@@ -53,6 +57,7 @@ int dlockadm_parse_ls_spec(int argc, char **argv, const char **name,
 	*name = argv[0];
 	*algo = DLOCK_LS_CELL;
 	*lvb_len = DLOCK_LVB_MAX;
+	*flags = 0;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "lvb") && !have_lvb) {
 			v = dlockadm_keyword_value(argc, argv, &i);
@@ -77,8 +82,20 @@ int dlockadm_parse_ls_spec(int argc, char **argv, const char **name,
 						      "invalid algorithm '%s' (expected cell or ra)",
 						      v);
 			have_algo = true;
+		} else if (!strcmp(argv[i], "cache") && !have_cache) {
+			v = dlockadm_keyword_value(argc, argv, &i);
+			if (!v)
+				return DLOCKADM_EXIT_USAGE;
+			if (!strcmp(v, "on"))
+				*flags |= DLOCK_LS_F_CACHE;
+			else if (strcmp(v, "off"))
+				return dlockadm_error(DLOCKADM_EXIT_USAGE,
+						      "invalid cache setting '%s' (expected on or off)",
+						      v);
+			have_cache = true;
 		} else if (!strcmp(argv[i], "lvb") ||
-			   !strcmp(argv[i], "algo")) {
+			   !strcmp(argv[i], "algo") ||
+			   !strcmp(argv[i], "cache")) {
 			return dlockadm_error(DLOCKADM_EXIT_USAGE,
 					      "'%s' given twice", argv[i]);
 		} else {
@@ -90,19 +107,19 @@ int dlockadm_parse_ls_spec(int argc, char **argv, const char **name,
 
 static int lockspace_add(struct dlockadm *ctx, int argc, char **argv)
 {
-	uint32_t algo, lvb_len;
+	uint32_t algo, lvb_len, flags;
 	struct dlock_admin *adm;
 	const char *name;
 	int code, err;
 
 	code = dlockadm_parse_ls_spec(argc - 1, argv + 1, &name, &algo,
-				      &lvb_len);
+				      &lvb_len, &flags);
 	if (code)
 		return code;
 	code = dlockadm_admin_connect(ctx, &adm);
 	if (code)
 		return code;
-	err = dlock_admin_add_lockspace(adm, name, algo, lvb_len);
+	err = dlock_admin_add_lockspace_flags(adm, name, algo, lvb_len, flags);
 	if (err)
 		code = dlockadm_admin_error(adm, err, "cannot add lockspace");
 	dlock_admin_close(adm);
@@ -138,7 +155,7 @@ static int lockspace_print(struct dlockadm *ctx,
 			   const char *only)
 {
 	static const char *const header[] = {
-		"NAME", "ALGO", "LVB", "RESOURCES", "LOCKS", NULL
+		"NAME", "ALGO", "LVB", "CACHE", "RESOURCES", "LOCKS", NULL
 	};
 	char lvb[16], res[16], locks[16];
 	struct json_writer w;
@@ -162,6 +179,8 @@ static int lockspace_print(struct dlockadm *ctx,
 			json_string(&w, ls_algo_name(ls[i].algo));
 			json_key(&w, "lvb_len");
 			json_u64(&w, ls[i].lvb_len);
+			json_key(&w, "cache");
+			json_bool(&w, ls[i].flags & DLOCK_LS_F_CACHE);
 			json_key(&w, "resources");
 			json_u64(&w, ls[i].resources);
 			json_key(&w, "locks");
@@ -172,7 +191,8 @@ static int lockspace_print(struct dlockadm *ctx,
 		snprintf(lvb, sizeof(lvb), "%u", ls[i].lvb_len);
 		snprintf(res, sizeof(res), "%u", ls[i].resources);
 		snprintf(locks, sizeof(locks), "%u", ls[i].locks);
-		table_row(&t, ls[i].name, ls_algo_name(ls[i].algo), lvb, res,
+		table_row(&t, ls[i].name, ls_algo_name(ls[i].algo), lvb,
+			  ls[i].flags & DLOCK_LS_F_CACHE ? "on" : "off", res,
 			  locks);
 	}
 	if (ctx->json) {

@@ -120,11 +120,11 @@ int dlockadm_unknown_sub(const char *cmd, const char *sub);
 int dlockadm_parse_peer_spec(int argc, char **argv, struct dlock_peer *peer);
 
 /*
- * "NAME [lvb 32|64] [algo cell|ra]" into name, *algo, *lvb_len; 0 or an
- * exit code after the error line.
+ * "NAME [lvb 32|64] [algo cell|ra] [cache on|off]" into name, *algo,
+ * *lvb_len, *flags (DLOCK_LS_F_*); 0 or an exit code after the error line.
  */
 int dlockadm_parse_ls_spec(int argc, char **argv, const char **name,
-			   uint32_t *algo, uint32_t *lvb_len);
+			   uint32_t *algo, uint32_t *lvb_len, uint32_t *flags);
 
 /*
  * One node setting (node set's KEYWORD VALUE) into *conf: 0, an exit code
