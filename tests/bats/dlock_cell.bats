@@ -47,6 +47,7 @@ cell_conf() {
 		printf '\n[lockspace]\nname = jobs\n'
 		printf '\n[lockspace]\nname = small\nlvb = 32\n'
 		printf '\n[lockspace]\nname = elections\n'
+		printf '\n[lockspace]\nname = cached\ncache = on\n'
 	fi
 }
 
@@ -205,17 +206,22 @@ for p in peers:
 	dl_run dlockadm -n "$(n 1)" lockspace show
 	skip_unless_supported
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" =~ ^NAME\ +ALGO\ +LVB\ +RESOURCES\ +LOCKS$ ]]
-	[[ "$output" == *"jobs "*"cell"*"64"* ]]
-	[[ "$output" == *"small "*"cell"*"32"* ]]
+	[[ "${lines[0]}" =~ ^NAME\ +ALGO\ +LVB\ +CACHE\ +RESOURCES\ +LOCKS$ ]]
+	[[ "$output" =~ jobs\ +cell\ +64\ +off ]]
+	[[ "$output" =~ small\ +cell\ +32\ +off ]]
+	[[ "$output" =~ cached\ +cell\ +64\ +on ]]
 	dl_run dlockadm -n "$(n 1)" --json lockspace show small
 	[ "$status" -eq 0 ]
 	python3 -c '
 import json, sys
 ls = json.loads(sys.argv[1])
 assert ls == [{"name": "small", "algo": "cell", "lvb_len": 32,
+               "cache": False,
                "resources": ls[0]["resources"], "locks": ls[0]["locks"]}], ls
 ' "$output"
+	dl_run dlockadm -n "$(n 1)" --json lockspace show cached
+	[ "$status" -eq 0 ]
+	python3 -c 'import json, sys; assert json.loads(sys.argv[1])[0]["cache"] is True' "$output"
 	dl_run dlockadm -n "$(n 1)" lockspace show nosuch
 	assert_error_line 1 "no lockspace 'nosuch'"
 }

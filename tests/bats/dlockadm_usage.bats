@@ -230,6 +230,12 @@ load dlockadm_helpers
 	assert_error_line 2 "'lvb' given twice"
 	dl_run dlockadm lockspace add jobs lvb
 	assert_error_line 2 "'lvb' needs a value"
+	dl_run dlockadm lockspace add jobs cache yes
+	assert_error_line 2 "invalid cache setting 'yes' (expected on or off)"
+	dl_run dlockadm lockspace add jobs cache on cache off
+	assert_error_line 2 "'cache' given twice"
+	dl_run dlockadm lockspace add jobs cache
+	assert_error_line 2 "'cache' needs a value"
 	dl_run dlockadm lockspace del
 	assert_one_line_error 2 "'lockspace del' needs NAME"
 	dl_run dlockadm lockspace del a b
