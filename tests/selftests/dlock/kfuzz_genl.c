@@ -18,7 +18,7 @@
  * which is the point, and can only reach its own loopback).
  *
  * It fails (exit 1) when the kernel does what it never may: leaves a
- * well-framed request without an answer (5 s), acks with a value that is
+ * well-framed request without an answer (15 s: a busy TCG guest is slow, not dead), acks with a value that is
  * not 0 or -errno, or replies with a malformed message (an attribute that
  * runs past its message, at any nesting level).
  */
@@ -423,7 +423,7 @@ int main(int argc, char **argv)
 			await(g.fd, seq, g.family, 20, &framing);
 			continue;
 		}
-		if (await(g.fd, seq, g.family, 5000, &tally[cmd])) {
+		if (await(g.fd, seq, g.family, 15000, &tally[cmd])) {
 			printf("kfuzz_genl: FAIL: no answer to cmd %u seq %u\n",
 			       cmd, seq);
 			if (++no_answer > 3)
@@ -431,7 +431,7 @@ int main(int argc, char **argv)
 			failures++;
 		}
 		if (mangle == 0)
-			await(g.fd, g.seq, g.family, 5000, &framing);
+			await(g.fd, g.seq, g.family, 15000, &framing);
 		if (o.verbose && i % 1000 == 0)
 			printf("kfuzz_genl: %lu\n", i);
 	}
