@@ -18,9 +18,10 @@
  * which is the point, and can only reach its own loopback).
  *
  * It fails (exit 1) when the kernel does what it never may: leaves a
- * well-framed request without an answer (15 s: a busy TCG guest is slow, not dead), acks with a value that is
- * not 0 or -errno, or replies with a malformed message (an attribute that
- * runs past its message, at any nesting level).
+ * well-framed request without an answer (for 15 s: a busy TCG guest is
+ * slow, not dead), acks with a value that is not 0 or -errno, or replies
+ * with a malformed message (an attribute that runs past its message, at
+ * any nesting level).
  */
 #define _GNU_SOURCE
 #include <poll.h>
