@@ -751,6 +751,9 @@ static int dlock_nl_fill_peer(struct sk_buff *msg, struct dlock_net *dn,
 		    nla_put_u16(msg, DLOCK_A_PEER_PORT, ntohs(sin6->sin6_port)))
 			goto err;
 	}
+	if (known && pi.rtt_us &&
+	    nla_put_u32(msg, DLOCK_A_PEER_RTT_US, pi.rtt_us))
+		goto err;
 	if (known &&
 	    (nla_put_u8(msg, DLOCK_A_PEER_ALIVE, pi.alive) ||
 	     nla_put_u64_64bit(msg, DLOCK_A_PEER_MATCH_INDEX, pi.match_index,
@@ -1212,6 +1215,57 @@ static int dlock_nl_del_ls(struct sk_buff *skb, struct genl_info *info)
 	return dlock_nl_ls_change(info, false);
 }
 
+/*
+ * REFORM: the administrator declares the lost voters gone for good.  The
+ * request carries nothing: the new voter set is this node and the voters
+ * it hears, and it is refused while those are a majority (nothing to
+ * re-form then, and re-forming would throw away the cell's locks).
+ */
+static int dlock_nl_reform(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dlock_net *dn = dlock_net(genl_info_net(info));
+	int ret, type;
+
+	for (type = DLOCK_A_UNSPEC + 1; type <= DLOCK_A_MAX; type++) {
+		if (info->attrs[type]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[type],
+					    "re-form takes no attributes");
+			return -EINVAL;
+		}
+	}
+	mutex_lock(&dn->lock);
+	if (!dn->node) {
+		NL_SET_ERR_MSG(info->extack, "the node is not running");
+		ret = -ENOTCONN;
+		goto out;
+	}
+	ret = dl_node_reform(dn->node->core, NULL);
+	switch (ret) {
+	case 0:
+		break;
+	case -EPERM:
+		NL_SET_ERR_MSG(info->extack,
+			       "a member cannot re-form the cell: run it on a voter");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG(info->extack,
+			       "the cell still has a leader, or this node reaches a majority of the voters: it recovers by itself");
+		break;
+	case -EOPNOTSUPP:
+		NL_SET_ERR_MSG(info->extack,
+			       "the cell's election algorithm cannot re-form");
+		break;
+	default:
+		NL_SET_ERR_MSG(info->extack, "the protocol core refused to re-form");
+		break;
+	}
+	if (!ret)
+		dlock_nl_notify(dn, DLOCK_EVENT_MEMBERSHIP);
+out:
+	mutex_unlock(&dn->lock);
+	return ret;
+}
+
 void dlock_nl_notify(struct dlock_net *dn, u32 type)
 {
 	struct sk_buff *msg;
@@ -1286,6 +1340,10 @@ static const struct genl_small_ops dlock_genl_ops[] = {
 	}, {
 		.cmd = DLOCK_CMD_GET_COUNTERS,
 		.doit = dlock_nl_get_counters,
+	}, {
+		.cmd = DLOCK_CMD_REFORM,
+		.doit = dlock_nl_reform,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -267,9 +267,13 @@ int dlock_admin_get_counters(struct dlock_admin *adm,
 			     struct dlock_counter **ctrs, size_t *n);
 
 /*
- * Re-form the cell from the peers this node can reach, after a majority
- * was lost for good.  Unsafe while the lost nodes may come back: see
- * dlockadm(8).
+ * Re-form the cell from this voter and the voters it can reach, after a
+ * majority was lost for good: this node leads the new voter set at once,
+ * every lock of the cell is revoked (holders get DLOCK_EV_REVOKED) and
+ * fencing tokens move on.  -EBUSY while this node still reaches a
+ * majority (the cell recovers by itself), -EPERM on a member, -ENOTCONN
+ * when the node is not running.  Unsafe while the lost nodes may come
+ * back: see dlockadm(8).
  */
 int dlock_admin_reform(struct dlock_admin *adm);
 

@@ -39,9 +39,12 @@ static void cell_usage(FILE *out)
 	      "               --json: {\"status\":{...},\"peers\":[...],\n"
 	      "               \"lockspaces\":[...]} as status, peer show and\n"
 	      "               lockspace show print them.\n"
-	      "  cell reform  re-form the cell from the nodes this one reaches,\n"
-	      "               after a majority is lost for good.  Unsafe if the\n"
-	      "               lost nodes may come back: see dlockadm(8).\n", out);
+	      "  cell reform  re-form the cell from this voter and the voters it\n"
+	      "               reaches, after a majority is lost for good: it\n"
+	      "               leads at once, every lock is revoked, fencing\n"
+	      "               tokens move on.  Refused while a majority is\n"
+	      "               reachable.  Unsafe if the lost nodes may come\n"
+	      "               back: see dlockadm(8).\n", out);
 }
 
 static int cell_create(struct dlockadm *ctx, int argc, char **argv)
@@ -419,8 +422,17 @@ static int cell_reform(struct dlockadm *ctx, int argc, char **argv)
 	if (code)
 		return code;
 	err = dlock_admin_reform(adm);
-	if (err)
+	if (err) {
 		code = dlockadm_admin_error(adm, err, "cannot re-form the cell");
+	} else {
+		struct dlock_status st;
+
+		/* what the operator wants to see next: who leads, which term */
+		if (!dlock_admin_status(adm, &st))
+			printf("cell %u re-formed: node %u leads, term %llu\n",
+			       st.cell_id, st.leader_id,
+			       (unsigned long long)st.term);
+	}
 	dlock_admin_close(adm);
 	return code;
 }

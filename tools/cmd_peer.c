@@ -154,9 +154,10 @@ static int peer_print_json(const struct dlock_peer *p, size_t n)
 static int peer_print_table(const struct dlock_peer *p, size_t n)
 {
 	static const char *const header[] = {
-		"ID", "ENDPOINT", "ROLE", "ALIVE", "LAST-HEARD", "MATCH", NULL
+		"ID", "ENDPOINT", "ROLE", "ALIVE", "LAST-HEARD", "RTT", "MATCH",
+		NULL
 	};
-	char id[16], ep[64], heard[32], match[24];
+	char id[16], ep[64], heard[32], rtt[24], match[24];
 	struct table t;
 	size_t i;
 
@@ -170,6 +171,12 @@ static int peer_print_table(const struct dlock_peer *p, size_t n)
 				 (unsigned long long)p[i].last_heard_ms);
 		else
 			snprintf(heard, sizeof(heard), "-");
+		/* microseconds in the uapi; people read milliseconds */
+		if (p[i].has & DLOCK_PEER_HAS_RTT)
+			snprintf(rtt, sizeof(rtt), "%u.%03ums",
+				 p[i].rtt_us / 1000, p[i].rtt_us % 1000);
+		else
+			snprintf(rtt, sizeof(rtt), "-");
 		if (p[i].has & DLOCK_PEER_HAS_MATCH_INDEX)
 			snprintf(match, sizeof(match), "%llu",
 				 (unsigned long long)p[i].match_index);
@@ -177,7 +184,7 @@ static int peer_print_table(const struct dlock_peer *p, size_t n)
 			snprintf(match, sizeof(match), "-");
 		table_row(&t, id, ep, dlockadm_role_name(p[i].role),
 			  !(p[i].has & DLOCK_PEER_HAS_ALIVE) ? "-" :
-			  p[i].alive ? "yes" : "no", heard, match);
+			  p[i].alive ? "yes" : "no", heard, rtt, match);
 	}
 	if (table_print(&t, stdout))
 		return dlockadm_error(DLOCKADM_EXIT_FAILURE, "out of memory");

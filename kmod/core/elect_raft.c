@@ -43,6 +43,8 @@ static void dl_er_send(void *ctx, const struct dl_raft_msg *m)
 		node->cause = DL_CAUSE_ELECTION;
 		break;
 	}
+	if (m->type == DL_RAFT_MSG_APPEND)
+		dl_session_rtt_probe(node, m->to);
 	dl_node_send_op(node, m->to, dl_wire_raft_op(m->type), body, n);
 	node->cause = saved;
 }
@@ -219,8 +221,10 @@ static int dl_er_recv(struct dl_node *node, u32 from,
 	if (err)
 		return err;
 	if (m.type == DL_RAFT_MSG_APPEND_RESP && m.term == node->term &&
-	    dl_raft_role(r) == DL_RAFT_LEADER)
+	    dl_raft_role(r) == DL_RAFT_LEADER) {
 		dl_session_follower_ack(node, from);
+		dl_session_rtt_answer(node, from);
+	}
 	return 0;
 }
 
@@ -290,6 +294,13 @@ static void dl_er_peer(struct dl_node *node, struct dl_node_peer_info *pi)
 	pi->match_index = dl_raft_peer_match(dl_er(node), pi->id);
 }
 
+static int dl_er_reform(struct dl_node *node, const u32 *voters,
+			u32 n_voters)
+{
+	return dl_raft_reform(dl_er(node), voters, n_voters,
+			      dl_node_now(node));
+}
+
 const struct dl_election_ops dl_election_raft = {
 	.name = "raft",
 	.algo = DL_ELECT_RAFT,
@@ -306,6 +317,7 @@ const struct dl_election_ops dl_election_raft = {
 	.term = dl_er_term,
 	.status = dl_er_status,
 	.peer = dl_er_peer,
+	.reform = dl_er_reform,
 };
 
 const struct dl_election_ops *dl_election_find(u32 algo)

@@ -48,6 +48,9 @@ struct dl_node_peer_info;
  * @term: current term or epoch
  * @status: fill the algorithm's fields of @st (state, commit/applied)
  * @peer: fill the algorithm's fields of @pi (match index)
+ * @reform: optional: make this node the leader of a new configuration of
+ *	@voters (it among them) after the cell lost its majority; every lock
+ *	is revoked when the change applies.  0 or negative errno
  */
 struct dl_election_ops {
 	const char *name;
@@ -65,6 +68,7 @@ struct dl_election_ops {
 	u64 (*term)(struct dl_node *node);
 	void (*status)(struct dl_node *node, struct dl_node_status *st);
 	void (*peer)(struct dl_node *node, struct dl_node_peer_info *pi);
+	int (*reform)(struct dl_node *node, const u32 *voters, u32 n_voters);
 };
 
 /* The algorithms built in; NULL for one not (yet) available. */

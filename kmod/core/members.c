@@ -44,6 +44,7 @@ struct dl_peer *dl_peer_insert(struct dl_node *node, u32 id, u32 role)
 	peer->id = id;
 	peer->role = role;
 	dl_list_init(&peer->tx_link);
+	dl_list_init(&peer->revokes);
 	dl_list_add_tail(&peer->hash_link, &node->peer_hash[dl_peer_hash(id)]);
 	dl_list_add_tail(&peer->link, &node->peers);
 	if (role == DL_NODE_MEMBER)
@@ -67,6 +68,7 @@ void dl_peer_delete(struct dl_node *node, struct dl_peer *peer)
 	}
 	if (peer->role == DL_NODE_MEMBER)
 		node->n_members--;
+	dl_session_revokes_drop(peer, DL_NEVER);
 	dl_list_del(&peer->hash_link);
 	dl_list_del(&peer->link);
 	dl_free(peer);

@@ -510,9 +510,12 @@ static int dl_node_dispatch(struct dl_node *node, struct dl_peer *peer,
 		return node->elect->recv(node, peer->id, op);
 	}
 	switch (op->type) {
+	case DL_OP_EVENT:
+		/* a REVOKED is answered, or the leader sends it again */
+		dl_session_event_seen(node, peer, op);
+		return dl_client_recv(node, peer, hdr, op);
 	case DL_OP_REQUEST:
 	case DL_OP_RESPONSE:
-	case DL_OP_EVENT:
 	case DL_OP_REDIRECT:
 		return dl_client_recv(node, peer, hdr, op);
 	default:
@@ -610,6 +613,62 @@ int dl_node_peer_remove(struct dl_node *node, u32 peer_id)
 	return 0;
 }
 
+int dl_node_reform(struct dl_node *node, u32 *n_voters)
+{
+	/*
+	 * Heard within four election timeouts: a leader sends every
+	 * heartbeat_ms, and leaderless voters campaign at least every two
+	 * election timeouts.  Shorter than a lease, so that members and the
+	 * survivors can still hold their sessions when the new leader greets
+	 * them.
+	 */
+	u64 alive_ns = 4 * dl_ms(node->cfg.timeouts.election_ms);
+	u64 now = dl_node_now(node);
+	u32 voters[DL_NODE_MAX_VOTERS], n = 0, i;
+	struct dl_peer *peer;
+	int err;
+
+	if (!dl_node_is_voter(node))
+		return -EPERM;
+	if (!node->elect || !node->elect->reform)
+		return -EOPNOTSUPP;
+	/*
+	 * A leader that still leads (its lease is valid), or one this node
+	 * still hears, means the cell works: nothing to re-form.  (Followers
+	 * hear only the leader, so counting them is no test of that.)
+	 */
+	if (dl_node_is_leader(node) && node->elect->lease_valid(node))
+		return -EBUSY;
+	peer = node->leader ? dl_peer_find(node, node->leader) : NULL;
+	if (peer && peer->last_heard_ns && now - peer->last_heard_ns < alive_ns)
+		return -EBUSY;
+	/*
+	 * Without a leader the voters campaign, and their (pre)votes reach
+	 * every survivor: those heard recently are the new set.
+	 */
+	voters[n++] = node->cfg.node_id;
+	for (i = 0; i < node->cfg.n_voters; i++) {
+		peer = dl_peer_find(node, node->cfg.voters[i]);
+		if (peer && peer->last_heard_ns &&
+		    now - peer->last_heard_ns < alive_ns)
+			voters[n++] = peer->id;
+	}
+	/* a majority still answers: it elects a leader by itself */
+	if (n > node->cfg.n_voters / 2)
+		return -EBUSY;
+	dl_node_enter(node, true);
+	err = node->elect->reform(node, voters, n);
+	if (!err) {
+		/* later re-forms count majorities of this set */
+		memcpy(node->cfg.voters, voters, sizeof(u32) * n);
+		node->cfg.n_voters = n;
+	}
+	dl_node_leave(node);
+	if (!err && n_voters)
+		*n_voters = n;
+	return err;
+}
+
 static int dl_node_ls_request(struct dl_node *node, u8 type, const u8 *name,
 			      u32 len, u32 lvb_len, u64 cookie, u64 *req_id)
 {
@@ -700,6 +759,9 @@ int dl_node_get_peer(struct dl_node *node, u32 idx,
 		pi->alive = peer->last_heard_ns &&
 			    now - peer->last_heard_ns < alive_ns;
 		pi->incarnation = peer->incarnation;
+		/* a measured round trip is never shown as "none" */
+		if (peer->rtt_ns)
+			pi->rtt_us = (u32)DL_MAX(peer->rtt_ns / 1000, 1ULL);
 		if (node->elect && node->elect->peer)
 			node->elect->peer(node, pi);
 		return 0;

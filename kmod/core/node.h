@@ -223,6 +223,26 @@ int dl_node_peer_add(struct dl_node *node, u32 peer_id, u32 role);
 int dl_node_peer_remove(struct dl_node *node, u32 peer_id);
 
 /**
+ * dl_node_reform() - re-form the cell from the voters this node reaches
+ * @node: node, a voter
+ * @n_voters: out: the size of the new voter set (may be NULL)
+ *
+ * An administrator's decision after a majority of the voters is gone for
+ * good (etcd's --force-new-cluster): this node becomes the leader of a new
+ * configuration made of itself and the voters it heard from within four
+ * election timeouts, every lock in the cell is revoked and the fencing
+ * tokens move on.  Entries the old majority committed that this node never saw are
+ * lost, so a lost voter must not come back with its old state.
+ *
+ * Return: 0; -EPERM on a member; -EOPNOTSUPP when the election algorithm
+ * cannot re-form; -EBUSY when the cell still works (this node leads with a
+ * valid lease, or heard its leader within four election timeouts) or it
+ * still reaches a majority of the voters (it elects by itself); -ENOMEM.
+ * On error nothing changed.
+ */
+int dl_node_reform(struct dl_node *node, u32 *n_voters);
+
+/**
  * struct dl_lock_args - a local owner's lock or conversion request
  * @owner: owner id on this node (e.g. the open file), non-zero
  * @cookie: returned in the completion
@@ -382,11 +402,15 @@ int dl_node_get_status(struct dl_node *node, struct dl_node_status *st);
  * @last_heard_ns: env clock of the last datagram from it, 0 never
  * @incarnation: its last seen incarnation
  * @match_index: (leader, voters) highest log index known replicated there
+ * @rtt_us: smoothed round-trip time to it, microseconds; 0 until measured
+ *	(a follower or member times its heartbeats to the leader, a leader
+ *	its APPENDs to the voters)
  */
 struct dl_node_peer_info {
 	u32 id;
 	u32 role;
 	bool alive;
+	u32 rtt_us;
 	u64 last_heard_ns;
 	u64 incarnation;
 	u64 match_index;

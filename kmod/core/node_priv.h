@@ -82,6 +82,10 @@ struct dl_peer {
 	u64 incarnation;
 	u64 session;
 	u64 last_heard_ns;
+	/* smoothed round trip (session.c), 0 until measured */
+	u64 rtt_ns;
+	/* leader: send time of the APPEND whose answer times the next sample */
+	u64 rtt_probe_ns;
 	u64 lease_until_ns;
 	bool expired;
 	u64 max_req_id;
@@ -383,6 +387,13 @@ void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
 			    u32 node_id, u64 session);
 u64 dl_session_timer(struct dl_node *node, u64 now);
 bool dl_session_lease_valid(struct dl_node *node);
+void dl_session_rtt_probe(struct dl_node *node, u32 to);
+void dl_session_revoke_track(struct dl_node *node, struct dl_peer *peer,
+			     const struct dl_wire_event *ev);
+void dl_session_event_seen(struct dl_node *node, struct dl_peer *peer,
+			   const struct dl_wire_op *op);
+void dl_session_revokes_drop(struct dl_peer *peer, u64 below_session);
+void dl_session_rtt_answer(struct dl_node *node, u32 from);
 
 /* client.c */
 int dl_client_recv(struct dl_node *node, struct dl_peer *peer,

@@ -77,6 +77,186 @@ static void dl_session_renew(struct dl_node *node, u64 until)
 	node->lease_held = true;
 }
 
+/*
+ * Round trips, for operators (peer show): a smoothed average as TCP keeps
+ * it (srtt += (sample - srtt) / 8), so one slow answer does not dominate.
+ * Samples come from exchanges that are answered one for one: a heartbeat
+ * and the LEASE echoing its seq, and on a Raft leader an APPEND and the
+ * next APPEND_RESP of that voter.
+ */
+static void dl_session_rtt_sample(struct dl_peer *peer, u64 sample)
+{
+	if (!sample)
+		sample = 1;
+	if (!peer->rtt_ns)
+		peer->rtt_ns = sample;
+	else if (sample >= peer->rtt_ns)
+		peer->rtt_ns += (sample - peer->rtt_ns) / 8;
+	else
+		peer->rtt_ns -= (peer->rtt_ns - sample) / 8;
+}
+
+/*
+ * Leader: an APPEND goes to @to.  Only one is timed at a time; a probe
+ * whose answer never came (lost) is replaced after an election timeout.
+ */
+void dl_session_rtt_probe(struct dl_node *node, u32 to)
+{
+	struct dl_peer *peer = dl_peer_find(node, to);
+	u64 now = dl_node_now(node);
+
+	if (peer && (!peer->rtt_probe_ns ||
+		     now - peer->rtt_probe_ns >
+		     dl_ms(node->cfg.timeouts.election_ms)))
+		peer->rtt_probe_ns = now;
+}
+
+/* Leader: @from answered an APPEND; time the probe. */
+void dl_session_rtt_answer(struct dl_node *node, u32 from)
+{
+	struct dl_peer *peer = dl_peer_find(node, from);
+
+	if (!peer || !peer->rtt_probe_ns)
+		return;
+	dl_session_rtt_sample(peer, dl_node_now(node) - peer->rtt_probe_ns);
+	peer->rtt_probe_ns = 0;
+}
+
+/*
+ * REVOKED to members, sent until acknowledged.  A member learns that the
+ * cell took a lock away only from the leader's REVOKED EVENT (voters apply
+ * the log themselves); were it lost, the member's owner would go on
+ * believing it holds the lock.  So the leader keeps every REVOKED it sent
+ * a member and sends it again, backing off up to a heartbeat interval,
+ * until the member answers with DL_OP_EVENT_ACK.  It forgets them when
+ * the member starts a new session (its own lease ran out, and it revoked
+ * every local lock itself then), when the leader expires the member (the
+ * same, seen from the leader), when the member is removed, and when this
+ * node stops leading.  At most DL_REVOKES_MAX wait per member; beyond,
+ * the oldest is given up, with a warning.
+ */
+#define DL_REVOKES_MAX		256
+
+struct dl_revoke_out {
+	struct dl_list link;
+	struct dl_wire_event ev;
+	u64 due_ns;
+	u64 backoff_ns;
+};
+
+static void dl_session_revoke_free(struct dl_peer *peer,
+				   struct dl_revoke_out *ro)
+{
+	dl_list_del(&ro->link);
+	peer->n_revokes--;
+	dl_free(ro);
+}
+
+/* Forget what was sent for sessions before @below_session (all: DL_NEVER). */
+void dl_session_revokes_drop(struct dl_peer *peer, u64 below_session)
+{
+	struct dl_revoke_out *ro, *tmp;
+
+	if (!peer->n_revokes)
+		return;
+	dl_list_for_each_entry_safe(ro, tmp, &peer->revokes, link)
+		if (below_session == DL_NEVER || ro->ev.session < below_session)
+			dl_session_revoke_free(peer, ro);
+}
+
+/* Leader: a REVOKED EVENT was just sent to member @peer; keep it. */
+void dl_session_revoke_track(struct dl_node *node, struct dl_peer *peer,
+			     const struct dl_wire_event *ev)
+{
+	struct dl_revoke_out *ro;
+
+	if (peer->n_revokes >= DL_REVOKES_MAX) {
+		dl_env_log(node->env, DL_LOG_WARN,
+			   "node %u: %u REVOKED unacknowledged by node %u, giving up the oldest",
+			   node->cfg.node_id, peer->n_revokes, peer->id);
+		dl_session_revoke_free(peer, dl_list_first_entry(&peer->revokes,
+						struct dl_revoke_out, link));
+	}
+	ro = dl_zalloc(sizeof(*ro));
+	if (!ro)
+		return;
+	ro->ev = *ev;
+	ro->backoff_ns = dl_ms(node->cfg.timeouts.retry_ms);
+	ro->due_ns = dl_node_now(node) + ro->backoff_ns;
+	dl_list_add_tail(&ro->link, &peer->revokes);
+	peer->n_revokes++;
+}
+
+/* Leader: send again what is due; returns the next due time. */
+static u64 dl_session_revokes_resend(struct dl_node *node, u64 now)
+{
+	u64 next = DL_NEVER, cap = dl_session_hb_interval(node);
+	struct dl_revoke_out *ro;
+	struct dl_peer *peer;
+	u8 body[DL_EVENT_BODY_MAX];
+	int n;
+
+	dl_list_for_each_entry(peer, &node->peers, link) {
+		dl_list_for_each_entry(ro, &peer->revokes, link) {
+			if (now >= ro->due_ns) {
+				n = dl_wire_enc_event(body, sizeof(body),
+						      &ro->ev);
+				node->cause = DL_CAUSE_SESSION;
+				if (n > 0)
+					dl_node_send_op(node, peer->id,
+							DL_OP_EVENT, body, n);
+				node->cause = DL_CAUSE_OTHER;
+				ro->backoff_ns = DL_MIN(2 * ro->backoff_ns,
+							cap);
+				ro->due_ns = now + ro->backoff_ns;
+			}
+			next = DL_MIN(next, ro->due_ns);
+		}
+	}
+	return next;
+}
+
+/* Any node: an EVENT arrived from the leader; a REVOKED is acknowledged. */
+void dl_session_event_seen(struct dl_node *node, struct dl_peer *peer,
+			   const struct dl_wire_op *op)
+{
+	struct dl_wire_event ev;
+	struct dl_wire_event_ack ack;
+	u8 body[32];
+	u32 saved = node->cause;
+	int n;
+
+	if (dl_wire_dec_event(op, &ev) || ev.kind != DL_WEV_REVOKED)
+		return;
+	ack.index = ev.index;
+	ack.lock_id = ev.lock_id;
+	n = dl_wire_enc_event_ack(body, sizeof(body), &ack);
+	node->cause = DL_CAUSE_SESSION;
+	if (n > 0)
+		dl_node_send_op(node, peer->id, DL_OP_EVENT_ACK, body, n);
+	node->cause = saved;
+}
+
+static int dl_session_on_event_ack(struct dl_node *node, struct dl_peer *peer,
+				   const struct dl_wire_op *op)
+{
+	struct dl_wire_event_ack ack;
+	struct dl_revoke_out *ro;
+	int err = dl_wire_dec_event_ack(op, &ack);
+
+	(void)node;
+	if (err)
+		return err;
+	dl_list_for_each_entry(ro, &peer->revokes, link) {
+		if (ro->ev.index == ack.index &&
+		    ro->ev.lock_id == ack.lock_id) {
+			dl_session_revoke_free(peer, ro);
+			return 0;
+		}
+	}
+	return 0;	/* a duplicate acknowledgement */
+}
+
 /* Leader: propose NODE_INCARNATION when a peer announces a new session. */
 void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
 			    u32 node_id, u64 session)
@@ -86,6 +266,8 @@ void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
 
 	if (peer && session <= peer->session)
 		return;
+	if (peer)
+		dl_session_revokes_drop(peer, session);
 	cmd.owner.node = node_id;
 	cmd.owner.incarnation = session;
 	node->cause = DL_CAUSE_SESSION;
@@ -105,6 +287,7 @@ static void dl_session_send_hb(struct dl_node *node, u32 dst, u64 now)
 
 	node->cause = DL_CAUSE_SESSION;
 	node->hb_sent_ns = now;
+	node->hb_unanswered++;
 	if (node->hello_due) {
 		n = dl_wire_enc_hello(body, sizeof(body), &he);
 		if (n > 0)
@@ -194,8 +377,11 @@ static int dl_session_on_lease(struct dl_node *node, struct dl_peer *peer,
 	 * start the node may count from (seq 0 is a new leader's greeting).
 	 */
 	if (ls.seq && ls.seq == node->hb_seq) {
+		dl_session_rtt_sample(peer, dl_node_now(node) -
+				      node->hb_sent_ns);
 		dl_session_renew(node, node->hb_sent_ns +
 				 dl_session_own_lease(node, ls.lease_ms));
+		node->hb_unanswered = 0;
 		node->hello_due = false;
 	}
 	return 0;
@@ -226,6 +412,8 @@ int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
 		return dl_session_on_lease(node, peer, op);
 	case DL_OP_HELLO:
 		return dl_session_on_hello(node, peer, op);
+	case DL_OP_EVENT_ACK:
+		return dl_session_on_event_ack(node, peer, op);
 	default:
 		return DL_WIRE_ETYPE;
 	}
@@ -299,6 +487,7 @@ static u64 dl_session_expire_scan(struct dl_node *node, u64 now)
 		if (!dl_node_propose(node, &cmd)) {
 			peer->expired = true;
 			peer->session = 0;
+			dl_session_revokes_drop(peer, DL_NEVER);
 			node->ctr.nodes_expired++;
 		}
 		node->cause = DL_CAUSE_OTHER;
@@ -326,6 +515,13 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 			node->expire_check_ns =
 				dl_session_expire_scan(node, now);
 		next = node->expire_check_ns;
+		next = DL_MIN(next, dl_session_revokes_resend(node, now));
+	} else {
+		struct dl_peer *peer;
+
+		/* a new leader does not know what we sent: nobody resends */
+		dl_list_for_each_entry(peer, &node->peers, link)
+			dl_session_revokes_drop(peer, DL_NEVER);
 	}
 	if (node->lease_held && now >= node->lease_until_ns)
 		dl_session_lost(node);
@@ -338,6 +534,14 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 	if (now >= node->hb_next_ns) {
 		u32 dst = node->leader;
 
+		/*
+		 * A member whose leader stopped answering (it is gone, and
+		 * the new leader's greeting was lost) asks the voters in
+		 * turn: the leader answers, the others redirect to it.
+		 * Voters learn their leader from the election instead.
+		 */
+		if (!dl_node_is_voter(node) && node->hb_unanswered >= 3)
+			dst = 0;
 		if (!dst || dst == node->cfg.node_id) {
 			/* no leader known: ask the voters in turn */
 			dst = node->cfg.voters[node->hb_probe++ %

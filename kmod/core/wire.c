@@ -137,6 +137,7 @@ static const char *const dl_wire_op_names[DL_OP_TYPE_COUNT] = {
 	[DL_OP_RESPONSE] = "response",
 	[DL_OP_EVENT] = "event",
 	[DL_OP_REDIRECT] = "redirect",
+	[DL_OP_EVENT_ACK] = "event_ack",
 	[DL_OP_HEARTBEAT] = "heartbeat",
 	[DL_OP_LEASE] = "lease",
 	[DL_OP_HELLO] = "hello",
@@ -162,6 +163,7 @@ static const struct dl_wire_op_bounds dl_wire_bounds[DL_OP_TYPE_COUNT] = {
 	[DL_OP_RESPONSE] = { 20, 20 },
 	[DL_OP_EVENT] = { DL_EVENT_FIXED, DL_EVENT_FIXED + DL_WIRE_LVB_MAX },
 	[DL_OP_REDIRECT] = { 20, 20 },
+	[DL_OP_EVENT_ACK] = { 16, 16 },
 	[DL_OP_HEARTBEAT] = { 8, 8 },
 	[DL_OP_LEASE] = { 20, 20 },
 	[DL_OP_HELLO] = { 9, 9 },
@@ -546,6 +548,30 @@ int dl_wire_dec_heartbeat(const struct dl_wire_op *op,
 		return DL_WIRE_EBODY;
 	dl_wire_buf_read(&b, op->body, op->len);
 	m->seq = dl_wire_get_u64(&b);
+	return dl_wire_buf_done(&b);
+}
+
+int dl_wire_enc_event_ack(void *buf, size_t cap,
+			  const struct dl_wire_event_ack *m)
+{
+	struct dl_wire_buf b;
+
+	dl_wire_buf_write(&b, buf, cap);
+	dl_wire_put_u64(&b, m->index);
+	dl_wire_put_u64(&b, m->lock_id);
+	return dl_wire_enc_end(&b, buf);
+}
+
+int dl_wire_dec_event_ack(const struct dl_wire_op *op,
+			  struct dl_wire_event_ack *m)
+{
+	struct dl_wire_buf b;
+
+	if (op->type != DL_OP_EVENT_ACK)
+		return DL_WIRE_EBODY;
+	dl_wire_buf_read(&b, op->body, op->len);
+	m->index = dl_wire_get_u64(&b);
+	m->lock_id = dl_wire_get_u64(&b);
 	return dl_wire_buf_done(&b);
 }
 

@@ -66,6 +66,7 @@ enum dl_wire_op_type {
 	DL_OP_RESPONSE = 0x11,		/* leader -> node: request accepted */
 	DL_OP_EVENT = 0x12,		/* leader -> node: lock-table output */
 	DL_OP_REDIRECT = 0x13,		/* not the leader; hint who is */
+	DL_OP_EVENT_ACK = 0x14,		/* node -> leader: REVOKED received */
 
 	DL_OP_HEARTBEAT = 0x20,		/* node -> leader: keep my lease */
 	DL_OP_LEASE = 0x21,		/* leader -> node: lease granted */
@@ -399,6 +400,17 @@ struct dl_wire_redirect {
 	u64 term;
 };
 
+/*
+ * DL_OP_EVENT_ACK, owner's node -> leader: a REVOKED EVENT arrived (the
+ * leader sends it again until then, see session.c).
+ *   u64 index    the EVENT's index
+ *   u64 lock_id  the EVENT's lock_id
+ */
+struct dl_wire_event_ack {
+	u64 index;
+	u64 lock_id;
+};
+
 /* ---- Sessions -------------------------------------------------------- */
 
 /*
@@ -442,6 +454,10 @@ int dl_wire_dec_heartbeat(const struct dl_wire_op *op,
 			  struct dl_wire_heartbeat *m);
 int dl_wire_enc_lease(void *buf, size_t cap, const struct dl_wire_lease *m);
 int dl_wire_dec_lease(const struct dl_wire_op *op, struct dl_wire_lease *m);
+int dl_wire_enc_event_ack(void *buf, size_t cap,
+			  const struct dl_wire_event_ack *m);
+int dl_wire_dec_event_ack(const struct dl_wire_op *op,
+			  struct dl_wire_event_ack *m);
 int dl_wire_enc_hello(void *buf, size_t cap, const struct dl_wire_hello *m);
 int dl_wire_dec_hello(const struct dl_wire_op *op, struct dl_wire_hello *m);
 

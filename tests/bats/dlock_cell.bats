@@ -144,7 +144,7 @@ skip_unless_supported() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "${#lines[@]}" -eq 3 ]
-	[[ "${lines[0]}" =~ ^ID\ +ENDPOINT\ +ROLE\ +ALIVE\ +LAST-HEARD\ +MATCH$ ]]
+	[[ "${lines[0]}" =~ ^ID\ +ENDPOINT\ +ROLE\ +ALIVE\ +LAST-HEARD\ +RTT\ +MATCH$ ]]
 	[[ "${lines[1]}" =~ ^2\ +10\.78\.0\.2:7477\ +voter\  ]]
 	[[ "${lines[2]}" =~ ^3\ +10\.78\.0\.3:7477\ +voter\  ]]
 	# Aligned: each row's endpoint starts under the ENDPOINT header.
@@ -164,6 +164,39 @@ for p in peers:
     assert p["family"] == "inet" and p["port"] == 7477 and p["role"] == "voter", p
     assert p["address"] == "10.78.0.%d" % p["id"], p
 ' "$output"
+}
+
+@test "peer show: round trips are measured, non-zero and plausible, on every node" {
+	local leader i
+	leader="$(wait_leader)"
+	# A follower times its heartbeats to the leader (one per lease/4 =
+	# 750 ms here), the leader its APPENDs to each voter: poll until the
+	# first samples are in.
+	for i in 1 2 3; do
+		local tries json="" timed=no
+		for tries in $(seq 1 100); do
+			json="$(dlockadm -n "$(n "$i")" --json peer show)"
+			python3 -c '
+import json, sys
+peers = {p["id"]: p for p in json.loads(sys.argv[1])}
+me, leader = int(sys.argv[2]), int(sys.argv[3])
+timed = [p for p in peers.values() if p.get("rtt_us", 0) > 0]
+if me == leader:
+    assert len(timed) == 2, peers
+else:
+    assert leader in [p["id"] for p in timed], peers
+# plausible: a bridge inside one guest, even under TCG, answers in < 2 s
+assert all(p["rtt_us"] < 2000000 for p in timed), peers
+' "$json" "$i" "$leader" 2> /dev/null && { timed=yes; break; }
+			sleep 0.1
+		done
+		echo "node $i: $json"
+		[ "$timed" = yes ]
+	done
+	# The table shows it in milliseconds.
+	dl_run dlockadm -n "$(n "$leader")" peer show
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ \ [0-9]+\.[0-9]{3}ms\  ]]
 }
 
 @test "peer add, show, del on a running node; errors for duplicates and unknown ids" {

@@ -21,6 +21,11 @@
  *   dlcell hold LS RES MODE SECS lock (blocking), print grant, sleep, unlock
  *   dlcell try LS RES MODE       NOQUEUE lock; exit 0 granted, 3 EAGAIN
  *   dlcell count LS RES FILE N   N times: EX lock, FILE += 1, unlock
+ *   dlcell watch-revoke LS RES MODE SECS
+ *                                lock (blocking), print grant, then wait
+ *                                up to SECS for a REVOKED event on the fd:
+ *                                print "revoked token=N", exit 0; else 4
+ *   dlcell reform                DLOCK_CMD_REFORM on this node
  *
  * dlcell -n NETNS CMD ... runs CMD in the named namespace (/run/netns/NETNS)
  * with setns(), much faster than `ip netns exec` under TCG.
@@ -37,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -731,6 +737,59 @@ static int cmd_hold(int argc, char **argv, bool try)
 	return ret;
 }
 
+/* Hold a lock until the cell takes it away (re-form, lease loss). */
+static int cmd_watch_revoke(int argc, char **argv)
+{
+	struct dlock_lock_req req;
+	struct dlock_event ev;
+	struct pollfd pfd;
+	struct timespec start, now;
+	long left_ms;
+	uint32_t ls_id;
+	int fd, ret;
+
+	if (argc < 4)
+		return -EINVAL;
+	fd = dev_open_ls(argv[0], &ls_id);
+	if (fd < 0)
+		return fd;
+	ret = dev_lock(fd, ls_id, argv[1], mode_of(argv[2]), 0, &req);
+	if (ret)
+		return ret;
+	printf("granted lock=%llu token=%llu\n",
+	       (unsigned long long)req.lock_id, (unsigned long long)req.token);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left_ms = num(argv[3]) * 1000L -
+			  ((now.tv_sec - start.tv_sec) * 1000L +
+			   (now.tv_nsec - start.tv_nsec) / 1000000L);
+		if (left_ms <= 0)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		ret = poll(&pfd, 1, (int)left_ms);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (ret <= 0)
+			continue;
+		if (read(fd, &ev, sizeof(ev)) != sizeof(ev))
+			return -EIO;
+		if (ev.type == DLOCK_EV_REVOKED && ev.lock_id == req.lock_id) {
+			printf("revoked lock=%llu token=%llu\n",
+			       (unsigned long long)ev.lock_id,
+			       (unsigned long long)ev.token);
+			fflush(stdout);
+			close(fd);
+			return 0;
+		}
+	}
+	printf("not revoked\n");
+	close(fd);
+	return 4;
+}
+
 static int cmd_count(int argc, char **argv)
 {
 	struct dlock_lock_req req;
@@ -837,6 +896,14 @@ int main(int argc, char **argv)
 		ret = cmd_hold(argc - 2, argv + 2, true);
 	else if (!strcmp(cmd_name, "count"))
 		ret = cmd_count(argc - 2, argv + 2);
+	else if (!strcmp(cmd_name, "watch-revoke"))
+		ret = cmd_watch_revoke(argc - 2, argv + 2);
+	else if (!strcmp(cmd_name, "reform")) {
+		struct msg m;
+
+		msg_init(&m, DLOCK_CMD_REFORM, 0);
+		ret = transact(&m, NULL, NULL);
+	}
 	else {
 		fprintf(stderr, "dlcell: unknown command '%s'\n", cmd_name);
 		return 2;
