@@ -325,6 +325,10 @@ const struct dl_election_ops *dl_election_find(u32 algo)
 	switch (algo) {
 	case DL_ELECT_RAFT:
 		return &dl_election_raft;
+	case DL_ELECT_BULLY:
+		return &dl_election_bully;
+	case DL_ELECT_RING:
+		return &dl_election_ring;
 	default:
 		return NULL;
 	}

@@ -8,8 +8,9 @@
  *
  *   raft   a replicated log; every voter applies every command; a new leader
  *          already holds the whole lock table;
- *   bully, ring (later)  the elected coordinator applies commands alone and
- *          rebuilds its table after a failover from the survivors' reports.
+ *   bully, ring  the elected coordinator applies commands alone, and local
+ *          owners' locks go to it through coord.c, whose table it rebuilds
+ *          after a failover from the survivors' reports (classic.c).
  *
  * Either way the algorithm hands commands to the node in one total order
  * through dl_node_apply_entry() (node_priv.h), and the node turns the lock
@@ -75,5 +76,8 @@ struct dl_election_ops {
 const struct dl_election_ops *dl_election_find(u32 algo);
 
 extern const struct dl_election_ops dl_election_raft;
+/* classic.c: coordinator locking on the winner, no replicated log */
+extern const struct dl_election_ops dl_election_bully;
+extern const struct dl_election_ops dl_election_ring;
 
 #endif /* DLOCK_CORE_ELECTION_H */

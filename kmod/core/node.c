@@ -13,6 +13,7 @@
  * follower, and a grant and the lease that travels with it share a packet.
  */
 #include "classic.h"
+#include "classic.h"
 #include "node_priv.h"
 #include "raft.h"
 
@@ -306,6 +307,8 @@ void dl_node_leave(struct dl_node *node)
 	}
 	t = dl_classic_next_deadline(node);
 	next = DL_MIN(next, t);
+	t = dl_classic_next_deadline(node);
+	next = DL_MIN(next, t);
 	dl_node_tx_flush(node);
 	node->in_entry = false;
 	node->in_request = false;
@@ -412,6 +415,10 @@ struct dl_node *dl_node_create(struct dl_env *env,
 			node->elect = NULL;
 			goto fail;
 		}
+		if (dl_classic_create(node)) {
+			node->elect = NULL;
+			goto fail;
+		}
 		if (node->elect->init(node)) {
 			node->elect = NULL;
 			goto fail;
@@ -440,6 +447,7 @@ void dl_node_destroy(struct dl_node *node)
 	dl_env_timer_cancel(node->env);
 	if (node->elect)
 		node->elect->destroy(node);
+	dl_classic_destroy(node);
 	dl_classic_destroy(node);
 	dl_list_for_each_entry_safe(peer, tmp, &node->tx_pending, tx_link) {
 		dl_free(peer->tx);
@@ -476,6 +484,8 @@ static int dl_node_check_op(struct dl_node *node, const struct dl_wire_hdr *hdr,
 		return dl_wire_dec_raft(op, hdr, &u.rm, node->rx_ents);
 	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST)
 		return dl_classic_check_op(node, hdr, op);
+	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST)
+		return dl_classic_check_op(node, hdr, op);
 	switch (op->type) {
 	case DL_OP_REQUEST:
 		return dl_client_check_request(node, hdr->src, op);
@@ -509,6 +519,8 @@ static int dl_node_dispatch(struct dl_node *node, struct dl_peer *peer,
 			return DL_WIRE_ETYPE;
 		return node->elect->recv(node, peer->id, op);
 	}
+	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST)
+		return dl_classic_recv(node, peer, hdr, op);
 	switch (op->type) {
 	case DL_OP_EVENT:
 		/* a REVOKED is answered, or the leader sends it again */
@@ -576,6 +588,7 @@ void dl_node_timer(struct dl_node *node)
 	dl_node_enter(node, false);
 	if (node->elect)
 		node->elect->tick(node, dl_node_now(node));
+	dl_classic_tick(node, dl_node_now(node));
 	dl_node_leave(node);
 }
 
@@ -704,6 +717,9 @@ static int dl_node_ls_request(struct dl_node *node, u8 type, const u8 *name,
 int dl_node_ls_create(struct dl_node *node, const u8 *name, u32 len, u32 algo,
 		      u32 lvb_len, u64 cookie, u64 *req_id)
 {
+	/* an "ra" lockspace is this node's: no lock table (classic.c) */
+	if (algo == DL_NODE_LS_RA)
+		return dl_classic_ra_declare(node, name, len, cookie, req_id);
 	if (algo != 0)
 		return -EOPNOTSUPP;
 	return dl_node_ls_request(node, DL_LT_CMD_LS_CREATE, name, len,
@@ -713,6 +729,10 @@ int dl_node_ls_create(struct dl_node *node, const u8 *name, u32 len, u32 algo,
 int dl_node_ls_remove(struct dl_node *node, const u8 *name, u32 len,
 		      u64 cookie, u64 *req_id)
 {
+	int err = dl_classic_ra_remove(node, name, len, cookie, req_id);
+
+	if (err != -ENOENT)
+		return err;
 	return dl_node_ls_request(node, DL_LT_CMD_LS_REMOVE, name, len, 0,
 				  cookie, req_id);
 }

@@ -277,6 +277,8 @@ struct dl_node {
 	struct dl_node_config cfg;
 	const struct dl_election_ops *elect;
 	void *elect_priv;
+	/* Bully/Ring coordinator locks and RA lockspaces (classic.c) */
+	struct dl_classic *classic;
 
 	/* lock table replica (voters), NULL on members */
 	struct dl_lt *lt;

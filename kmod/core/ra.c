@@ -169,6 +169,12 @@ int dl_ra_recv(struct dl_ra *ra, const struct dl_ra_msg *m, u64 now)
 		if (r && (r->state == DL_RA_HELD ||
 			  dl_ra_before(r->ts, ra->cfg.self_id, m->clock,
 				       m->from))) {
+			if ((r->deferred & (1U << idx)) &&
+			    r->owed[idx] == m->clock &&
+			    r->owed_inc[idx] == m->incarnation)
+				dl_ra_send(ra, DL_RA_DEFER, idx, m->clock,
+					   m->incarnation, NULL, m->name,
+					   m->name_len);
 			r->deferred |= 1U << idx;
 			r->owed[idx] = m->clock;
 			r->owed_inc[idx] = m->incarnation;
@@ -184,6 +190,10 @@ int dl_ra_recv(struct dl_ra *ra, const struct dl_ra_msg *m, u64 now)
 			break;	/* for a request we gave up, or an earlier life */
 		r->waiting &= ~(1U << idx);
 		dl_ra_enter_if_ready(ra, r);
+		break;
+	case DL_RA_DEFER:
+		/* only a sign of life for the host's membership view */
+		ra->clock = DL_MAX(ra->clock, m->sender_clock) + 1;
 		break;
 	}
 	(void)now;
@@ -327,7 +337,7 @@ void dl_ra_reset_counts(struct dl_ra *ra)
 const char *dl_ra_msg_name(u32 type)
 {
 	static const char *const names[DL_RA_MSG_COUNT] = {
-		"REQUEST", "REPLY",
+		"REQUEST", "REPLY", "DEFER",
 	};
 
 	return type < DL_RA_MSG_COUNT ? names[type] : "?";

@@ -16,7 +16,11 @@
  * That is only as safe as the view: a node declared down while alive and
  * inside the critical section breaks mutual exclusion, as in any
  * algorithm without leases.  Lost messages are covered by resending the
- * REQUEST to whoever has not replied; a REPLY is idempotent.
+ * REQUEST to whoever has not replied; a REPLY is idempotent.  A node that
+ * defers a REQUEST it already deferred (a resend) answers it with DEFER:
+ * not a permission, only a sign of life, so that a host whose membership
+ * view is "who answers" (classic.c) does not take a long holder for dead.
+ * A first REQUEST is never answered that way, so the counts stay 2(n - 1).
  */
 #ifndef DLOCK_CORE_RA_H
 #define DLOCK_CORE_RA_H
@@ -30,6 +34,7 @@
 enum dl_ra_msg_type {
 	DL_RA_REQUEST,
 	DL_RA_REPLY,
+	DL_RA_DEFER,	/* a resent REQUEST is deferred: I live, wait */
 	DL_RA_MSG_COUNT,
 };
 

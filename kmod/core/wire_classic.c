@@ -42,6 +42,7 @@ static const char *const dl_wire_classic_names[] = {
 	[DL_OP_RING_BASE + DL_RING_HEARTBEAT_ACK] = "ring_heartbeat_ack",
 	[DL_OP_RA_BASE + DL_RA_REQUEST] = "ra_request",
 	[DL_OP_RA_BASE + DL_RA_REPLY] = "ra_reply",
+	[DL_OP_RA_BASE + DL_RA_DEFER] = "ra_defer",
 	[DL_OP_COORD_BASE + DL_COORD_REQUEST] = "coord_request",
 	[DL_OP_COORD_BASE + DL_COORD_GRANT] = "coord_grant",
 	[DL_OP_COORD_BASE + DL_COORD_RELEASE] = "coord_release",
