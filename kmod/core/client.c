@@ -27,7 +27,6 @@
  * handed back to it (the request's @glock).
  */
 #include "classic.h"
-#include "classic.h"
 #include "node_priv.h"
 
 struct dl_request *dl_request_new(struct dl_node *node, u32 kind)
@@ -712,10 +711,6 @@ int dl_node_lock(struct dl_node *node, const struct dl_lock_args *a,
 	if (dl_classic_takes(node, a))
 		return dl_classic_lock(node, a, req_id, lock_id);
 
-	/* coordinator cells and ra lockspaces (classic.c) */
-	if (dl_classic_takes(node, a))
-		return dl_classic_lock(node, a, req_id, lock_id);
-
 	if (!a || !req_id || !lock_id || !a->owner ||
 	    a->owner >= DL_CACHE_OWNER_BASE || !dl_mode_valid(a->mode) ||
 	    (a->flags & ~DL_LKF_ALL) || a->lvb_len > DL_NODE_LVB_MAX ||
@@ -793,8 +788,6 @@ int dl_node_unlock(struct dl_node *node, u64 owner, u64 lock_id,
 		return -EINVAL;
 	if (dl_classic_owns(node, lock_id))
 		return dl_classic_unlock(node, owner, lock_id, lvb_len);
-	if (dl_classic_owns(node, lock_id))
-		return dl_classic_unlock(node, owner, lock_id, lvb_len);
 	if (!lk)
 		return -ENOENT;
 	if (lk->owner != owner)
@@ -830,8 +823,6 @@ int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id)
 	struct dl_local_lock *lk = dl_local_find(node, lock_id);
 	struct dl_request *rq, *pending;
 
-	if (dl_classic_owns(node, lock_id))
-		return dl_classic_cancel(node, owner, lock_id);
 	if (dl_classic_owns(node, lock_id))
 		return dl_classic_cancel(node, owner, lock_id);
 	if (!lk)
@@ -878,7 +869,6 @@ int dl_node_release_owner(struct dl_node *node, u64 owner)
 
 	if (!owner || owner >= DL_CACHE_OWNER_BASE)
 		return -EINVAL;
-	dl_classic_release_owner(node, owner);
 	dl_classic_release_owner(node, owner);
 	dl_node_enter(node, true);
 	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link)

@@ -13,7 +13,6 @@
  * follower, and a grant and the lease that travels with it share a packet.
  */
 #include "classic.h"
-#include "classic.h"
 #include "node_priv.h"
 #include "raft.h"
 
@@ -307,8 +306,6 @@ void dl_node_leave(struct dl_node *node)
 	}
 	t = dl_classic_next_deadline(node);
 	next = DL_MIN(next, t);
-	t = dl_classic_next_deadline(node);
-	next = DL_MIN(next, t);
 	dl_node_tx_flush(node);
 	node->in_entry = false;
 	node->in_request = false;
@@ -415,10 +412,6 @@ struct dl_node *dl_node_create(struct dl_env *env,
 			node->elect = NULL;
 			goto fail;
 		}
-		if (dl_classic_create(node)) {
-			node->elect = NULL;
-			goto fail;
-		}
 		if (node->elect->init(node)) {
 			node->elect = NULL;
 			goto fail;
@@ -447,7 +440,6 @@ void dl_node_destroy(struct dl_node *node)
 	dl_env_timer_cancel(node->env);
 	if (node->elect)
 		node->elect->destroy(node);
-	dl_classic_destroy(node);
 	dl_classic_destroy(node);
 	dl_list_for_each_entry_safe(peer, tmp, &node->tx_pending, tx_link) {
 		dl_free(peer->tx);
@@ -482,8 +474,6 @@ static int dl_node_check_op(struct dl_node *node, const struct dl_wire_hdr *hdr,
 
 	if (op->type >= DL_OP_RAFT_BASE && op->type <= DL_OP_RAFT_LAST)
 		return dl_wire_dec_raft(op, hdr, &u.rm, node->rx_ents);
-	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST)
-		return dl_classic_check_op(node, hdr, op);
 	if (op->type >= DL_OP_BULLY_BASE && op->type <= DL_OP_COORD_LAST)
 		return dl_classic_check_op(node, hdr, op);
 	switch (op->type) {
