@@ -10,7 +10,7 @@
  * moves that thread), so one process drives all the nodes of a cell without
  * `ip netns exec`, whose fork and exec would cost more than what we measure.
  *
- *   dlock-bench [--json] [--iters N] [--secs S] CMD ARGS
+ *   dlock-bench [--json] [--iters N] [--secs S] [--mem-secs S] CMD ARGS
  *     udp NS_A NS_B ADDR_B       UDP ping-pong from NS_A to an echo in NS_B
  *     ioctl NS                   empty ioctl (DLOCK_IOC_VERSION)
  *     pair NS LS LABEL           1 client: EX lock + unlock, same resource
@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,10 +49,17 @@
 #define UDP_PORT	9477
 #define MAX_NODES	16
 #define MAX_CLIENTS	1024
+/*
+ * A client's lock waits at most this long, so a request the cell never
+ * answers shows as a timeout (or a failed pair run) instead of hanging.
+ */
+#define CLIENT_LOCK_TIMEOUT_MS	20000
 
 static bool json;
 static unsigned int iters = 2000;
 static double run_secs = 5.0;
+/* Time budget of the memory run's acquiring phase (--mem-secs). */
+static double mem_secs = 300.0;
 
 static void die(const char *fmt, ...)
 {
@@ -324,13 +332,14 @@ static int cmd_pair(int argc, char **argv)
 	lat_init(&lat);
 	lat_init(&lock_lat);
 	for (i = 0; i < 10; i++) {
-		if (dev_lock(&d, res, 0, &id) || dev_unlock(&d, id))
+		if (dev_lock(&d, res, CLIENT_LOCK_TIMEOUT_MS, &id) ||
+		    dev_unlock(&d, id))
 			die("warm-up lock+unlock failed: %s", strerror(errno));
 	}
 	start = now_ns();
 	for (i = 0; i < iters; i++) {
 		t0 = now_ns();
-		ret = dev_lock(&d, res, 0, &id);
+		ret = dev_lock(&d, res, CLIENT_LOCK_TIMEOUT_MS, &id);
 		if (ret)
 			die("lock: %s", strerror(-ret));
 		t1 = now_ns();
@@ -363,11 +372,24 @@ struct client {
 	bool shared;		/* all clients on one resource */
 	struct lat lat;
 	uint64_t pairs;
+	uint64_t timeouts;	/* requests that hit their timeout */
+	volatile bool done;
 	int err;
 };
 
 static pthread_barrier_t start_barrier;
 static volatile bool stop_clients;
+/* End of the measured window: pairs completed after it do not count. */
+static volatile uint64_t stop_ns = UINT64_MAX;
+
+/* After the stop, how long a client may take to finish its last pair. */
+#define CLIENT_DRAIN_S		60
+
+/* SIGUSR1 only interrupts a blocked ioctl (no SA_RESTART): nothing to do. */
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
 
 static void *client_thread(void *arg)
 {
@@ -390,7 +412,11 @@ static void *client_thread(void *arg)
 	}
 	while (!stop_clients) {
 		t0 = now_ns();
-		ret = dev_lock(&d, res, 0, &id);
+		ret = dev_lock(&d, res, CLIENT_LOCK_TIMEOUT_MS, &id);
+		if (ret == -ETIMEDOUT) {
+			c->timeouts++;
+			continue;
+		}
 		if (!ret)
 			ret = dev_unlock(&d, id);
 		if (ret) {
@@ -398,18 +424,48 @@ static void *client_thread(void *arg)
 			break;
 		}
 		t1 = now_ns();
+		if (t1 > stop_ns)
+			break;
 		lat_add(&c->lat, t1 - t0);
 		c->pairs++;
 	}
 	close(d.fd);
+	c->done = true;
 	return NULL;
+}
+
+/*
+ * Wait for the clients to finish their last pair; interrupt those that
+ * are still blocked after CLIENT_DRAIN_S (their node never answered) and
+ * count them: a healthy cell has none.
+ */
+static unsigned int join_clients(struct client *clients, unsigned int n)
+{
+	uint64_t deadline = now_ns() + CLIENT_DRAIN_S * 1000000000ULL;
+	unsigned int i, stuck = 0;
+
+	for (i = 0; i < n; i++) {
+		while (!clients[i].done && now_ns() < deadline)
+			usleep(10000);
+		if (!clients[i].done) {
+			stuck++;
+			while (!clients[i].done) {
+				pthread_kill(clients[i].th, SIGUSR1);
+				usleep(10000);
+			}
+		}
+		pthread_join(clients[i].th, NULL);
+	}
+	return stuck;
 }
 
 static void run_clients(bool shared, int argc, char **argv)
 {
 	static struct client clients[MAX_CLIENTS];
 	unsigned int n, i, nns;
-	uint64_t total = 0, min = UINT64_MAX, max = 0, t0, t1;
+	uint64_t total = 0, min = UINT64_MAX, max = 0, t0, t1, timeouts = 0;
+	struct sigaction sa = { .sa_handler = wake_handler };
+	unsigned int stuck;
 	struct lat all;
 	struct timespec ts;
 	char label[32];
@@ -421,8 +477,10 @@ static void run_clients(bool shared, int argc, char **argv)
 	if (!n || n > MAX_CLIENTS)
 		die("CLIENTS must be 1..%d", MAX_CLIENTS);
 	nns = argc - 2;
+	sigaction(SIGUSR1, &sa, NULL);
 	pthread_barrier_init(&start_barrier, NULL, n + 1);
 	stop_clients = false;
+	stop_ns = UINT64_MAX;
 	for (i = 0; i < n; i++) {
 		struct client *c = &clients[i];
 		pthread_attr_t attr;
@@ -444,10 +502,10 @@ static void run_clients(bool shared, int argc, char **argv)
 	ts.tv_sec = (time_t)run_secs;
 	ts.tv_nsec = (long)((run_secs - ts.tv_sec) * 1e9);
 	nanosleep(&ts, NULL);
-	stop_clients = true;
-	for (i = 0; i < n; i++)
-		pthread_join(clients[i].th, NULL);
 	t1 = now_ns();
+	stop_ns = t1;
+	stop_clients = true;
+	stuck = join_clients(clients, n);
 	lat_init(&all);
 	for (i = 0; i < n; i++) {
 		struct client *c = &clients[i];
@@ -458,6 +516,7 @@ static void run_clients(bool shared, int argc, char **argv)
 				strerror(-c->err));
 		}
 		total += c->pairs;
+		timeouts += c->timeouts;
 		if (c->pairs < min)
 			min = c->pairs;
 		if (c->pairs > max)
@@ -468,15 +527,13 @@ static void run_clients(bool shared, int argc, char **argv)
 	lat_sort(&all);
 	snprintf(label, sizeof(label), "%s_%u", shared ? "handoff" : "tput",
 		 n);
-	/*
-	 * The wall time includes the last pairs' drain after the stop flag,
-	 * so rates are pairs over the whole span, not over run_secs.
-	 */
+	/* Rates count the pairs completed inside the window [t0, t1]. */
 	result(shared ? "handoff" : "tput", label,
-	       "clients pairs_s p50_us p99_us max_grants min_grants fairness errors n",
+	       "clients pairs_s p50_us p99_us max_grants min_grants fairness errors timeouts stuck n",
 	       (double)n, total / ((t1 - t0) / 1e9), lat_pct(&all, 50),
 	       lat_pct(&all, 99), (double)max, (double)min,
-	       min ? (double)max / min : 0.0, (double)errs, (double)total);
+	       min ? (double)max / min : 0.0, (double)errs, (double)timeouts,
+	       (double)stuck, (double)total);
 	lat_free(&all);
 	pthread_barrier_destroy(&start_barrier);
 }
@@ -584,9 +641,16 @@ static int cmd_failover(int argc, char **argv)
 
 /* ---- memory ------------------------------------------------------------- */
 
+#define MAX_CACHES	512
+
 struct mem {
 	uint64_t slab_bytes;	/* sum over /proc/slabinfo of objs * size */
 	uint64_t free_kb;	/* MemFree */
+	unsigned int n_caches;
+	struct {
+		char name[128];
+		uint64_t bytes;
+	} cache[MAX_CACHES];
 };
 
 static void mem_read(struct mem *m)
@@ -595,6 +659,7 @@ static void mem_read(struct mem *m)
 	FILE *f;
 
 	m->slab_bytes = 0;
+	m->n_caches = 0;
 	f = fopen("/proc/slabinfo", "r");
 	if (!f)
 		die("/proc/slabinfo: %s", strerror(errno));
@@ -605,8 +670,15 @@ static void mem_read(struct mem *m)
 		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
 			continue;
 		if (sscanf(line, "%127s %lu %lu %lu", name, &active, &num,
-			   &size) == 4)
-			m->slab_bytes += (uint64_t)active * size;
+			   &size) != 4)
+			continue;
+		m->slab_bytes += (uint64_t)active * size;
+		if (m->n_caches < MAX_CACHES) {
+			snprintf(m->cache[m->n_caches].name,
+				 sizeof(m->cache[0].name), "%s", name);
+			m->cache[m->n_caches++].bytes =
+				(uint64_t)active * size;
+		}
 	}
 	fclose(f);
 	m->free_kb = 0;
@@ -617,6 +689,38 @@ static void mem_read(struct mem *m)
 		if (sscanf(line, "MemFree: %" SCNu64, &m->free_kb) == 1)
 			break;
 	fclose(f);
+}
+
+/* Commentary: the slab caches that grew most from A to B, per lock. */
+static void mem_top(const struct mem *a, const struct mem *b,
+		    unsigned long count)
+{
+	bool shown[MAX_CACHES] = { false };
+	unsigned int i, j, k;
+
+	for (k = 0; k < 8; k++) {
+		double best = 0;
+		int at = -1;
+
+		for (i = 0; i < b->n_caches; i++) {
+			double d = (double)b->cache[i].bytes;
+
+			if (shown[i])
+				continue;
+			for (j = 0; j < a->n_caches; j++)
+				if (!strcmp(a->cache[j].name, b->cache[i].name))
+					d -= (double)a->cache[j].bytes;
+			if (d > best) {
+				best = d;
+				at = (int)i;
+			}
+		}
+		if (at < 0)
+			break;
+		shown[at] = true;
+		printf("# slab %-24s %+8.1f B per lock\n", b->cache[at].name,
+		       best / count);
+	}
 }
 
 /* Let the cell settle (RCU frees, replication to followers) before reading. */
@@ -645,10 +749,10 @@ static int cmd_memory(int argc, char **argv)
 	const unsigned int window = 128;
 	struct dlock_lock_req req;
 	struct dlock_event ev[32];
-	struct mem base, held, after;
+	static struct mem base, held, after;
 	struct dev d;
-	unsigned long count, sent = 0, granted = 0;
-	uint64_t t0, t1, t2;
+	unsigned long count, sent = 0, granted = 0, blocking = 0;
+	uint64_t t0, t1, t2, stop;
 	char res[32];
 	ssize_t n;
 	int ret, i;
@@ -665,7 +769,14 @@ static int cmd_memory(int argc, char **argv)
 	if (ret)
 		die("open lockspace: %s", strerror(-ret));
 	t0 = now_ns();
-	while (granted < count) {
+	stop = t0 + (uint64_t)(mem_secs * 1e9);
+	while (granted < sent || sent < count) {
+		/* Over budget: hold what is granted, measure with that. */
+		if (sent < count && now_ns() > stop) {
+			printf("# memory: time budget of %.0f s spent, %lu of %lu locks requested\n",
+			       mem_secs, sent, count);
+			count = sent;
+		}
 		while (sent < count && sent - granted < window) {
 			snprintf(res, sizeof(res), "m%lu", sent);
 			lock_req(&req, &d, res, DLOCK_LKF_ASYNC, 0);
@@ -674,29 +785,41 @@ static int cmd_memory(int argc, char **argv)
 				    strerror(errno));
 			sent++;
 		}
+		if (granted == sent)
+			break;
 		n = read(d.fd, ev, sizeof(ev));
 		if (n < 0)
 			die("read events: %s", strerror(errno));
 		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
 			if (ev[i].type == DLOCK_EV_GRANT)
 				granted++;
+			else if (ev[i].type == DLOCK_EV_BLOCKING)
+				/* Nobody else locks here; count, go on. */
+				blocking++;
 			else
 				die("event %u status %u after %lu grants",
 				    ev[i].type, ev[i].status, granted);
 		}
 	}
+	if (!count)
+		die("no lock requested within the time budget");
+	if (blocking)
+		printf("# memory: %lu blocking notifications for locks nobody else wants\n",
+		       blocking);
 	t1 = now_ns();
 	settle();
 	mem_read(&held);
+	mem_top(&base, &held, count);
 	close(d.fd);
 	/*
 	 * Closing releases every lock through the cell, which takes a while
 	 * for many locks (each release is replicated): wait until the slab
-	 * total stops falling for 5 s in a row (10 minutes at most).
+	 * total stops falling for 5 s in a row (at most a minute plus twice
+	 * the time the locks took to take).
 	 */
 	{
-		uint64_t last = held.slab_bytes, deadline = now_ns() +
-			600ULL * 1000000000ULL;
+		uint64_t last = held.slab_bytes, deadline = now_ns() + 60e9 +
+			2 * (t1 - t0);
 		int still = 0;
 
 		while (still < 5 && now_ns() < deadline) {
@@ -732,7 +855,7 @@ static int cmd_memory(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: dlock-bench [--json] [--iters N] [--secs S] CMD ARGS\n"
+		"usage: dlock-bench [--json] [--iters N] [--secs S] [--mem-secs S] CMD ARGS\n"
 		"  udp NS_A NS_B ADDR_B | ioctl NS | pair NS LS LABEL |\n"
 		"  tput LS CLIENTS NS... | handoff LS CLIENTS NS... |\n"
 		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT\n");
@@ -759,6 +882,10 @@ int main(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[0], "--iters") && argc > 1) {
 			iters = strtoul(argv[1], NULL, 0);
+			argv++;
+			argc--;
+		} else if (!strcmp(argv[0], "--mem-secs") && argc > 1) {
+			mem_secs = strtod(argv[1], NULL);
 			argv++;
 			argc--;
 		} else if (!strcmp(argv[0], "--secs") && argc > 1) {

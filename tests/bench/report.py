@@ -104,6 +104,20 @@ def build(results, env):
                     break
         rows.append((name, cells))
 
+    def trouble_row(name, kind, label):
+        """Clients whose run ended in an error, lock requests that timed
+        out, clients still blocked a minute after the stop.  Shown only
+        when not all zero."""
+        cells = {}
+        for sysname, _ in SYSTEMS:
+            r = find(results, sysname, kind, label)
+            if r and (r.get("errors") or r.get("timeouts") or r.get("stuck")):
+                cells[sysname] = (f"{r.get('errors', 0):.0f} / "
+                                  f"{r.get('timeouts', 0):.0f} / "
+                                  f"{r.get('stuck', 0):.0f}")
+        if cells:
+            rows.append((name, cells))
+
     rows.append(("floor: UDP round trip between 2 netns, p50 / p99",
                  {"dlock": (fmt_us(floor) + " / " + fmt_us(floor_r["p99_us"]))
                   if floor_r else "n/a"}))
@@ -134,6 +148,8 @@ def build(results, env):
                  "tput", lab)
         lat_row(f"throughput, {c} clients: pair p50", "tput", lab, "p50_us")
         lat_row(f"throughput, {c} clients: pair p99", "tput", lab, "p99_us")
+        trouble_row(f"throughput, {c} clients: failed / timed out / stuck",
+                    "tput", f"tput_{c}")
     for c in (8, 64):
         lab = {s: [f"handoff_{c}"] for s, _ in SYSTEMS}
         rate_row(f"hand-off, {c} clients on 1 resource (grants/s)",
@@ -146,6 +162,8 @@ def build(results, env):
                                   f"({r['max_grants']:.0f}/{r['min_grants']:.0f})")
         rows.append((f"hand-off, {c} clients: max/min grants per client",
                      cells))
+        trouble_row(f"hand-off, {c} clients: failed / timed out / stuck",
+                    "handoff", f"handoff_{c}")
     if fail:
         rows.append((f"failover: cut leader to first grant, p50 / max "
                      f"({len(fail)} runs"
