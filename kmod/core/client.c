@@ -19,7 +19,11 @@
  *
  * Timeouts: at the owner's deadline the node fails the request with
  * -ETIMEDOUT at once and asks the cell to cancel it; if the grant wins that
- * race, the node unlocks the lock it no longer has an owner for.
+ * race, the node unlocks the lock it no longer has an owner for.  A
+ * conversion that times out leaves the lock in the mode it had, as in the
+ * DLM: if its grant wins the race, the node converts the lock back to that
+ * mode in the cell, quietly.  Down-conversions never wait in the table,
+ * so they take no timeout (going back up could not be done without one).
  *
  * In a caching lockspace (cache.c) a local owner's lock, conversion, unlock
  * and cancel go to the node's grant cache instead; only the cache's own
@@ -281,6 +285,32 @@ u64 dl_client_timer(struct dl_node *node, u64 now)
 
 /* ---- Answers ------------------------------------------------------------- */
 
+/*
+ * A conversion to a stronger mode was granted after the owner was told it
+ * timed out: the owner still holds @mode, so the cell must too.  Going back
+ * down is never queued.  Without memory the lock stays in the stronger
+ * mode, which keeps others out longer but never lets two in.
+ */
+static void dl_client_convert_back(struct dl_node *node,
+				   struct dl_local_lock *lk, u32 mode)
+{
+	struct dl_request *rq = dl_request_new(node, DL_REQ_LOCK);
+
+	if (!rq)
+		return;
+	rq->lock = lk;
+	rq->restore = true;
+	rq->cookie = lk->cookie;
+	rq->cmd.type = DL_LT_CMD_LOCK;
+	rq->cmd.mode = (u8)mode;
+	rq->cmd.flags = DL_LKF_CONVERT;
+	rq->cmd.owner.id = lk->owner;
+	rq->cmd.lock_id = lk->lt_lock_id;
+	rq->cmd.ls_id = lk->ls_id;
+	lk->pending = rq;
+	dl_request_submit(node, rq);
+}
+
 /* Undo a grant nobody waits for any more (the owner timed out). */
 static void dl_client_unlock_orphan(struct dl_node *node,
 				    struct dl_local_lock *lk)
@@ -305,8 +335,9 @@ static void dl_client_granted(struct dl_node *node, struct dl_request *rq,
 {
 	struct dl_local_lock *lk = rq->lock;
 	struct dl_lock_event le = { .type = DL_LEV_GRANTED };
-	bool orphan = rq->orphan;
+	bool orphan = rq->orphan, restore = rq->restore;
 	bool cache = ev->flags & DL_WEV_F_CACHE;
+	u32 old_mode;
 
 	if (rq->ls_len)
 		dl_cache_learn(node, rq->ls_name, rq->ls_len, cache);
@@ -316,6 +347,7 @@ static void dl_client_granted(struct dl_node *node, struct dl_request *rq,
 	}
 	dl_local_set_lt(node, lk, ev->lock_id);
 	lk->ls_id = ev->ls_id;
+	old_mode = lk->mode;
 	lk->mode = ev->mode;
 	/* a caching lockspace's tokens leave room for local grants */
 	lk->token = cache ? ev->token << DL_CACHE_TOKEN_SHIFT : ev->token;
@@ -324,8 +356,14 @@ static void dl_client_granted(struct dl_node *node, struct dl_request *rq,
 		dl_client_unlock_orphan(node, lk);
 		return;
 	}
-	if (orphan)
-		return;	/* a conversion that won over its timeout */
+	if (restore)
+		return;	/* back in the mode its owner knows */
+	if (orphan) {
+		/* a conversion that won over its timeout */
+		if (old_mode != DL_MODE_NONE && old_mode != lk->mode)
+			dl_client_convert_back(node, lk, old_mode);
+		return;
+	}
 	lk->state = DL_LL_GRANTED;
 	node->ctr.acquires++;
 	le.owner = lk->owner;
@@ -767,7 +805,8 @@ int dl_node_lock(struct dl_node *node, const struct dl_lock_args *a,
 		rq->ls_len = (u8)a->ls_len;
 		memcpy(rq->ls_name, a->lockspace, a->ls_len);
 	}
-	if (a->timeout_ms)
+	/* a down-conversion is granted at once: nothing to time out */
+	if (a->timeout_ms && !(convert && dl_mode_is_down(lk->mode, a->mode)))
 		rq->deadline_ns = dl_node_now(node) + dl_ms(a->timeout_ms);
 	*req_id = rq->req_id;
 	*lock_id = lk->id;

@@ -140,6 +140,8 @@ struct dl_request {
 	bool sent;
 	bool acked;
 	bool orphan;
+	/* gives a conversion granted after its timeout back (client.c) */
+	bool restore;
 	u64 deadline_ns;
 	u64 retry_ns;
 	u32 backoff_ms;

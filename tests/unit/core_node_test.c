@@ -655,6 +655,60 @@ TEST(timeout_fails_and_undoes_late_grant)
 	cell_free(c);
 }
 
+/*
+ * A conversion whose grant loses the race with its timeout: the owner was
+ * told -ETIMEDOUT, so (as in the DLM) the lock stays in its old mode, in
+ * the cell too, and others may share it again.
+ */
+TEST(timed_out_conversion_keeps_the_old_mode)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	struct dl_lock_args cv = {
+		.owner = 1, .mode = DL_MODE_EX, .flags = DL_LKF_CONVERT,
+		.timeout_ms = 100,
+	};
+	const struct rec_ev *fl;
+	u64 a, b, d, req, id;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "cv", DL_MODE_PR, 0, 0, &a));
+	ASSERT_EQ(0, lock(c, f2, 2, "cv", DL_MODE_PR, 0, 0, &b));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	ASSERT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	/* f1 asks for EX, which waits for f2's PR */
+	cv.lock_id = a;
+	ASSERT_EQ(0, dl_node_lock(c->node[f1], &cv, &req, &id));
+	run_ms(c, 50);
+	/* f2 lets go while f1 hears nothing from the leader: the grant
+	 * reaches f1 only after its timeout fired */
+	c->cut_from = c->id[l];
+	c->cut_to = c->id[f1];
+	ASSERT_EQ(0, dl_node_unlock(c->node[f2], 2, b, NULL, 0));
+	run_ms(c, 100);
+	fl = find_ev(c, f1, DL_LEV_FAILED, a);
+	ASSERT_NE(NULL, fl);
+	EXPECT_EQ(-ETIMEDOUT, fl->ev.status);
+	c->cut_from = 0;
+	run_ms(c, 500);
+	/* the owner never sees EX granted, and the cell has PR again */
+	EXPECT_EQ(1, count_ev(c, f1, DL_LEV_GRANTED, a));
+	ASSERT_EQ(0, lock(c, f2, 3, "cv", DL_MODE_PR, DL_LKF_NOQUEUE, 0, &d));
+	run_ms(c, 50);
+	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, d));
+	/* and the owner converts and unlocks its lock as usual */
+	ASSERT_EQ(0, dl_node_unlock(c->node[f2], 3, d, NULL, 0));
+	run_ms(c, 50);
+	cv.timeout_ms = 0;
+	ASSERT_EQ(0, dl_node_lock(c->node[f1], &cv, &req, &id));
+	run_ms(c, 50);
+	EXPECT_EQ(2, count_ev(c, f1, DL_LEV_GRANTED, a));
+	ASSERT_EQ(0, dl_node_unlock(c->node[f1], 1, a, NULL, 0));
+	run_ms(c, 50);
+	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_UNLOCKED, a));
+	cell_free(c);
+}
+
 TEST(noqueue_and_bad_arguments)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);
