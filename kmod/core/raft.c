@@ -495,7 +495,7 @@ static void finish(struct dl_raft *r, u64 now)
 		dl_raft_flush(r, now);
 	else
 		dl_raft_apply_committed(r);
-	dl_raft_maybe_compact(r);
+	dl_raft_maybe_compact(r, now);
 	if (r->ops->role_change &&
 	    (!r->told_any || r->told_role != dl_raft_role(r) ||
 	     r->told_term != r->term || r->told_leader != r->leader)) {
@@ -848,23 +848,80 @@ int dl_raft_transfer_leadership(struct dl_raft *r, u32 id, u64 now)
 	return 0;
 }
 
-int dl_raft_compact(struct dl_raft *r)
+/*
+ * Where compaction may cut the log: snapshot_trailing entries below the
+ * snapshot and, on a leader (@keep), not past what a follower still needs
+ * that answers and is fed from the log: cutting there would cost it a whole
+ * snapshot instead of a few entries, as right after it installed one.  A
+ * follower silent for an election timeout, or a log at half its bound,
+ * holds nothing back.
+ */
+static u64 compact_base(const struct dl_raft *r, u64 now, bool keep)
+{
+	u64 base = r->snap.index > r->cfg.snapshot_trailing ?
+		   r->snap.index - r->cfg.snapshot_trailing : 0;
+	u64 recent = ms_to_ns(r->cfg.election_max_ms);
+	u32 i;
+
+	if (!keep || r->role != DL_RAFT_LEADER ||
+	    r->log.count >= r->cfg.max_log_entries / 2)
+		return base;
+	for (i = 0; i < r->nr_peers; i++) {
+		const struct dl_raft_peer *p = &r->peers[i];
+
+		if (p->pr != DL_RAFT_PR_SNAPSHOT && p->heard_ns &&
+		    now - p->heard_ns < recent &&
+		    p->match >= r->log.base_index)
+			base = DL_MIN(base, p->match);
+	}
+	return base;
+}
+
+static void cut_log(struct dl_raft *r, u64 base)
+{
+	if (base > r->log.base_index) {
+		dl_raft_conf_at(r, base, &r->base_conf);
+		dl_raft_log_compact(&r->log, base);
+	}
+}
+
+static int compact(struct dl_raft *r, u64 now, bool keep)
 {
 	int err;
-	u64 base;
 
 	if (!r->ops->snapshot_save)
 		return -EOPNOTSUPP;
 	err = dl_raft_snapshot_take(r);
 	if (err)
 		return err;
-	base = r->snap.index > r->cfg.snapshot_trailing ?
-	       r->snap.index - r->cfg.snapshot_trailing : 0;
-	if (base > r->log.base_index) {
-		dl_raft_conf_at(r, base, &r->base_conf);
-		dl_raft_log_compact(&r->log, base);
-	}
+	cut_log(r, compact_base(r, now, keep));
 	return 0;
+}
+
+/*
+ * The log kept for a follower that has since gone silent (or caught up)
+ * goes as soon as it is a tenth of the compaction threshold, not only at
+ * the next snapshot.
+ */
+void dl_raft_trim_log(struct dl_raft *r, u64 now)
+{
+	u64 base;
+
+	if (!r->snap.valid || r->role != DL_RAFT_LEADER)
+		return;
+	base = compact_base(r, now, true);
+	if (base >= r->log.base_index + r->cfg.snapshot_threshold / 10 + 1)
+		cut_log(r, base);
+}
+
+int dl_raft_compact(struct dl_raft *r)
+{
+	return compact(r, 0, false);
+}
+
+int dl_raft_compact_auto(struct dl_raft *r, u64 now)
+{
+	return compact(r, now, true);
 }
 
 /*

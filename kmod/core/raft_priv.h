@@ -50,13 +50,19 @@ enum dl_raft_vstate {
  * @progress: match or snapshot offset moved since the last heartbeat
  * @active: heard from it since the last CheckQuorum round
  * @ack_ns: leader's send time of the newest APPEND it acknowledged
+ * @heard_ns: leader: when its latest reply arrived (0: none this term)
  * @inflight: last index of each APPEND in flight, oldest first (ring)
  * @in_head: ring start
  * @in_count: APPENDs in flight
+ * @tell_caught_up: just counted as voting; tell it before anything else
  * @snap_index: SNAPSHOT: index of the snapshot being sent
  * @snap_acked: SNAPSHOT: bytes the follower confirmed
- * @snap_sent: SNAPSHOT: bytes sent so far
- * @snap_last_sent: SNAPSHOT: the final chunk went out (empty snapshots)
+ * @snap_outstanding: SNAPSHOT: the chunk at @snap_acked is out, unanswered
+ * @snap_start_ns: SNAPSHOT: when the transfer (re)started from offset 0;
+ *	a refusal of a chunk sent before that is stale
+ * @snap_retry_ns: SNAPSHOT: resend the outstanding chunk from then on
+ * @snap_progress_ns: SNAPSHOT: when @snap_acked last moved (compaction
+ *	waits for a transfer that moves)
  */
 struct dl_raft_peer {
 	u32 id;
@@ -71,13 +77,17 @@ struct dl_raft_peer {
 	bool progress;
 	bool active;
 	u64 ack_ns;
+	u64 heard_ns;
 	u64 inflight[DL_RAFT_MAX_INFLIGHT];
 	u32 in_head;
 	u32 in_count;
+	bool tell_caught_up;
 	u64 snap_index;
 	u64 snap_acked;
-	u64 snap_sent;
-	bool snap_last_sent;
+	bool snap_outstanding;
+	u64 snap_start_ns;
+	u64 snap_retry_ns;
+	u64 snap_progress_ns;
 };
 
 /**
@@ -162,6 +172,8 @@ struct dl_raft {
 	struct dl_raft_snap rx;		/* one being received */
 	u64 rx_next;			/* next offset expected in @rx */
 	bool rx_active;
+	u32 rx_from;			/* leader sending @rx ... */
+	u64 rx_leader_term;		/* ... and its term */
 
 	/* Scratch for building an APPEND (kept off the kernel stack) */
 	struct dl_raft_entry scratch[DL_RAFT_MAX_ENTRIES];
@@ -185,6 +197,8 @@ void dl_raft_conf_at(const struct dl_raft *r, u64 index,
 bool dl_raft_conf_decode(const void *data, size_t len,
 			 struct dl_raft_conf *out);
 void dl_raft_became_voter(struct dl_raft *r);
+int dl_raft_compact_auto(struct dl_raft *r, u64 now);
+void dl_raft_trim_log(struct dl_raft *r, u64 now);
 u32 dl_raft_quorum(const struct dl_raft *r);
 
 /* raft_replicate.c */
@@ -206,6 +220,8 @@ void dl_raft_inflight_reset(struct dl_raft_peer *p);
 void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 			const struct dl_raft_msg *m, u64 now);
 void dl_raft_note_match(struct dl_raft *r, struct dl_raft_peer *p, u64 index);
+void dl_raft_tell_caught_up(struct dl_raft *r, struct dl_raft_peer *p,
+			    u64 now);
 void dl_raft_maybe_send_timeout_now(struct dl_raft *r,
 				    struct dl_raft_peer *p);
 void dl_raft_peer_note_incarnation(struct dl_raft *r, struct dl_raft_peer *p,
@@ -220,7 +236,7 @@ void dl_raft_recv_snapshot(struct dl_raft *r, const struct dl_raft_msg *m,
 			   u64 now);
 void dl_raft_recv_snapshot_resp(struct dl_raft *r,
 				const struct dl_raft_msg *m, u64 now);
-void dl_raft_maybe_compact(struct dl_raft *r);
+void dl_raft_maybe_compact(struct dl_raft *r, u64 now);
 void dl_raft_rx_abort(struct dl_raft *r);
 
 #endif /* DLOCK_CORE_RAFT_PRIV_H */

@@ -47,12 +47,13 @@ void dl_raft_leader_init_peer(struct dl_raft *r, struct dl_raft_peer *p)
 	p->progress = false;
 	p->active = false;
 	p->ack_ns = 0;
+	p->heard_ns = 0;
 	p->vstate = DL_RAFT_V_UNKNOWN;
 	p->barrier = 0;
+	p->tell_caught_up = false;
 	p->snap_index = 0;
 	p->snap_acked = 0;
-	p->snap_sent = 0;
-	p->snap_last_sent = false;
+	p->snap_outstanding = false;
 	dl_raft_inflight_reset(p);
 }
 
@@ -93,9 +94,13 @@ int dl_raft_append_local(struct dl_raft *r, u8 type, const void *data,
 
 /* ---- leader: sending ---------------------------------------------------- */
 
-static u8 caught_up_flag(const struct dl_raft_peer *p)
+/* Every APPEND tells a counted follower so; this one now carries it. */
+static u8 caught_up_flag(struct dl_raft_peer *p)
 {
-	return p->vstate == DL_RAFT_V_VOTING ? DL_RAFT_F_CAUGHT_UP : 0;
+	if (p->vstate != DL_RAFT_V_VOTING)
+		return 0;
+	p->tell_caught_up = false;
+	return DL_RAFT_F_CAUGHT_UP;
 }
 
 static void send_heartbeat(struct dl_raft *r, struct dl_raft_peer *p,
@@ -117,6 +122,19 @@ static void send_heartbeat(struct dl_raft *r, struct dl_raft_peer *p,
  * One APPEND from p->next, as many entries as the count and byte budgets
  * allow (always at least one, which DL_RAFT_MAX_APPEND_BYTES covers).
  */
+/*
+ * The follower was just found caught up: tell it now (finding 1 of
+ * tests/sim/FINDINGS.md), unless the reply we are handling already sent it
+ * an APPEND with the flag.  Waiting for the next heartbeat left a window in
+ * which a leader crash kept a voter that holds the whole log from voting.
+ */
+void dl_raft_tell_caught_up(struct dl_raft *r, struct dl_raft_peer *p,
+			    u64 now)
+{
+	if (p->tell_caught_up && r->role == DL_RAFT_LEADER)
+		send_heartbeat(r, p, now);
+}
+
 void dl_raft_send_append(struct dl_raft *r, struct dl_raft_peer *p, u64 now,
 			 bool heartbeat)
 {
@@ -189,9 +207,11 @@ void dl_raft_flush_peer(struct dl_raft *r, struct dl_raft_peer *p, u64 now)
 }
 
 /*
- * Every heartbeat interval each follower hears from us: a retried probe, a
- * resent snapshot window, new entries, or an empty heartbeat.  A pipeline
- * that made no progress for a whole interval lost something: probe again.
+ * Every heartbeat interval each follower hears from us: a retried probe,
+ * new entries or an empty heartbeat.  A follower being sent a snapshot
+ * hears its chunks; only a chunk unanswered for an interval goes again.  A
+ * pipeline that made no progress for a whole interval lost something: probe
+ * again.
  */
 void dl_raft_heartbeat(struct dl_raft *r, u64 now)
 {
@@ -217,7 +237,9 @@ void dl_raft_heartbeat(struct dl_raft *r, u64 now)
 			}
 			break;
 		case DL_RAFT_PR_SNAPSHOT:
-			dl_raft_send_snapshot(r, p, now, !p->progress);
+			/* the chunks are its heartbeat; resend one overdue */
+			dl_raft_send_snapshot(r, p, now,
+					      now >= p->snap_retry_ns);
 			break;
 		}
 		p->progress = false;
@@ -261,6 +283,7 @@ void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 	 * down would leave no leader to finish its catch-up from.
 	 */
 	p->active = true;
+	p->heard_ns = now;
 	if (p->vstate != DL_RAFT_V_VOTING)
 		return;
 	if (m->ctx <= now && m->ctx > p->ack_ns)
@@ -277,6 +300,7 @@ void dl_raft_note_match(struct dl_raft *r, struct dl_raft_peer *p, u64 index)
 		p->next = p->match + 1;
 	if (p->vstate == DL_RAFT_V_CATCHING_UP && p->match >= p->barrier) {
 		p->vstate = DL_RAFT_V_VOTING;
+		p->tell_caught_up = true;
 		dl_env_log(r->cfg.env, DL_LOG_INFO,
 			   "raft %u: peer %u caught up at %llu",
 			   r->cfg.self_id, p->id,
@@ -359,6 +383,7 @@ void dl_raft_recv_append_resp(struct dl_raft *r, const struct dl_raft_msg *m,
 		return;
 	dl_raft_maybe_send_timeout_now(r, p);
 	dl_raft_flush_peer(r, p, now);
+	dl_raft_tell_caught_up(r, p, now);
 }
 
 /*

@@ -6,9 +6,18 @@
  *
  * The leader keeps the bytes of its latest snapshot, so every follower is
  * sent the same stable image however long the transfer takes while the
- * state machine moves on.  Chunks go out in a window of max_inflight; the
- * follower takes them strictly in order and acknowledges the next offset it
- * wants, so a lost chunk is resent from there at the next heartbeat.
+ * state machine moves on.  Flow control is stop-and-wait: one chunk per
+ * follower is out at a time, the next goes when the follower confirms the
+ * offset after it, and an unanswered chunk is resent only after a retry
+ * interval (a heartbeat), never on every heartbeat or every stale answer.
+ * A larger window would need the follower to buffer chunks that overtake
+ * each other on the network, and resending a whole window on every gap or
+ * stale answer is what once turned one large table into millions of
+ * datagrams (tests/sim/FINDINGS.md, finding 7).  The cost is one round trip
+ * per chunk: ~1,400 round trips for a 1.3 MB table of 20,000 locks.
+ *
+ * Compaction waits while a transfer of the current snapshot still moves,
+ * since a new snapshot would restart every transfer from offset 0.
  */
 #include "raft_priv.h"
 
@@ -93,15 +102,43 @@ int dl_raft_snapshot_take(struct dl_raft *r)
 	return 0;
 }
 
-void dl_raft_maybe_compact(struct dl_raft *r)
+/*
+ * A follower is being sent our current snapshot and confirmed a chunk
+ * within an election timeout: replacing the snapshot now would restart its
+ * transfer from the top.  The log bounds the wait (half of max_log_entries).
+ */
+static bool transfer_moving(const struct dl_raft *r, u64 now)
+{
+	u64 recent = (u64)r->cfg.election_max_ms * DL_RAFT_NS_PER_MS;
+	u32 i;
+
+	if (r->role != DL_RAFT_LEADER ||
+	    r->log.count >= r->cfg.max_log_entries / 2)
+		return false;
+	for (i = 0; i < r->nr_peers; i++) {
+		const struct dl_raft_peer *p = &r->peers[i];
+
+		if (p->pr == DL_RAFT_PR_SNAPSHOT &&
+		    p->snap_index == r->snap.index && p->snap_progress_ns &&
+		    now - p->snap_progress_ns < recent)
+			return true;
+	}
+	return false;
+}
+
+void dl_raft_maybe_compact(struct dl_raft *r, u64 now)
 {
 	u64 since = r->snap.valid ? r->snap.index : r->log.base_index;
 	int err;
 
-	if (!r->ops->snapshot_save ||
-	    r->applied - since < r->cfg.snapshot_threshold)
+	if (!r->ops->snapshot_save)
 		return;
-	err = dl_raft_compact(r);
+	if (r->applied - since < r->cfg.snapshot_threshold ||
+	    transfer_moving(r, now)) {
+		dl_raft_trim_log(r, now);
+		return;
+	}
+	err = dl_raft_compact_auto(r, now);
 	if (err)
 		dl_env_log(r->cfg.env, DL_LOG_WARN,
 			   "raft %u: compaction failed: %d", r->cfg.self_id,
@@ -110,13 +147,14 @@ void dl_raft_maybe_compact(struct dl_raft *r)
 
 /* ---- leader side -------------------------------------------------------- */
 
-static void start_transfer(struct dl_raft *r, struct dl_raft_peer *p)
+static void start_transfer(struct dl_raft *r, struct dl_raft_peer *p, u64 now)
 {
 	p->pr = DL_RAFT_PR_SNAPSHOT;
 	p->snap_index = r->snap.index;
 	p->snap_acked = 0;
-	p->snap_sent = 0;
-	p->snap_last_sent = false;
+	p->snap_outstanding = false;
+	p->snap_start_ns = now;
+	p->snap_progress_ns = 0;	/* moving once a chunk is confirmed */
 	p->progress = true;
 	dl_raft_inflight_reset(p);
 	dl_env_log(r->cfg.env, DL_LOG_INFO,
@@ -125,44 +163,52 @@ static void start_transfer(struct dl_raft *r, struct dl_raft_peer *p)
 		   r->snap.len, p->id);
 }
 
+/* The chunk at the confirmed offset; the final one carries F_LAST. */
+static void send_chunk(struct dl_raft *r, struct dl_raft_peer *p, u64 now)
+{
+	const struct dl_raft_snap *s = &r->snap;
+	size_t len = DL_MIN((size_t)DL_RAFT_MAX_SNAPSHOT_CHUNK,
+			    s->len - (size_t)p->snap_acked);
+	struct dl_raft_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DL_RAFT_MSG_SNAPSHOT;
+	m.term = r->term;
+	m.index = s->index;
+	m.log_term = s->term;
+	m.offset = p->snap_acked;
+	m.data_len = (u32)len;
+	m.data = len ? s->buf + p->snap_acked : NULL;
+	m.ctx = now;
+	m.nr_voters = s->nr_voters;
+	memcpy(m.voters, s->voters, sizeof(m.voters));
+	if (p->snap_acked + len == s->len)
+		m.flags = DL_RAFT_F_LAST;
+	p->snap_outstanding = true;
+	/* the heartbeat checks this: a moving transfer is never resent */
+	p->snap_retry_ns = now + (u64)r->cfg.heartbeat_ms * DL_RAFT_NS_PER_MS;
+	dl_raft_send(r, &m, p->id);
+}
+
+/*
+ * Send the follower the next chunk of our current snapshot if none is out
+ * (@resend: the one out was not answered in time, send it again).  Starts
+ * a transfer when the follower is not in one, or in one of an older
+ * snapshot, which we no longer hold.
+ */
 void dl_raft_send_snapshot(struct dl_raft *r, struct dl_raft_peer *p,
 			   u64 now, bool resend)
 {
-	u64 window = (u64)r->cfg.max_inflight * DL_RAFT_MAX_SNAPSHOT_CHUNK;
 	const struct dl_raft_snap *s = &r->snap;
-	struct dl_raft_msg m;
 
 	/* a follower re-forming from scratch needs one even of an empty log */
 	if (!s->valid && dl_raft_snapshot_take(r))
 		return;
 	if (p->pr != DL_RAFT_PR_SNAPSHOT || p->snap_index != s->index)
-		start_transfer(r, p);
-	if (resend) {
-		p->snap_sent = p->snap_acked;
-		p->snap_last_sent = false;
-	}
-	while (!p->snap_last_sent && p->snap_sent - p->snap_acked < window) {
-		size_t len = DL_MIN((size_t)DL_RAFT_MAX_SNAPSHOT_CHUNK,
-				    s->len - (size_t)p->snap_sent);
-
-		memset(&m, 0, sizeof(m));
-		m.type = DL_RAFT_MSG_SNAPSHOT;
-		m.term = r->term;
-		m.index = s->index;
-		m.log_term = s->term;
-		m.offset = p->snap_sent;
-		m.data_len = (u32)len;
-		m.data = len ? s->buf + p->snap_sent : NULL;
-		m.ctx = now;
-		m.nr_voters = s->nr_voters;
-		memcpy(m.voters, s->voters, sizeof(m.voters));
-		p->snap_sent += len;
-		if (p->snap_sent == s->len) {
-			m.flags = DL_RAFT_F_LAST;
-			p->snap_last_sent = true;
-		}
-		dl_raft_send(r, &m, p->id);
-	}
+		start_transfer(r, p, now);
+	else if (p->snap_outstanding && !resend)
+		return;
+	send_chunk(r, p, now);
 }
 
 void dl_raft_recv_snapshot_resp(struct dl_raft *r,
@@ -177,35 +223,38 @@ void dl_raft_recv_snapshot_resp(struct dl_raft *r,
 	    m->index != r->snap.index)
 		return;
 	if (m->flags & DL_RAFT_F_REJECT) {
-		/* it could not take it (or lost its place): from the top */
+		/*
+		 * It could not take the chunk (it holds part of another
+		 * snapshot, or loading failed): from the top, once per
+		 * refusal of a chunk sent since the last restart, so stale
+		 * and duplicated refusals cannot multiply the transfer.
+		 */
+		if (m->ctx < p->snap_start_ns)
+			return;
 		p->snap_acked = 0;
-		p->snap_sent = 0;
-		p->snap_last_sent = false;
-		dl_raft_send_snapshot(r, p, now, false);
+		p->snap_outstanding = false;
+		p->snap_start_ns = now;
+		send_chunk(r, p, now);
 		return;
 	}
 	if (m->flags & DL_RAFT_F_LAST) {
 		dl_raft_note_match(r, p, m->index);
 		dl_raft_become_probe(r, p);
 		dl_raft_maybe_commit(r);
-		if (r->role == DL_RAFT_LEADER)
+		if (r->role == DL_RAFT_LEADER) {
+			dl_raft_tell_caught_up(r, p, now);
 			dl_raft_flush_peer(r, p, now);
+		}
 		return;
 	}
-	if (m->hint > r->snap.len)
+	/* an answer to an older or duplicated chunk: nothing new */
+	if (m->hint <= p->snap_acked || m->hint > r->snap.len)
 		return;
-	if (m->hint < p->snap_acked) {
-		p->snap_acked = m->hint;
-		p->snap_sent = m->hint;
-		p->snap_last_sent = false;
-	} else {
-		if (m->hint > p->snap_acked)
-			p->progress = true;
-		p->snap_acked = m->hint;
-		if (p->snap_sent < p->snap_acked)
-			p->snap_sent = p->snap_acked;
-	}
-	dl_raft_send_snapshot(r, p, now, false);
+	p->snap_acked = m->hint;
+	p->snap_outstanding = false;
+	p->snap_progress_ns = now;
+	p->progress = true;
+	send_chunk(r, p, now);
 }
 
 /* ---- follower side ------------------------------------------------------ */
@@ -213,6 +262,8 @@ void dl_raft_recv_snapshot_resp(struct dl_raft *r,
 static void rx_start(struct dl_raft *r, const struct dl_raft_msg *m)
 {
 	dl_raft_rx_abort(r);
+	r->rx_from = m->from;
+	r->rx_leader_term = m->term;
 	r->rx.index = m->index;
 	r->rx.term = m->log_term;
 	r->rx.nr_voters = m->nr_voters;
@@ -241,6 +292,19 @@ static void install(struct dl_raft *r)
 	r->rx_next = 0;
 	r->need_snapshot = false;
 	dl_raft_conf_recompute(r);
+}
+
+/*
+ * The chunk belongs to the transfer we are loading: same leader, term and
+ * snapshot.  A repeated first chunk of it (a retry, a duplicate) must not
+ * throw away what we loaded; it is answered with the offset we want.
+ */
+static bool rx_same_transfer(const struct dl_raft *r,
+			     const struct dl_raft_msg *m)
+{
+	return r->rx_active && r->rx_from == m->from &&
+	       r->rx_leader_term == m->term && r->rx.index == m->index &&
+	       r->rx.term == m->log_term;
 }
 
 void dl_raft_recv_snapshot(struct dl_raft *r, const struct dl_raft_msg *m,
@@ -287,10 +351,9 @@ void dl_raft_recv_snapshot(struct dl_raft *r, const struct dl_raft_msg *m,
 		resp.flags = DL_RAFT_F_REJECT;
 		goto send;
 	}
-	if (m->offset == 0) {
+	if (m->offset == 0 && !rx_same_transfer(r, m)) {
 		rx_start(r, m);
-	} else if (!r->rx_active || r->rx.index != m->index ||
-		   r->rx.term != m->log_term) {
+	} else if (m->offset && !rx_same_transfer(r, m)) {
 		resp.flags = DL_RAFT_F_REJECT;
 		goto send;
 	}

@@ -90,6 +90,8 @@ struct tc_cluster {
 	bool check_global;		/* off across a re-form */
 	u32 violations;
 	char why[256];
+	/* toy snapshot: filler bytes per entry, to reach a real table's size */
+	u32 snap_pad;
 	/* message counts by type */
 	unsigned long sent[DL_RAFT_MSG_TYPE_COUNT];
 	unsigned long entries_sent;
@@ -243,12 +245,19 @@ static void tc_role(void *ctx, enum dl_raft_role role, u64 term, u32 leader)
 }
 
 /*
- * Snapshot: u64 applied, then per index term u64, type u8, val u32.  Emitted
- * in small odd pieces so the streaming paths are exercised.
+ * Snapshot: u64 applied, then per index term u64, type u8, val u32 and
+ * c->snap_pad filler bytes (a function of index and position, checked on
+ * load).  Emitted in small odd pieces so the streaming paths are exercised.
  */
+static inline u8 tc_pad_byte(u64 index, u32 k)
+{
+	return (u8)(index * 31 + k * 7 + 1);
+}
+
 static int tc_snapshot_save(void *ctx, dl_raft_emit_fn emit, void *sink)
 {
 	struct tc_node *nd = ctx;
+	u32 pad = nd->c->snap_pad, k;
 	u8 buf[37];
 	size_t n = 0;
 	u64 i;
@@ -267,6 +276,15 @@ static int tc_snapshot_save(void *ctx, dl_raft_emit_fn emit, void *sink)
 		buf[n + 8] = nd->sm[i].type;
 		memcpy(buf + n + 9, &nd->sm[i].val, 4);
 		n += 13;
+		for (k = 0; k < pad; k++) {
+			if (n == sizeof(buf)) {
+				err = emit(sink, buf, n);
+				if (err)
+					return err;
+				n = 0;
+			}
+			buf[n++] = tc_pad_byte(i, k);
+		}
 	}
 	return emit(sink, buf, n);
 }
@@ -275,6 +293,8 @@ static int tc_snapshot_load(void *ctx, u64 offset, const void *buf,
 			    size_t len, bool last)
 {
 	struct tc_node *nd = ctx;
+	u32 pad = nd->c->snap_pad, k;
+	size_t rec = 13 + pad;
 	u64 applied, i;
 
 	if (offset == 0)
@@ -292,12 +312,15 @@ static int tc_snapshot_load(void *ctx, u64 offset, const void *buf,
 	if (nd->ld_len < 8)
 		return -EINVAL;
 	memcpy(&applied, nd->ld, 8);
-	if (nd->ld_len != 8 + 13 * applied || applied >= TC_MAX_INDEX)
+	if (applied >= TC_MAX_INDEX || nd->ld_len != 8 + rec * applied)
 		return -EINVAL;
 	memset(nd->sm, 0, sizeof(*nd->sm) * TC_MAX_INDEX);
 	for (i = 1; i <= applied; i++) {
-		const u8 *p = nd->ld + 8 + 13 * (i - 1);
+		const u8 *p = nd->ld + 8 + rec * (i - 1);
 
+		for (k = 0; k < pad; k++)
+			if (p[13 + k] != tc_pad_byte(i, k))
+				return -EINVAL;
 		memcpy(&nd->sm[i].term, p, 8);
 		nd->sm[i].type = p[8];
 		memcpy(&nd->sm[i].val, p + 9, 4);

@@ -581,7 +581,8 @@ TEST(lagging_follower_gets_snapshot)
 		if (i % 16 == 0)
 			tc_run(c, 2 * MS);
 	}
-	tc_run(c, 50 * MS);
+	/* silent for an election timeout: the leader no longer keeps its log */
+	tc_run(c, 150 * MS);
 	dl_raft_status(c->n[leader].r, &st);
 	ASSERT_LT(dl_raft_last_index(c->n[lag].r) + 1, st.first_index);
 	ASSERT_LE(st.first_index, st.snapshot_index + 1);
@@ -597,6 +598,87 @@ TEST(lagging_follower_gets_snapshot)
 	}
 	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
 	tc_free(c);
+}
+
+/* Counts the snapshot chunks sent to one node (finding 7: a flood). */
+static u32 chunk_to;
+static unsigned long chunks_sent;
+static u64 chunk_index;		/* snapshot index of the latest chunk */
+
+static bool count_chunks(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	(void)c;
+	if (m->to == chunk_to && m->type == DL_RAFT_MSG_SNAPSHOT) {
+		chunks_sent++;
+		chunk_index = m->index;
+	}
+	return true;
+}
+
+/*
+ * A follower far behind gets a snapshot the size of a 20,000-lock table
+ * (1,500 entries of 890 bytes, 1.34 MB: dlock-sim --bench measures ~67
+ * bytes of snapshot per lock).  Each chunk goes about once: resent only
+ * after a lost chunk or answer, never a window per heartbeat or per stale
+ * answer (which once grew to millions of chunks in flight).
+ */
+static void snapshot_chunks_bounded(struct __test_metadata *_metadata,
+				    u64 seed, u32 drop_pct, u64 delay_max,
+				    unsigned long slack_pct)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = true,
+				      .snapshot_threshold = 500,
+				      .snapshot_trailing = 5 };
+	struct tc_cluster *c = tc_new(3, 3, seed, &cfg);
+	unsigned long chunks, bytes;
+	u32 leader, lag, i;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	c->snap_pad = 890 - 13;
+	leader = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, leader);
+	lag = leader == 3 ? 2 : 3;
+	tc_isolate(c, lag, true);
+	for (i = 1; i <= 1500; i++) {
+		last = tc_propose(c, leader, i);
+		ASSERT_NE(0, last);
+		if (i % 50 == 0)
+			tc_run(c, 2 * MS);
+	}
+	tc_run(c, 150 * MS);
+	chunk_to = lag;
+	chunks_sent = 0;
+	chunk_index = 0;
+	c->filter = count_chunks;
+	c->drop_pct = drop_pct;
+	c->delay_max = delay_max;
+	tc_isolate(c, lag, false);
+	ASSERT_TRUE(tc_wait_applied(c, last, 60000 * MS));
+	c->filter = NULL;
+	c->drop_pct = 0;
+	EXPECT_EQ(1, c->n[lag].snapshots_loaded);
+	ASSERT_LT(1000, chunk_index);
+	bytes = 8 + 890 * chunk_index;
+	chunks = (bytes + DL_RAFT_MAX_SNAPSHOT_CHUNK - 1) /
+		 DL_RAFT_MAX_SNAPSHOT_CHUNK;
+	TH_LOG("snapshot at %llu: %lu bytes, %lu chunks, %lu sent",
+	       (unsigned long long)chunk_index, bytes, chunks, chunks_sent);
+	EXPECT_LE(chunks, chunks_sent);
+	EXPECT_GE(chunks + chunks * slack_pct / 100 + 4, chunks_sent);
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+TEST(snapshot_chunks_sent_once_each)
+{
+	snapshot_chunks_bounded(_metadata, 52, 0, 1 * MS, 0);
+}
+
+/* 5% loss both ways and 1-3 ms of jitter (chunks overtake each other) */
+TEST(snapshot_chunks_bounded_under_loss_and_reordering)
+{
+	snapshot_chunks_bounded(_metadata, 53, 5, 3 * MS, 25);
 }
 
 /* Watches the votes of one node while it is catching up. */
@@ -668,6 +750,52 @@ TEST(restarted_node_does_not_vote_before_catching_up)
 	EXPECT_NE(DL_RAFT_CATCHING_UP, dl_raft_role(c->n[b].r));
 	for (i = 1; i <= committed; i++)
 		EXPECT_EQ(c->n[a].sm[i].val, c->n[b].sm[i].val);
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/*
+ * A restarted voter is told it caught up by the reply that shows it (one
+ * message delay), not at the leader's next heartbeat: a leader that
+ * crashed in between left a voter holding the whole log unable to vote
+ * (tests/sim/FINDINGS.md, finding 1).  Heartbeats are slow here (40 ms)
+ * so waiting for one would show.
+ */
+TEST(caught_up_told_at_once)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = true,
+				      .election_min_ms = 150,
+				      .election_max_ms = 300,
+				      .heartbeat_ms = 40, .lease_ms = 90 };
+	struct tc_cluster *c = tc_new(3, 3, 57, &cfg);
+	u64 fed = 0, voting = 0, step = MS / 4, start;
+	u32 a, b, i;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 5000 * MS);
+	ASSERT_NE(0, a);
+	b = a == 1 ? 2 : 1;
+	for (i = 1; i <= 20; i++)
+		ASSERT_NE(0, tc_propose(c, a, i));
+	tc_run(c, 50 * MS);
+	tc_crash(c, b);
+	ASSERT_EQ(0, tc_start(c, b, false));
+	start = c->now;
+	while (c->now - start < 2000 * MS && !voting) {
+		tc_run(c, step);
+		if (!fed && dl_raft_last_index(c->n[b].r))
+			fed = c->now;
+		if (dl_raft_role(c->n[b].r) == DL_RAFT_FOLLOWER)
+			voting = c->now;
+	}
+	ASSERT_NE(0, fed);
+	ASSERT_NE(0, voting);
+	TH_LOG("entries at +%llu us, voting at +%llu us",
+	       (unsigned long long)(fed - start) / 1000,
+	       (unsigned long long)(voting - start) / 1000);
+	/* its ack (1 ms) and the leader's answer (1 ms), not a heartbeat */
+	EXPECT_GE(fed + 3 * MS, voting);
+	EXPECT_EQ(a, tc_leader(c));
 	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
 	tc_free(c);
 }
