@@ -504,6 +504,8 @@ static long dlock_ioctl_lock(struct dlock_file *df,
 	w.req_id = req_id;
 	w.lock_id = lock_id;
 	list_add_tail(&w.entry, &df->waiters);
+	/* a grant from the node's cache completes here, no timer trip */
+	dl_node_deliver_events(node->core);
 	mutex_unlock(&dn->lock);
 
 	ret = wait_event_interruptible(df->wq, READ_ONCE(w.done));
@@ -580,6 +582,7 @@ static long dlock_ioctl_unlock(struct dlock_file *df,
 	}
 	w.lock_id = req.lock_id;
 	list_add_tail(&w.entry, &df->waiters);
+	dl_node_deliver_events(node->core);
 	mutex_unlock(&dn->lock);
 
 	/*

@@ -127,6 +127,8 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	rq->cmd.owner.node = node->cfg.node_id;
 	rq->cmd.owner.incarnation = node->session;
 	rq->cmd.req_id = rq->req_id;
+	if (!rq->sent && rq->lock && rq->cmd.owner.id < DL_CACHE_OWNER_BASE)
+		dl_local_owner_in_cell(node, rq->cmd.owner.id);
 	node->cause = dl_cmd_cause(rq->cmd.type);
 
 	if (rq->kind == DL_REQ_LOCK && !dl_session_lease_valid(node)) {
@@ -920,6 +922,11 @@ int dl_node_release_owner(struct dl_node *node, u64 owner)
 				dl_local_free(node, lk);
 	/* its share of cached cell locks: they may go idle or drain now */
 	dl_cache_run_all(node);
+	if (!dl_local_owner_forget(node, owner)) {
+		/* only ever used cached grants: the cell never knew it */
+		dl_node_leave(node);
+		return 0;
+	}
 	rq = dl_request_new(node, DL_REQ_RELEASE);
 	if (rq) {
 		rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;

@@ -23,6 +23,12 @@ struct dl_deferred {
 	struct dl_lock_event ev;
 };
 
+/* A local owner the cell has state for (see node->cell_owners). */
+struct dl_cell_owner {
+	struct dl_list link;
+	u64 id;
+};
+
 static u32 dl_local_hash(u64 id)
 {
 	return (u32)((id * 0x9e3779b97f4a7c15ULL) >> (64 - DL_LOCAL_HASH_BITS));
@@ -35,6 +41,7 @@ void dl_local_init(struct dl_node *node)
 	for (i = 0; i < DL_ARRAY_SIZE(node->local_hash); i++) {
 		dl_list_init(&node->local_hash[i]);
 		dl_list_init(&node->lt_hash[i]);
+		dl_list_init(&node->cell_owners[i]);
 	}
 	dl_list_init(&node->deferred);
 	dl_cache_init(node);
@@ -104,6 +111,57 @@ void dl_local_free(struct dl_node *node, struct dl_local_lock *lk)
 	dl_free(lk);
 }
 
+/* Owner @owner sends the cell a request: it will need a RELEASE_OWNER. */
+void dl_local_owner_in_cell(struct dl_node *node, u64 owner)
+{
+	struct dl_list *bucket = &node->cell_owners[dl_local_hash(owner)];
+	struct dl_cell_owner *o;
+
+	dl_list_for_each_entry(o, bucket, link)
+		if (o->id == owner)
+			return;
+	o = dl_zalloc(sizeof(*o));
+	if (!o) {
+		node->cell_owners_lost = true;	/* release every owner */
+		return;
+	}
+	o->id = owner;
+	dl_list_add_tail(&o->link, bucket);
+}
+
+/* Owner @owner is gone: does the cell have state to release for it? */
+bool dl_local_owner_forget(struct dl_node *node, u64 owner)
+{
+	struct dl_list *bucket = &node->cell_owners[dl_local_hash(owner)];
+	struct dl_cell_owner *o;
+
+	dl_list_for_each_entry(o, bucket, link) {
+		if (o->id == owner) {
+			dl_list_del(&o->link);
+			dl_free(o);
+			return true;
+		}
+	}
+	return node->cell_owners_lost;
+}
+
+/* A new session: the cell forgets every owner of the old one itself. */
+void dl_local_owners_reset(struct dl_node *node)
+{
+	struct dl_cell_owner *o, *tmp;
+	u32 i;
+
+	if (!node->cell_owners[0].next)
+		return;
+	for (i = 0; i < DL_ARRAY_SIZE(node->cell_owners); i++)
+		dl_list_for_each_entry_safe(o, tmp, &node->cell_owners[i],
+					    link) {
+			dl_list_del(&o->link);
+			dl_free(o);
+		}
+	node->cell_owners_lost = false;
+}
+
 void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev)
 {
 	struct dl_deferred *d;
@@ -122,6 +180,14 @@ void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev)
 	}
 	d->ev = *ev;
 	dl_list_add_tail(&d->link, &node->deferred);
+}
+
+void dl_node_deliver_events(struct dl_node *node)
+{
+	if (dl_list_empty(&node->deferred))
+		return;
+	dl_node_enter(node, false);	/* delivers them */
+	dl_node_leave(node);
 }
 
 void dl_local_deliver_deferred(struct dl_node *node)
@@ -177,6 +243,7 @@ void dl_local_revoke_all(struct dl_node *node)
 		}
 	}
 	dl_cache_revoke_all(node);
+	dl_local_owners_reset(node);
 }
 
 void dl_local_destroy(struct dl_node *node)
@@ -195,4 +262,5 @@ void dl_local_destroy(struct dl_node *node)
 		dl_free(d);
 	}
 	dl_cache_destroy(node);
+	dl_local_owners_reset(node);
 }

@@ -204,6 +204,19 @@ int dl_node_recv(struct dl_node *node, const void *buf, size_t len);
 void dl_node_timer(struct dl_node *node);
 
 /**
+ * dl_node_deliver_events() - deliver now what a request call deferred
+ * @node: node
+ *
+ * Events that arise inside the host's own request call (dl_node_lock()
+ * and friends; a grant from the node's grant cache is one) are deferred
+ * to a timer call armed for "now".  A host that is ready for them once
+ * the request call returned, still holding the node's serialization, may
+ * call this instead of waiting for that timer: a grant the node could
+ * make locally then completes without a trip through the host's timer.
+ */
+void dl_node_deliver_events(struct dl_node *node);
+
+/**
  * dl_node_peer_add() - add a member to the cell
  * @node: node
  * @peer_id: the member's node id

@@ -323,6 +323,21 @@ struct dl_node {
 	struct dl_list local_hash[1 << DL_LOCAL_HASH_BITS];
 	struct dl_list lt_hash[1 << DL_LOCAL_HASH_BITS];
 	u32 n_local;
+	/*
+	 * Local owners the cell has state for (they sent it a request), so
+	 * that an owner that only ever used cached grants goes without a
+	 * RELEASE_OWNER; all of them when a record could not be allocated.
+	 */
+	struct dl_list cell_owners[1 << DL_LOCAL_HASH_BITS];
+	bool cell_owners_lost;
+
+	/* the grant cache, see cache.c */
+	struct dl_list glock_hash[1 << DL_CACHE_HASH_BITS];
+	struct dl_list glock_lt_hash[1 << DL_CACHE_HASH_BITS];
+	struct dl_list cache_lru;
+	u32 n_cache_idle;
+	u64 next_glock_owner;
+	struct dl_list cache_ls;
 
 	/* events for local owners raised inside a request call, see local.c */
 	struct dl_list deferred;
@@ -427,5 +442,32 @@ void dl_local_revoke_all(struct dl_node *node);
 void dl_local_destroy(struct dl_node *node);
 void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev);
 void dl_local_deliver_deferred(struct dl_node *node);
+void dl_local_owner_in_cell(struct dl_node *node, u64 owner);
+bool dl_local_owner_forget(struct dl_node *node, u64 owner);
+void dl_local_owners_reset(struct dl_node *node);
+
+/* cache.c */
+void dl_cache_init(struct dl_node *node);
+void dl_cache_destroy(struct dl_node *node);
+bool dl_cache_enabled(struct dl_node *node, const u8 *ls, u32 ls_len);
+void dl_cache_learn(struct dl_node *node, const u8 *ls, u32 ls_len,
+		    bool cache);
+int dl_cache_lock(struct dl_node *node, const struct dl_lock_args *a,
+		  u64 *req_id, u64 *lock_id);
+int dl_cache_convert(struct dl_node *node, struct dl_local_lock *lk,
+		     const struct dl_lock_args *a, u64 *req_id);
+int dl_cache_unlock(struct dl_node *node, struct dl_local_lock *lk,
+		    const u8 *lvb, u32 lvb_len);
+int dl_cache_cancel(struct dl_node *node, struct dl_local_lock *lk);
+void dl_cache_local_timeout(struct dl_node *node, struct dl_request *rq);
+void dl_cache_unlink(struct dl_local_lock *lk);
+void dl_cache_run_all(struct dl_node *node);
+void dl_cache_revoke_all(struct dl_node *node);
+void dl_cache_answer(struct dl_node *node, struct dl_request *rq,
+		     const struct dl_wire_event *ev);
+void dl_cache_failed(struct dl_node *node, struct dl_request *rq, int status);
+bool dl_cache_blocking(struct dl_node *node, u64 lt_lock_id, u32 mode);
+bool dl_cache_revoked(struct dl_node *node, u64 lt_lock_id);
+u64 dl_cache_timer(struct dl_node *node, u64 now);
 
 #endif /* DLOCK_CORE_NODE_PRIV_H */

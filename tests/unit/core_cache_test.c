@@ -367,6 +367,18 @@ TEST(retake_of_cached_lock_sends_no_datagram)
 		}
 		EXPECT_EQ(tx, ctr(c, i)->tx_datagrams);
 		EXPECT_EQ(grants + 100, ctr(c, i)->cache_grants);
+		/* owners that only had cached grants leave without a word */
+		ASSERT_EQ(0, dl_node_release_owner(c->node[i], 3));
+		settle(c);
+		EXPECT_EQ(tx, ctr(c, i)->tx_datagrams);
+		/*
+		 * Owner 1's first lock on the member went to the cell (the
+		 * member did not know the setting yet): it is released there.
+		 * On the voter it never left the node.
+		 */
+		ASSERT_EQ(0, dl_node_release_owner(c->node[i], 1));
+		settle(c);
+		EXPECT_EQ(n == 1, tx < ctr(c, i)->tx_datagrams);
 	}
 	cell_free(c);
 }
