@@ -279,6 +279,29 @@ static const struct dl_node_ops dlock_node_ops = {
 	.lease_lost = dlock_node_lease_lost,
 };
 
+/*
+ * Incarnations grow across restarts of a node, as the core requires, and
+ * fit in DL_NODE_INCARNATION_MAX (44 bits), because session ids are the
+ * incarnation shifted up by 20 bits.  The wall clock in nanoseconds did
+ * not fit: its shifted value wrapped every 4.9 hours, and a node restarted
+ * across a wrap had a session "older" than its last one, so the leader
+ * refused all its requests with -ESTALE.  Units of 2^20 ns (about a
+ * millisecond) last until the year 2554; a restart within one unit takes
+ * the next.
+ */
+static u64 dlock_next_incarnation(void)
+{
+	static atomic64_t last = ATOMIC64_INIT(0);
+	s64 now = ktime_get_real_ns() >> 20, prev;
+
+	do {
+		prev = atomic64_read(&last);
+		if (now <= prev)
+			now = prev + 1;
+	} while (atomic64_cmpxchg(&last, prev, now) != prev);
+	return now;
+}
+
 /* The core's configuration: this node and the voters among its peers. */
 static int dlock_node_core_cfg(struct dlock_net *dn, struct dl_node_config *c,
 			       const char **msg)
@@ -289,8 +312,7 @@ static int dlock_node_core_cfg(struct dlock_net *dn, struct dl_node_config *c,
 	memset(c, 0, sizeof(*c));
 	c->node_id = dn->cfg.node_id;
 	c->cell_id = dn->cfg.cell_id;
-	/* Grows across restarts of the node, as the core requires. */
-	c->incarnation = ktime_get_real_ns();
+	c->incarnation = dlock_next_incarnation();
 	c->role = dn->cfg.role;
 	c->election = dn->cfg.election;
 	c->timeouts = dn->cfg.timeouts;

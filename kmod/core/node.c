@@ -324,7 +324,8 @@ static int dl_node_check_config(const struct dl_node_config *cfg)
 
 	if (!cfg->node_id || cfg->role > DL_NODE_MEMBER ||
 	    cfg->election >= DL_ELECT_COUNT || !cfg->n_voters ||
-	    cfg->n_voters > DL_NODE_MAX_VOTERS)
+	    cfg->n_voters > DL_NODE_MAX_VOTERS ||
+	    cfg->incarnation > DL_NODE_INCARNATION_MAX)
 		return -EINVAL;
 	for (i = 0; i < cfg->n_voters; i++) {
 		if (!cfg->voters[i])

@@ -27,6 +27,12 @@ struct dl_node;
 #define DL_NODE_MAX_VOTERS	7
 #define DL_NODE_NAME_MAX	64	/* lockspace and resource names */
 #define DL_NODE_LVB_MAX		64
+/*
+ * Session ids (owner incarnations in the lock table) are the incarnation
+ * shifted up by 20 bits, which count lease losses: an incarnation must fit
+ * in the 44 bits left, or a later one could wrap below an earlier one.
+ */
+#define DL_NODE_INCARNATION_MAX	((1ULL << 44) - 1)
 
 /* Role of a node in the cell (same numbers as uapi's dlock_peer_role). */
 enum dl_node_role {
@@ -79,7 +85,8 @@ struct dl_node_timeouts {
  * @node_id: this node, non-zero, unique in the cell
  * @cell_id: the cell; datagrams of other cells are dropped
  * @incarnation: changes (grows) every time the node restarts; a voter with a
- *	new incarnation has lost its log and catches up before voting
+ *	new incarnation has lost its log and catches up before voting.  At
+ *	most DL_NODE_INCARNATION_MAX
  * @role: enum dl_node_role of this node
  * @election: enum dl_node_election
  * @n_voters: number of voters (1..DL_NODE_MAX_VOTERS, 3/5/7 in production)

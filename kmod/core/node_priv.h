@@ -51,6 +51,9 @@
  * so that NODE_INCARNATION releases whatever the previous session held.
  */
 #define DL_SESSION_SHIFT	20
+#if DL_SESSION_SHIFT + 44 != 64
+#error "DL_NODE_INCARNATION_MAX (node.h) must leave DL_SESSION_SHIFT bits"
+#endif
 
 /*
  * ls_id of a command whose lockspace is named in the REQUEST for the leader

@@ -800,6 +800,17 @@ TEST(config_is_checked)
 	cfg.timeouts.lock_delay_ms = 10;	/* shorter than 2 elections */
 	EXPECT_EQ(NULL, dl_node_create(&env, &cfg, &ops, &env));
 	cfg.timeouts.lock_delay_ms = 0;
+	/*
+	 * Session ids are the incarnation shifted up: one that does not fit
+	 * (a clock in ns did) would wrap and make a restart look older.
+	 */
+	cfg.incarnation = DL_NODE_INCARNATION_MAX + 1;
+	EXPECT_EQ(NULL, dl_node_create(&env, &cfg, &ops, &env));
+	cfg.incarnation = DL_NODE_INCARNATION_MAX;
+	n = dl_node_create(&env, &cfg, &ops, &env);
+	ASSERT_NE(NULL, n);
+	dl_node_destroy(n);
+	cfg.incarnation = 1;
 	n = dl_node_create(&env, &cfg, &ops, &env);
 	ASSERT_NE(NULL, n);
 	EXPECT_TRUE(env.timer_armed);
