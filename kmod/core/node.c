@@ -282,7 +282,9 @@ void dl_node_leave(struct dl_node *node)
 {
 	u64 now = dl_node_now(node), next, t;
 
-	next = dl_session_timer(node, now);
+	next = dl_cache_timer(node, now);
+	t = dl_session_timer(node, now);
+	next = DL_MIN(next, t);
 	t = dl_client_timer(node, now);
 	next = DL_MIN(next, t);
 	if (node->batch && node->batch->count) {
@@ -674,11 +676,13 @@ int dl_node_reform(struct dl_node *node, u32 *n_voters)
 }
 
 static int dl_node_ls_request(struct dl_node *node, u8 type, const u8 *name,
-			      u32 len, u32 lvb_len, u64 cookie, u64 *req_id)
+			      u32 len, u32 lvb_len, u32 flags, u64 cookie,
+			      u64 *req_id)
 {
 	struct dl_request *rq;
 
-	if (!name || !len || len > DL_NODE_NAME_MAX || !req_id)
+	if (!name || !len || len > DL_NODE_NAME_MAX || !req_id ||
+	    (flags & ~DL_NODE_LS_FLAGS))
 		return -EINVAL;
 	if (type == DL_LT_CMD_LS_CREATE && lvb_len != DL_LT_LVB_MIN &&
 	    lvb_len != DL_LT_LVB_MAX)
@@ -692,6 +696,8 @@ static int dl_node_ls_request(struct dl_node *node, u8 type, const u8 *name,
 		rq->cmd.name_len = (u8)len;
 		memcpy(rq->cmd.name, name, len);
 		rq->cmd.lvb_len = (u8)lvb_len;
+		if (flags & DL_NODE_LS_CACHE)
+			rq->cmd.flags = DL_LT_LS_CACHE;
 	} else {
 		/* the leader resolves the name into ls_id */
 		rq->cmd.ls_id = DL_LS_RESOLVE;
@@ -706,7 +712,7 @@ static int dl_node_ls_request(struct dl_node *node, u8 type, const u8 *name,
 }
 
 int dl_node_ls_create(struct dl_node *node, const u8 *name, u32 len, u32 algo,
-		      u32 lvb_len, u64 cookie, u64 *req_id)
+		      u32 lvb_len, u32 flags, u64 cookie, u64 *req_id)
 {
 	/* an "ra" lockspace is this node's: no lock table (classic.c) */
 	if (algo == DL_NODE_LS_RA)
@@ -714,7 +720,7 @@ int dl_node_ls_create(struct dl_node *node, const u8 *name, u32 len, u32 algo,
 	if (algo != 0)
 		return -EOPNOTSUPP;
 	return dl_node_ls_request(node, DL_LT_CMD_LS_CREATE, name, len,
-				  lvb_len, cookie, req_id);
+				  lvb_len, flags, cookie, req_id);
 }
 
 int dl_node_ls_remove(struct dl_node *node, const u8 *name, u32 len,
@@ -724,7 +730,7 @@ int dl_node_ls_remove(struct dl_node *node, const u8 *name, u32 len,
 
 	if (err != -ENOENT)
 		return err;
-	return dl_node_ls_request(node, DL_LT_CMD_LS_REMOVE, name, len, 0,
+	return dl_node_ls_request(node, DL_LT_CMD_LS_REMOVE, name, len, 0, 0,
 				  cookie, req_id);
 }
 
