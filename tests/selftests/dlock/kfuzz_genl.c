@@ -313,6 +313,111 @@ static int await(int fd, uint32_t seq, uint16_t family, int ms,
 	}
 }
 
+static void put_val(uint16_t type, uint64_t v, size_t size)
+{
+	void *p = put_attr(type, size);
+
+	if (p)
+		memcpy(p, &v, size);	/* little-endian host */
+}
+
+static void put_str(uint16_t type, const char *str)
+{
+	void *p = put_attr(type, strlen(str) + 1);
+
+	if (p)
+		memcpy(p, str, strlen(str) + 1);
+}
+
+static size_t nest_start(uint16_t type)
+{
+	size_t s = msg_len;
+
+	put_attr(type | NLA_F_NESTED, 0);
+	return s;
+}
+
+static void nest_end(size_t s)
+{
+	((struct nlattr *)(msg + s))->nla_len = msg_len - s;
+}
+
+/*
+ * A well-formed request for @cmd, as an administrator would send it, with
+ * values near their limits: random attributes alone rarely carry every
+ * attribute a command needs (a peer's id and address, a lockspace's name),
+ * so without these the handlers' deeper paths would never run.
+ */
+static void put_template(uint8_t cmd)
+{
+	static const char * const ls_names[] = { "kfuzz-ls", "kfuzz-t1",
+		"kfuzz-t2" };
+	uint8_t key[DLOCK_KEY_LEN];
+	size_t n;
+
+	switch (cmd) {
+	case DLOCK_CMD_SET_NODE:
+		put_val(DLOCK_A_NODE_ID, 1 + kfuzz_below(3), 4);
+		put_val(DLOCK_A_CELL_ID, kfuzz_below(3), 4);
+		put_val(DLOCK_A_LISTEN_PORT, DLOCK_DEFAULT_PORT + kfuzz_below(2),
+			2);
+		put_val(DLOCK_A_LISTEN_ADDR4, 0x0100007f, 4);	/* 127.0.0.1 */
+		if (kfuzz_one_in(2)) {
+			put_val(DLOCK_A_ELECTION_TIMEOUT_MS, kfuzz_boundary(32), 4);
+			put_val(DLOCK_A_HEARTBEAT_MS, kfuzz_boundary(32), 4);
+			put_val(DLOCK_A_LEASE_MS, kfuzz_boundary(32), 4);
+			put_val(DLOCK_A_LOCK_DELAY_MS, kfuzz_boundary(32), 4);
+		}
+		if (kfuzz_one_in(3))
+			put_val(DLOCK_A_ELECTION, kfuzz_below(DLOCK_ELECTION_COUNT + 1),
+				4);
+		if (kfuzz_one_in(2)) {
+			void *p = put_attr(DLOCK_A_KEY, sizeof(key));
+
+			kfuzz_bytes(key, sizeof(key));
+			if (p)
+				memcpy(p, key, sizeof(key));
+		}
+		break;
+	case DLOCK_CMD_ADD_PEER:
+	case DLOCK_CMD_DEL_PEER:
+		n = nest_start(DLOCK_A_PEER);
+		put_val(DLOCK_A_PEER_ID, 2 + kfuzz_below(8), 4);
+		if (cmd == DLOCK_CMD_ADD_PEER) {
+			/* Loopback only: this namespace has nothing else. */
+			put_val(DLOCK_A_PEER_ADDR4, 0x0100007f +
+				(kfuzz_below(8) << 24), 4);
+			put_val(DLOCK_A_PEER_PORT, DLOCK_DEFAULT_PORT, 2);
+			/* Mostly members: voters that never answer would
+			 * leave the node without a quorum for lockspaces.
+			 */
+			put_val(DLOCK_A_PEER_ROLE, !kfuzz_one_in(8), 4);
+		}
+		nest_end(n);
+		break;
+	case DLOCK_CMD_ADD_LOCKSPACE:
+	case DLOCK_CMD_DEL_LOCKSPACE:
+	case DLOCK_CMD_GET_LOCKS:
+		n = nest_start(DLOCK_A_LOCKSPACE);
+		put_str(DLOCK_A_LS_NAME, ls_names[kfuzz_below(3)]);
+		if (cmd == DLOCK_CMD_ADD_LOCKSPACE) {
+			put_val(DLOCK_A_LS_ALGO, kfuzz_below(DLOCK_LS_ALGO_COUNT + 1),
+				4);
+			put_val(DLOCK_A_LS_LVB_LEN, kfuzz_one_in(4) ?
+				kfuzz_boundary(32) : 32 * (1 + kfuzz_below(2)), 4);
+		}
+		nest_end(n);
+		if (cmd == DLOCK_CMD_GET_LOCKS && kfuzz_one_in(2)) {
+			n = nest_start(DLOCK_A_LOCK);
+			put_typed(DLOCK_A_LOCK_RESOURCE, K_BIN);
+			nest_end(n);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
 /* Build one message at msg + msg_len; returns its start. */
 static struct nlmsghdr *build(uint16_t family, uint32_t seq, bool ro)
 {
@@ -364,6 +469,21 @@ static struct nlmsghdr *build(uint16_t family, uint32_t seq, bool ro)
 		put_deep(8 + kfuzz_below(300));
 		break;
 	case 3:		/* no attributes at all */
+		break;
+	case 4:
+	case 5:
+	case 6:
+	case 7:
+	case 8:		/* a well-formed request, maybe with extras */
+		/* Do-commands: a dump flag would refuse them unheard. */
+		if (gh->cmd != DLOCK_CMD_GET_PEERS &&
+		    gh->cmd != DLOCK_CMD_GET_LOCKSPACES &&
+		    gh->cmd != DLOCK_CMD_GET_LOCKS)
+			nlh->nlmsg_flags &= ~NLM_F_DUMP;
+		gh->version = DLOCK_GENL_VERSION;
+		put_template(gh->cmd);
+		if (kfuzz_one_in(3))
+			put_attrs(L_TOP, 0, 1 + kfuzz_below(2));
 		break;
 	default:
 		put_attrs(L_TOP, 0, kfuzz_below(10));
