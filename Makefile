@@ -7,6 +7,11 @@
 #   make check      every check and test; ends with "N passed, N failed"
 #   make demo       boot a VM, form a 3-node cell, show election and failover
 #   make deps       install what is missing (Debian packages, kernel pieces)
+#   make kfuzz      the kernel-interface fuzzers at full counts, in a VM
+#   make check-debug  kselftests, fuzzers, failslab, jepsen on the debug
+#                   kernel (KASAN, lockdep, kmemleak); builds it once (long)
+#   make jepsen     minutes of random faults on a 5-node cell in the VM, its
+#                   lock history checked (JEPSEN_SECONDS, JEPSEN_SEED)
 #   make bench      benchmarks against the floor and peers (fs/dlm, etcd);
 #                   writes bench/results.md and bench/results.json
 
@@ -21,7 +26,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 export KDIR KDIR612 PREFIX DESTDIR
 
-.PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit \
+.PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit jepsen \
 	install clean bench bench-deps kfuzz check-debug
 
 all: modules lib tools
@@ -55,6 +60,9 @@ check: deps
 
 demo: deps
 	bash tests/vm/demo.sh
+
+jepsen: deps
+	bash tests/jepsen/run-vm.sh
 
 # The kernel-interface fuzzers at the issue's counts (115,500 /dev/dlock
 # operations, 105,000 netlink messages, 1,050,000 datagrams; make check
@@ -92,4 +100,5 @@ clean:
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/sim clean
+	-$(MAKE) -C tests/jepsen clean
 	rm -rf .build
