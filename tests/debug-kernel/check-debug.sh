@@ -9,6 +9,9 @@
 # "N passed, N failed" over the TAP lines of the run; exits non-zero on any
 # failure or any splat in the kernel log.
 #
+# DEBUG_PARTS picks the parts of the suite (see suite.sh), e.g.
+# DEBUG_PARTS="kfuzz failslab" make check-debug for a quicker run.
+#
 # Not part of make check: building the kernel takes over an hour on two
 # shared cores (see Documentation/testing.rst), and the run itself about
 # half an hour under TCG.
@@ -52,7 +55,9 @@ fi
 log="$OUT/vm.log"
 bash "$REPO_DIR/tests/vm/run.sh" --kernel debug --name check-debug \
 	--mem 2G --timeout "${DEBUG_VM_TIMEOUT:-5400}" \
-	--module "$MOD/kmod/dlock.ko" -- tests/debug-kernel/suite.sh 2>&1 |
+	--module "$MOD/kmod/dlock.ko" -- env \
+	DEBUG_PARTS="${DEBUG_PARTS:-kselftests failslab jepsen}" \
+	tests/debug-kernel/suite.sh 2>&1 |
 	tee "$log"
 vm_rc=${PIPESTATUS[0]}
 

@@ -13,13 +13,17 @@
 #
 # The kernel log is checked by tests/vm/run.sh (KASAN, lockdep, UBSAN,
 # debug objects and every other splat fail the run).  Exits non-zero if
-# anything failed.  DEBUG_JEPSEN_SECONDS (default 60) sets jepsen's length.
+# anything failed.  DEBUG_JEPSEN_SECONDS (default 60) sets jepsen's length;
+# DEBUG_PARTS (default "kselftests failslab jepsen") picks parts, e.g.
+# "kfuzz failslab" for a quicker run (kfuzz: kfuzz.sh alone, which the
+# kselftests include); the kmemleak scan always runs.
 
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$HERE/../.." && pwd)"
 KMEMLEAK=/sys/kernel/debug/kmemleak
+PARTS=${DEBUG_PARTS:-kselftests failslab jepsen}
 rc=0
 
 # A KASAN and lockdep kernel under TCG runs several times slower than the
@@ -42,15 +46,27 @@ part() {
 	echo "# time: $name $((SECONDS - start)) s"
 }
 
-part kselftests "$REPO_DIR/tests/selftests/dlock/run_kselftests.sh"
-part failslab "$HERE/failslab.sh"
-if [ -x "$REPO_DIR/tests/jepsen/jepsen.sh" ] &&
-   [ -x "$REPO_DIR/tests/jepsen/jepsen_client" ]; then
-	part jepsen "$REPO_DIR/tests/jepsen/jepsen.sh" \
-		--seconds "${DEBUG_JEPSEN_SECONDS:-60}" --nodes 3 --bound 90000
-else
-	echo "# suite: jepsen"
-	echo "ok 1 - # SKIP tests/jepsen is not built"
+wanted() {
+	case " $PARTS " in (*" $1 "*) return 0 ;; esac
+	return 1
+}
+
+if wanted kselftests; then
+	part kselftests "$REPO_DIR/tests/selftests/dlock/run_kselftests.sh"
+elif wanted kfuzz; then
+	part kfuzz "$REPO_DIR/tests/selftests/dlock/kfuzz.sh"
+fi
+wanted failslab && part failslab "$HERE/failslab.sh"
+if wanted jepsen; then
+	if [ -x "$REPO_DIR/tests/jepsen/jepsen.sh" ] &&
+	   [ -x "$REPO_DIR/tests/jepsen/jepsen_client" ]; then
+		part jepsen "$REPO_DIR/tests/jepsen/jepsen.sh" \
+			--seconds "${DEBUG_JEPSEN_SECONDS:-60}" --nodes 3 \
+			--bound 90000
+	else
+		echo "# suite: jepsen"
+		echo "ok 1 - # SKIP tests/jepsen is not built"
+	fi
 fi
 
 # Objects are reported once they have been unreferenced for a while
