@@ -183,6 +183,15 @@ stage_selftests_build() {
 	make -C tests/selftests/dlock all
 }
 
+# The Jepsen test's client and checker (the VM suite runs them: build them
+# first), and the checker on its crafted good and bad histories.
+stage_jepsen_checker() {
+	TAP_FILE="$CHECK_DIR/jepsen-checker.tap"
+	make -s -C tests/jepsen all >/dev/null || return 1
+	make -s -C tests/jepsen check 2>&1 | tee "$TAP_FILE"
+	return "${PIPESTATUS[0]}"
+}
+
 stage_unit() {
 	[ -f tests/unit/Makefile ] || { echo "no tests/unit yet"; return $SKIP; }
 	TAP_FILE="$CHECK_DIR/unit.tap"
@@ -314,6 +323,7 @@ STAGES=(
 	"single|checkpatch --strict kmod/ uapi/|stage_checkpatch"
 	"single|userspace build (lib, tools)|stage_userspace"
 	"single|selftests build|stage_selftests_build"
+	"tap|jepsen checker|stage_jepsen_checker"
 	"tap|unit|stage_unit"
 	"tap|sim|stage_sim"
 	"tap|vm 6.1|stage_vm"

@@ -13,6 +13,9 @@
  *   jepsen_client [-n NETNS] probe NAME NODE LS RES SECONDS HIST
  *	EX lock and unlock RES, retrying until it succeeds (exit 0) or
  *	SECONDS have passed (exit 1): does the cell serve?
+ *   jepsen_client [-n NETNS] hold LS RES GATE
+ *	EX lock RES, print "granted token=N", wait until the file GATE
+ *	exists, unlock, print "released" or "unlock: ERRNAME".
  *   jepsen_client final NRES HIST REGDIR
  *	log each register's final value ("info final").
  *   jepsen_client now
@@ -361,6 +364,39 @@ static int cmd_probe(char **argv)
 	return 1;
 }
 
+/*
+ * hold: EX lock RES, say so, wait for the file GATE to exist, unlock, say
+ * how that went.  The caller cuts the node off in between, to release a
+ * lock while the node cannot reach its cell (tests/bats/jepsen.bats).
+ */
+static int cmd_hold(char **argv)
+{
+	const char *res = argv[1], *gate = argv[2];
+	uint64_t lock_id;
+	long long token;
+	struct client c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	ret = dev_open(&c, argv[0]);
+	if (!ret)
+		ret = dev_lock(&c, res, DLOCK_MODE_EX, 0, 0, &lock_id, &token);
+	if (ret) {
+		printf("lock: %s\n", hist_errname(ret));
+		return 1;
+	}
+	printf("granted token=%lld\n", token);
+	fflush(stdout);
+	while (access(gate, F_OK))
+		sleep_ms(20);
+	ret = dev_unlock(&c, lock_id);
+	if (ret)
+		printf("unlock: %s\n", hist_errname(ret));
+	else
+		printf("released\n");
+	return ret ? 1 : 0;
+}
+
 static int cmd_final(char **argv)
 {
 	unsigned int nres = (unsigned int)atoi(argv[0]), i;
@@ -391,6 +427,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: jepsen_client [-n NETNS] run NAME NODE LS NRES SECONDS SEED HIST REGDIR\n"
 		"       jepsen_client [-n NETNS] probe NAME NODE LS RES SECONDS HIST\n"
+		"       jepsen_client [-n NETNS] hold LS RES GATE\n"
 		"       jepsen_client final NRES HIST REGDIR\n"
 		"       jepsen_client now\n");
 	return 2;
@@ -418,6 +455,8 @@ int main(int argc, char **argv)
 		return cmd_run(argv + 2);
 	if (argc == 8 && !strcmp(argv[1], "probe"))
 		return cmd_probe(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "hold"))
+		return cmd_hold(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "final"))
 		return cmd_final(argv + 2);
 	return usage();
