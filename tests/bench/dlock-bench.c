@@ -739,23 +739,37 @@ static void settle(void)
 }
 
 /*
- * Hold COUNT EX locks on distinct resources through one fd, asynchronously
- * with a bounded window of requests in flight (the file queues at most 256
- * events); read the kernel's memory with all held, then close the fd (the
- * cell releases them) and read it again: what stays is the idle resources.
+ * Requests in flight per file in the memory run, and files.  The lock
+ * table recognizes a retransmitted request only among an owner's last
+ * DL_LT_DEDUP_SLOTS (16) requests (core/locktable.h), and the node
+ * retransmits a request that takes longer than retry_ms (100 ms) to be
+ * answered, which a loaded TCG guest often does: with more than 16 in
+ * flight per owner a retransmission can be executed a second time (seen
+ * as a blocking notification on a lock nobody else wants).  So stay under
+ * 16 per file, and use several files (owners) for depth.
+ */
+#define MEM_WINDOW	12
+#define MEM_FILES	8
+
+/*
+ * Hold COUNT EX locks on distinct resources through MEM_FILES files,
+ * asynchronously, MEM_WINDOW requests in flight on each; read the kernel's
+ * memory with all held, then close the files (the cell releases the locks)
+ * and read it again: what stays is the idle resources.
  */
 static int cmd_memory(int argc, char **argv)
 {
-	const unsigned int window = 128;
 	struct dlock_lock_req req;
 	struct dlock_event ev[32];
 	static struct mem base, held, after;
-	struct dev d;
+	struct dev d[MEM_FILES];
+	struct pollfd pfd[MEM_FILES];
 	unsigned long count, sent = 0, granted = 0, blocking = 0;
+	unsigned long inflight[MEM_FILES] = { 0 };
 	uint64_t t0, t1, t2, stop;
 	char res[32];
 	ssize_t n;
-	int ret, i;
+	int ret, i, f;
 
 	if (argc != 3)
 		die("usage: memory LS NS COUNT");
@@ -765,9 +779,13 @@ static int cmd_memory(int argc, char **argv)
 	enter_netns(argv[1]);
 	settle();
 	mem_read(&base);
-	ret = dev_open(&d, argv[0]);
-	if (ret)
-		die("open lockspace: %s", strerror(-ret));
+	for (f = 0; f < MEM_FILES; f++) {
+		ret = dev_open(&d[f], argv[0]);
+		if (ret)
+			die("open lockspace: %s", strerror(-ret));
+		pfd[f].fd = d[f].fd;
+		pfd[f].events = POLLIN;
+	}
 	t0 = now_ns();
 	stop = t0 + (uint64_t)(mem_secs * 1e9);
 	while (granted < sent || sent < count) {
@@ -777,28 +795,39 @@ static int cmd_memory(int argc, char **argv)
 			       mem_secs, sent, count);
 			count = sent;
 		}
-		while (sent < count && sent - granted < window) {
-			snprintf(res, sizeof(res), "m%lu", sent);
-			lock_req(&req, &d, res, DLOCK_LKF_ASYNC, 0);
-			if (ioctl(d.fd, DLOCK_IOC_LOCK, &req) < 0)
-				die("async lock %lu: %s", sent,
-				    strerror(errno));
-			sent++;
+		for (f = 0; f < MEM_FILES; f++) {
+			while (sent < count && inflight[f] < MEM_WINDOW) {
+				snprintf(res, sizeof(res), "m%lu", sent);
+				lock_req(&req, &d[f], res, DLOCK_LKF_ASYNC, 0);
+				if (ioctl(d[f].fd, DLOCK_IOC_LOCK, &req) < 0)
+					die("async lock %lu: %s", sent,
+					    strerror(errno));
+				sent++;
+				inflight[f]++;
+			}
 		}
 		if (granted == sent)
 			break;
-		n = read(d.fd, ev, sizeof(ev));
-		if (n < 0)
-			die("read events: %s", strerror(errno));
-		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
-			if (ev[i].type == DLOCK_EV_GRANT)
-				granted++;
-			else if (ev[i].type == DLOCK_EV_BLOCKING)
-				/* Nobody else locks here; count, go on. */
-				blocking++;
-			else
-				die("event %u status %u after %lu grants",
-				    ev[i].type, ev[i].status, granted);
+		if (poll(pfd, MEM_FILES, 60000) <= 0)
+			die("no lock event for 60 s after %lu grants", granted);
+		for (f = 0; f < MEM_FILES; f++) {
+			if (!(pfd[f].revents & POLLIN))
+				continue;
+			n = read(d[f].fd, ev, sizeof(ev));
+			if (n < 0)
+				die("read events: %s", strerror(errno));
+			for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
+				if (ev[i].type == DLOCK_EV_GRANT) {
+					granted++;
+					inflight[f]--;
+				} else if (ev[i].type == DLOCK_EV_BLOCKING) {
+					/* Nobody else locks here: count. */
+					blocking++;
+				} else {
+					die("event %u status %u after %lu grants",
+					    ev[i].type, ev[i].status, granted);
+				}
+			}
 		}
 	}
 	if (!count)
@@ -810,7 +839,8 @@ static int cmd_memory(int argc, char **argv)
 	settle();
 	mem_read(&held);
 	mem_top(&base, &held, count);
-	close(d.fd);
+	for (f = 0; f < MEM_FILES; f++)
+		close(d[f].fd);
 	/*
 	 * Closing releases every lock through the cell, which takes a while
 	 * for many locks (each release is replicated): wait until the slab

@@ -425,6 +425,8 @@ static int cmd_pair(int argc, char **argv)
 
 static pthread_barrier_t start_barrier;
 static volatile bool stop_clients;
+/* End of the measured window: pairs completed after it do not count. */
+static volatile uint64_t stop_ns = UINT64_MAX;
 
 static void *client_thread(void *arg)
 {
@@ -440,6 +442,8 @@ static void *client_thread(void *arg)
 			c->err = ret;
 			break;
 		}
+		if (now_ns() > stop_ns)
+			break;
 		lat_add(&c->lat, now_ns() - t0);
 		c->pairs++;
 	}
@@ -472,6 +476,7 @@ static void run_clients(bool shared, int argc, char **argv)
 	keepalive_start(clients, n);
 	pthread_barrier_init(&start_barrier, NULL, n + 1);
 	stop_clients = false;
+	stop_ns = UINT64_MAX;
 	for (i = 0; i < n; i++)
 		if (pthread_create(&clients[i].th, NULL, client_thread,
 				   &clients[i]))
@@ -481,10 +486,12 @@ static void run_clients(bool shared, int argc, char **argv)
 	ts.tv_sec = (time_t)run_secs;
 	ts.tv_nsec = (long)((run_secs - ts.tv_sec) * 1e9);
 	nanosleep(&ts, NULL);
+	/* Rates count the pairs completed inside the window [t0, t1]. */
+	t1 = now_ns();
+	stop_ns = t1;
 	stop_clients = true;
 	for (i = 0; i < n; i++)
 		pthread_join(clients[i].th, NULL);
-	t1 = now_ns();
 	keepalive_stop();
 	lat_init(&all);
 	for (i = 0; i < n; i++) {

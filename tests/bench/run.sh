@@ -9,7 +9,7 @@
 #
 # Environment (also passed into the VM): BENCH_ITERS, BENCH_SECS,
 # BENCH_FAILOVERS, BENCH_LOCKS, BENCH_MEM_SECS, BENCH_TIMING,
-# BENCH_FAILOVER_TIMING (see vm_dlock.sh),
+# BENCH_MEM_TIMING, BENCH_FAILOVER_TIMING (see vm_dlock.sh),
 # BENCH_ETCD_ITERS (etcd.sh); BENCH_VM_MEM (default 4G: a million held
 # locks), BENCH_SKIP_HOST_ETCD=1.
 
@@ -79,7 +79,7 @@ fi
 vm_mem="${BENCH_VM_MEM:-4G}"
 pass_env=""
 for v in BENCH_ITERS BENCH_SECS BENCH_FAILOVERS BENCH_LOCKS BENCH_MEM_SECS \
-	 BENCH_TIMING BENCH_FAILOVER_TIMING BENCH_ETCD_ITERS; do
+	 BENCH_TIMING BENCH_MEM_TIMING BENCH_FAILOVER_TIMING BENCH_ETCD_ITERS; do
 	[ -n "${!v:-}" ] && pass_env+="$v=$(printf '%q' "${!v}") "
 done
 say "VM: dlock, fs/dlm one-node, etcd in netns (memory $vm_mem)"

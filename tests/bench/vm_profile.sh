@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vm_profile.sh [CLIENTS [LS_LABEL]]: where the CPU goes while dlock-bench
-# runs CLIENTS (default 64) clients on a 3-node cell.  Run inside the VM:
+# vm_profile.sh [DLOCK-BENCH ARGS]: where the CPU goes while dlock-bench
+# runs one workload on a 3-node cell (default: tput bench 64 dlc1 dlc2
+# dlc3).  The cell has the lockspaces "bench" and, when dlockadm has the
+# node cache option, "benchc" with it on.  Run inside the VM:
 #
-#   tests/vm/run.sh --name bench --module MOD -- tests/bench/vm_profile.sh 64
+#   tests/vm/run.sh --name bench --module MOD -- tests/bench/vm_profile.sh
+#   ... -- tests/bench/vm_profile.sh pair dlc2 benchc cached
 #
 # Prints `perf report` of the whole VM (kernel and user, by symbol) and
 # the cell's message counters per pair, which is what Documentation/
@@ -12,7 +15,9 @@
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BENCH="$HERE/dlock-bench"
-CLIENTS=${1:-64}
+if [ $# -eq 0 ]; then
+	set -- tput bench 64 dlc1 dlc2 dlc3
+fi
 SECS=${BENCH_SECS:-5}
 CELL_TIMING=${BENCH_TIMING:- }
 # shellcheck source=../selftests/dlock/cell_lib.sh
@@ -25,6 +30,8 @@ echo -1 > /proc/sys/kernel/perf_event_paranoid
 
 cell_up 3 && leader="$(wait_leader 30000)" || exit 1
 ns 1 "$DLCELL" ls-add bench || exit 1
+dlockadm -n dlc1 lockspace add benchc cache on 2>/dev/null ||
+	echo "# no node cache option: lockspace benchc not made"
 sleep 1
 
 ctr_all() {
@@ -36,7 +43,7 @@ ctr_all() {
 
 ctr_all > /tmp/bench-ctr.before
 perf record -a -g -o /tmp/bench-perf.data -- \
-	"$BENCH" --secs "$SECS" tput bench "$CLIENTS" dlc1 dlc2 dlc3 2>&1 |
+	"$BENCH" --secs "$SECS" --iters "${BENCH_ITERS:-2000}" "$@" 2>&1 |
 	tee /tmp/bench-perf.out
 ctr_all > /tmp/bench-ctr.after
 pairs="$(sed -n 's/.* n=\([0-9]*\).*/\1/p' /tmp/bench-perf.out)"
