@@ -488,6 +488,18 @@ static int dlock_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
+	/*
+	 * Every node of a cell runs the same election, whose messages the
+	 * others would not understand: it is chosen before the node starts
+	 * (with or before the key), not changed under a running cell.
+	 */
+	if (dn->node && cfg.election != dn->cfg.election) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DLOCK_A_ELECTION],
+				    "the election of a running node cannot change: set it before the key, on every node of the cell");
+		ret = -EBUSY;
+		goto out;
+	}
+
 	old = dn->cfg;
 	dn->cfg = cfg;
 	ret = dlock_nl_apply(dn, &old, NULL, NULL, info->extack);
@@ -1165,10 +1177,12 @@ static int dlock_nl_ls_change(struct genl_info *info, bool create)
 	}
 	if (la[DLOCK_A_LS_ALGO])
 		algo = nla_get_u32(la[DLOCK_A_LS_ALGO]);
-	if (algo != DLOCK_LS_CELL) {
-		NL_SET_ERR_MSG_ATTR(info->extack, la[DLOCK_A_LS_ALGO],
-				    "only DLOCK_LS_CELL lockspaces are implemented");
-		return -EOPNOTSUPP;
+	/* ra: Ricart-Agrawala on this node, no lock table (core/classic.c) */
+	if (algo == DLOCK_LS_RA && la[DLOCK_A_LS_CACHE] &&
+	    nla_get_u8(la[DLOCK_A_LS_CACHE])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, la[DLOCK_A_LS_CACHE],
+				    "an ra lockspace has no cache");
+		return -EINVAL;
 	}
 	if (la[DLOCK_A_LS_LVB_LEN])
 		lvb_len = nla_get_u32(la[DLOCK_A_LS_LVB_LEN]);
@@ -1194,6 +1208,9 @@ static int dlock_nl_ls_change(struct genl_info *info, bool create)
 			NL_SET_ERR_MSG(info->extack, "no such lockspace");
 		else if (ret == -EBUSY)
 			NL_SET_ERR_MSG(info->extack, "lockspace has locks");
+		else if (ret == -EOPNOTSUPP)
+			NL_SET_ERR_MSG(info->extack,
+				       "only a voter takes part in an ra lockspace");
 		else if (ret == -ETIMEDOUT)
 			NL_SET_ERR_MSG(info->extack,
 				       "no answer from the cell: is there a leader?");

@@ -15,8 +15,8 @@
  * An "ra" lockspace: its local owners' exclusive locks go through one
  * Ricart-Agrawala engine per node among the cell's voters.  Its membership
  * view is "who answers": a voter that stays silent while this node waits
- * for it (lease_ms, at least 8 RA resends) is taken for dead until it is
- * heard again.  A live holder answers every resend with DEFER, so a long
+ * for it (lease_ms, and at least 8 RA resends of one election timeout
+ * each) is taken for dead until it is heard again.  A live holder answers every resend with DEFER, so a long
  * critical section is not mistaken for a crash.
  *
  * The engines take one request per resource name and node; further local
@@ -519,7 +519,7 @@ int dl_classic_ra_remove(struct dl_node *node, const u8 *name, u32 len,
 static u64 dl_cl_ra_window(struct dl_node *node)
 {
 	return DL_MAX(dl_ms(node->cfg.timeouts.lease_ms),
-		      8 * dl_ms(2 * node->cfg.timeouts.heartbeat_ms));
+		      8 * dl_ms(node->cfg.timeouts.election_ms));
 }
 
 /* When voter @i is taken for dead if it stays silent; DL_NEVER: not. */
@@ -579,7 +579,8 @@ int dl_classic_create(struct dl_node *node)
 	struct dl_ra_config rc = {
 		.self_id = node->cfg.node_id,
 		.nr_nodes = node->cfg.n_voters,
-		.retry_ms = 2 * node->cfg.timeouts.heartbeat_ms,
+		/* a resend is a lost message, not a slow one: see dl_cl_init */
+		.retry_ms = node->cfg.timeouts.election_ms,
 		.incarnation = node->cfg.incarnation,
 	};
 	struct dl_classic *c;
@@ -811,7 +812,12 @@ static int dl_cl_init(struct dl_node *node)
 	struct dl_coord_config cc = {
 		.self_id = node->cfg.node_id,
 		.nr_nodes = node->cfg.n_voters,
-		.retry_ms = t->retry_ms,
+		/*
+		 * Resends cover lost messages: one election timeout, so that a
+		 * slow round trip is not counted twice (3 messages per
+		 * acquire + release stay 3 on a loaded host).
+		 */
+		.retry_ms = DL_MAX(t->retry_ms, t->election_ms),
 		.incarnation = node->cfg.incarnation,
 	};
 	u64 now = dl_node_now(node);

@@ -227,8 +227,15 @@ assert all(p["rtt_us"] < 2000000 for p in timed), peers
 	[ "$status" -eq 0 ] || { echo "$stderr" >&2; return 1; }
 	dl_run dlockadm -n "$(n 1)" lockspace add scratch
 	assert_one_line_error 1 "cannot add lockspace: lockspace exists"
+	dl_run dlockadm -n "$(n 1)" lockspace add other algo ra cache on
+	assert_one_line_error 1 "cannot add lockspace: an ra lockspace has no cache"
+	# an ra lockspace is the node's own (Ricart-Agrawala, no lock table)
 	dl_run dlockadm -n "$(n 1)" lockspace add other algo ra
-	assert_one_line_error 1 "cannot add lockspace: only DLOCK_LS_CELL lockspaces are implemented"
+	[ "$status" -eq 0 ] || { echo "$stderr" >&2; return 1; }
+	dl_run dlockadm -n "$(n 1)" lockspace add other algo ra
+	assert_one_line_error 1 "cannot add lockspace: lockspace exists"
+	dl_run dlockadm -n "$(n 1)" lockspace del other
+	[ "$status" -eq 0 ]
 	dl_run dlockadm -n "$(n 3)" lockspace del scratch
 	[ "$status" -eq 0 ]
 	dl_run dlockadm -n "$(n 3)" lockspace del scratch
