@@ -169,7 +169,7 @@ struct dlock_peer {
 	uint8_t reserved0;
 	uint8_t addr[16];	/* 4 bytes for AF_INET, network order */
 	uint32_t has;		/* DLOCK_PEER_HAS_*: which below are known */
-	uint32_t rtt_us;
+	uint32_t rtt_us;	/* smoothed round trip, us (DLOCK_PEER_HAS_RTT) */
 	uint64_t last_heard_ms;	/* ms since this node heard from it */
 	uint64_t match_index;	/* its log position, as the leader knows */
 	uint64_t reserved[4];	/* zero */
