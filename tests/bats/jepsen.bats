@@ -9,8 +9,8 @@
 
 JEPSEN_DIR="$BATS_TEST_DIRNAME/../jepsen"
 
-@test "jepsen: ${JEPSEN_SECONDS:-30} s of random faults on a 5-node cell, no violation" {
-	run "$JEPSEN_DIR/jepsen.sh" --seconds "${JEPSEN_SECONDS:-30}" \
+@test "jepsen: ${JEPSEN_SECONDS:-25} s of random faults on a 5-node cell, no violation" {
+	run "$JEPSEN_DIR/jepsen.sh" --seconds "${JEPSEN_SECONDS:-25}" \
 		${JEPSEN_SEED:+--seed "$JEPSEN_SEED"}
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -21,7 +21,7 @@ JEPSEN_DIR="$BATS_TEST_DIRNAME/../jepsen"
 # lock, and the blocking UNLOCK waited for an UNLOCKED that never came.
 @test "an unlock in flight when its node loses its lease returns ENOLCK" {
 	# A long lease, so the unlock surely leaves before the lease ends.
-	CELL_TIMING="election_ms=1000 heartbeat_ms=200 lease_ms=8000 delay_ms=2000"
+	CELL_TIMING="election_ms=1000 heartbeat_ms=200 lease_ms=6000 delay_ms=2000"
 	source "$BATS_TEST_DIRNAME/../selftests/dlock/cell_lib.sh"
 	out="$BATS_TEST_TMPDIR/hold"
 	gate="$BATS_TEST_TMPDIR/gate"
@@ -40,7 +40,7 @@ JEPSEN_DIR="$BATS_TEST_DIRNAME/../jepsen"
 	# node's lease runs out with it in flight.
 	ip link set "dlv$holder" down
 	touch "$gate"
-	echo "# node $holder cut off, unlocking; lease 8 s" >&3
+	echo "# node $holder cut off, unlocking; lease 6 s" >&3
 	end=$((SECONDS + 40))
 	while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
 		sleep 0.2

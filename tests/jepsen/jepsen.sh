@@ -143,9 +143,9 @@ ok "$nodes-node cell formed in $((SECONDS - t0)) s, leader $leader"
 
 # --- workload and faults ----------------------------------------------------
 RANDOM=$seed
-# Clients run through the faults and 10 s past the final heal, so the
-# history shows the cell serving them again.
-workload_end=$((SECONDS + seconds + 10))
+# Clients run through the faults and 8 s past their end, so the history
+# shows the cell serving them again after the final heal.
+workload_end=$((SECONDS + seconds + 8))
 for i in $(seq 1 "$nodes"); do start_clients "$i"; done
 faults=0
 kinds_run=""
