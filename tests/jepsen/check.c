@@ -430,56 +430,104 @@ static const struct event *accepted_after(const struct hold *h, long long seq)
 	return NULL;
 }
 
+static int by_res_start(const void *x, const void *y)
+{
+	const struct hold *a = x, *b = y;
+	int c = strcmp(a->grant->res, b->grant->res);
+
+	if (c)
+		return c;
+	return (a->start > b->start) - (a->start < b->start);
+}
+
+/* @a is the older of two overlapping holds of incompatible modes. */
+static void check_overlap(const struct hold *a, const struct hold *b)
+{
+	const struct event *stale;
+	long long seq;
+
+	if (!a->revoked && !a->crashed) {
+		violation("overlap", b->grant,
+			  "%s holds %s %s (token %lld) while %s still holds it %s (token %lld), never revoked",
+			  b->grant->client, b->grant->res, mode_names[b->mode],
+			  b->grant->token, a->grant->client,
+			  mode_names[a->mode], a->grant->token);
+		return;
+	}
+	seq = first_reg_seq(b);
+	if (seq == NONE)
+		return;
+	stale = accepted_after(a, seq);
+	if (stale)
+		violation("stale-write", stale,
+			  "the register accepted revoked %s's token %lld at seq %lld after %s used token %lld at seq %lld",
+			  a->grant->client, a->grant->token, stale->seq,
+			  b->grant->client, b->grant->token, seq);
+}
+
+/*
+ * Holds of one resource, sorted by start: overlaps, and tokens against
+ * every grant that completed before a request was made (the prefix of
+ * the sorted holds that started before it; its running maximum).
+ */
+static void check_resource(struct hold *h, long n)
+{
+	long *best = malloc(n * sizeof(*best));
+	long i, j, lo, hi;
+
+	if (!best) {
+		perror("jepsen_check");
+		exit(2);
+	}
+	for (i = 0; i < n; i++) {
+		if (h[i].revoked)
+			revoked_holds++;
+		best[i] = i;
+		if (i && h[best[i - 1]].grant->token >= h[i].grant->token)
+			best[i] = best[i - 1];
+		for (j = i + 1; j < n && h[j].start < h[i].end; j++)
+			if (!compat[h[i].mode][h[j].mode] &&
+			    h[j].end > h[i].start)
+				check_overlap(&h[i], &h[j]);
+	}
+	for (i = 0; i < n; i++) {
+		const struct hold *a, *b = &h[i];
+
+		/* The holds that started before b was requested: [0, lo). */
+		lo = 0;
+		hi = n;
+		while (lo < hi) {
+			long mid = (lo + hi) / 2;
+
+			if (h[mid].start < b->invoked)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo)
+			continue;
+		a = &h[best[lo - 1]];
+		if (a->grant->token >= b->grant->token)
+			violation("token-order", b->grant,
+				  "%s %s token %lld granted after %s's token %lld completed",
+				  b->grant->client, b->grant->res,
+				  b->grant->token, a->grant->client,
+				  a->grant->token);
+	}
+	free(best);
+}
+
 static void check_holds(void)
 {
-	long i, j;
+	long i, from = 0;
 
-	for (i = 0; i < n_holds; i++) {
-		struct hold *a = &holds[i];
-
-		if (a->revoked)
-			revoked_holds++;
-		for (j = 0; j < n_holds; j++) {
-			struct hold *b = &holds[j];
-			const struct event *stale;
-			long long seq;
-
-			if (i == j || strcmp(a->grant->res, b->grant->res))
-				continue;
-			/* Token order: a completed before b was asked for. */
-			if (a->start < b->invoked &&
-			    b->grant->token <= a->grant->token)
-				violation("token-order", b->grant,
-					  "%s %s token %lld granted after %s's token %lld completed",
-					  b->grant->client, b->grant->res,
-					  b->grant->token, a->grant->client,
-					  a->grant->token);
-			/* Each overlapping pair once: a is the older. */
-			if (a->start > b->start || (a->start == b->start && i > j))
-				continue;
-			if (compat[a->mode][b->mode] || a->end <= b->start ||
-			    b->end <= a->start)
-				continue;
-			if (!a->revoked && !a->crashed) {
-				violation("overlap", b->grant,
-					  "%s holds %s %s (token %lld) while %s still holds it %s (token %lld), never revoked",
-					  b->grant->client, b->grant->res,
-					  mode_names[b->mode], b->grant->token,
-					  a->grant->client, mode_names[a->mode],
-					  a->grant->token);
-				continue;
-			}
-			seq = first_reg_seq(b);
-			if (seq == NONE)
-				continue;
-			stale = accepted_after(a, seq);
-			if (stale)
-				violation("stale-write", stale,
-					  "the register accepted revoked %s's token %lld at seq %lld after %s used token %lld at seq %lld",
-					  a->grant->client, a->grant->token,
-					  stale->seq, b->grant->client,
-					  b->grant->token, seq);
-		}
+	qsort(holds, n_holds, sizeof(*holds), by_res_start);
+	for (i = 1; i <= n_holds; i++) {
+		if (i < n_holds &&
+		    !strcmp(holds[i].grant->res, holds[from].grant->res))
+			continue;
+		check_resource(&holds[from], i - from);
+		from = i;
 	}
 }
 
