@@ -5,8 +5,11 @@
  * coord.c, ra.c) over a virtual network with crash, restart, partition,
  * loss, dup, reorder, delay and skew, and a lock workload on every node.
  *
- * These algorithms are not behind the node's election ops yet, so this
- * drives the engines directly, the way --layer raft drives bare Raft.
+ * This drives the engines directly, the way --layer raft drives bare Raft
+ * (the node layer runs the same engines through core/classic.c; its tests
+ * are core_coord_node_test and the cell_bully/ring/ra kselftests), so a
+ * violation found here is the algorithm's.  -vv traces every delivery,
+ * leader change, grant and release of a run to stderr.
  *
  * Invariants:
  *   ra           never two holders of a resource at once; after the heal,
