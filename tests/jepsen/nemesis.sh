@@ -105,22 +105,22 @@ nem_others() {		# nem_others NODE...: every node not listed
 # nem_fault KIND SECONDS: put fault KIND in place for about SECONDS (flap
 # and crash take their time here; the others stay until nem_heal_all).
 nem_fault() {
-	local kind="$1" secs="$2" nodes a b i half pct n end
+	local kind="$1" secs="$2" order a b i half pct n end
 
 	case "$kind" in
 	(partition-majority)
-		read -r -a nodes <<< "$(nem_shuffle)"
+		read -r -a order <<< "$(nem_shuffle)"
 		half=$((CELL_N / 2))
-		a="${nodes[*]:0:$half}"
-		b="${nodes[*]:$half}"
+		a="${order[*]:0:$half}"
+		b="${order[*]:$half}"
 		nem_log fault - "$kind:${a// /,}|${b// /,}"
 		nem_block "$a" "$b" ;;
 	(partition-bridge)
-		read -r -a nodes <<< "$(nem_shuffle)"
+		read -r -a order <<< "$(nem_shuffle)"
 		half=$(((CELL_N - 1) / 2))
-		a="${nodes[*]:1:$half}"
-		b="${nodes[*]:$((half + 1))}"
-		nem_log fault "${nodes[0]}" "$kind:${a// /,}|${b// /,}"
+		a="${order[*]:1:$half}"
+		b="${order[*]:$((half + 1))}"
+		nem_log fault "${order[0]}" "$kind:${a// /,}|${b// /,}"
 		nem_block "$a" "$b" ;;
 	(isolate-leader|isolate-node)
 		if [ "$kind" = isolate-leader ]; then
@@ -186,6 +186,7 @@ nem_fault() {
 	esac
 }
 
+# shellcheck disable=SC2034 # the runner picks from it
 NEM_KINDS=(partition-majority partition-bridge isolate-leader isolate-node
 	netem-loss netem-dup netem-reorder netem-delay slow-node flap
 	crash crash-leader)
