@@ -715,6 +715,9 @@ void dl_raft_flush(struct dl_raft *r, u64 now)
 	for (i = 0; i < r->nr_peers; i++)
 		dl_raft_flush_peer(r, &r->peers[i], now);
 	dl_raft_maybe_commit(r);
+	/* peers the commit just made count hear it now (replicate.c) */
+	for (i = 0; i < r->nr_peers && r->role == DL_RAFT_LEADER; i++)
+		dl_raft_tell_caught_up(r, &r->peers[i], now);
 }
 
 bool dl_raft_lease_valid(const struct dl_raft *r, u64 now)

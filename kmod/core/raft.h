@@ -35,25 +35,32 @@
  *   toward neither commit nor the leader lease (CheckQuorum does count it
  *   as reachable, so that a leader stays to finish its catch-up).  It says
  *   so in every reply (DL_RAFT_F_CATCHING_UP).  A leader that sees this flag
- *   records a barrier: its own last log index at that moment, which is at
- *   least the commit index the cell had when the node came back.  Once the
- *   peer's match index reaches the barrier the leader counts it and sets
- *   DL_RAFT_F_CAUGHT_UP on what it sends it; the node then becomes a voter.
- *   A new incarnation seen in any message makes a leader forget the peer's
- *   progress (its acknowledgements died with it) and a candidate its vote.
- *   Messages carry both incarnations, so one from or to an older life of a
- *   node is dropped.
+ *   appends a no-op, the barrier.  Once the peer holds the barrier and the
+ *   barrier is committed (by voters other than the peer, which is not
+ *   counted yet) the leader counts it and sets DL_RAFT_F_CAUGHT_UP on a
+ *   heartbeat sent at once and on everything after; the node then becomes
+ *   a voter.  A new incarnation seen in any message makes a leader forget
+ *   the peer's progress (its acknowledgements died with it) and a candidate
+ *   its vote, so votes are counted per (id, incarnation).  Messages carry
+ *   both incarnations, so one from or to an older life of a node is
+ *   dropped.
  *
  *   Double votes: once caught up, the node grants no vote in a term up to
  *   the highest real (not PreVote) term it heard of while catching up, its
- *   "floor", and moves its own term up to the floor, since its previous
- *   life may have voted there.  Residual risk, accepted and documented:
- *   the previous life voted in a term that none of the messages reaching
- *   the new one showed (a candidate on the far side of a partition), and a
- *   second candidate reaches exactly that term on this side.  Closing it
- *   needs voters identified by (id, incarnation) and swapped through the
- *   log as a membership change.
- *
+ *   "floor" (at least the term of the leader that counted it), and moves
+ *   its own term up to the floor, since its previous life may have voted
+ *   there.  The commit of the barrier is what makes the floor enough: a
+ *   majority without the peer acknowledged the leader's term after the
+ *   peer came back, and it intersects every majority that elected someone
+ *   with the old life's vote, so such a term is at most the leader's (see
+ *   dl_raft_check_caught_up() in raft_replicate.c).  Counting from the
+ *   leader's word alone let a leader of an older term, cut off from the
+ *   election the old life voted in, elect a second leader of that term
+ *   (unit test restarted_voter_never_votes_twice_in_a_term).  The price: a
+ *   restarted voter counts only while a majority without it is reachable.
+ *   The exception is the leader of a re-form's first term, which counts
+ *   peers on their log alone (it has nobody else to commit with).
+
  *   Only bootstrap a brand-new cell (no committed entries anywhere).  A
  *   cell whose majority restarted at once cannot recover by itself (nobody
  *   may vote) and needs dl_raft_reform().

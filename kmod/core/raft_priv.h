@@ -42,7 +42,7 @@ enum dl_raft_vstate {
  * @incarnation: latest incarnation heard from it (0: none yet)
  * @vote_granted: candidate: it granted (pre)vote in this election
  * @vstate: enum dl_raft_vstate (leader)
- * @barrier: CATCHING_UP: match index it must reach to count
+ * @barrier: CATCHING_UP: our entry it must hold, committed, to count
  * @pr: enum dl_raft_progress (leader)
  * @next: next index to send (leader)
  * @match: highest index known to match ours (leader)
@@ -220,6 +220,7 @@ void dl_raft_inflight_reset(struct dl_raft_peer *p);
 void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 			const struct dl_raft_msg *m, u64 now);
 void dl_raft_note_match(struct dl_raft *r, struct dl_raft_peer *p, u64 index);
+void dl_raft_check_caught_up(struct dl_raft *r, struct dl_raft_peer *p);
 void dl_raft_tell_caught_up(struct dl_raft *r, struct dl_raft_peer *p,
 			    u64 now);
 void dl_raft_maybe_send_timeout_now(struct dl_raft *r,

@@ -270,7 +270,9 @@ void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 {
 	if (!(m->flags & DL_RAFT_F_CATCHING_UP)) {
 		p->vstate = DL_RAFT_V_VOTING;
-	} else if (p->vstate == DL_RAFT_V_UNKNOWN) {
+	} else if (p->vstate == DL_RAFT_V_UNKNOWN &&
+		   !dl_raft_append_local(r, DL_RAFT_ENTRY_NOOP, NULL, 0)) {
+		/* the barrier: an entry of ours from after it came back */
 		p->vstate = DL_RAFT_V_CATCHING_UP;
 		p->barrier = dl_raft_log_last(&r->log);
 		dl_env_log(r->cfg.env, DL_LOG_INFO,
@@ -298,14 +300,45 @@ void dl_raft_note_match(struct dl_raft *r, struct dl_raft_peer *p, u64 index)
 	}
 	if (p->next <= p->match)
 		p->next = p->match + 1;
-	if (p->vstate == DL_RAFT_V_CATCHING_UP && p->match >= p->barrier) {
-		p->vstate = DL_RAFT_V_VOTING;
-		p->tell_caught_up = true;
-		dl_env_log(r->cfg.env, DL_LOG_INFO,
-			   "raft %u: peer %u caught up at %llu",
-			   r->cfg.self_id, p->id,
-			   (unsigned long long)p->match);
-	}
+	dl_raft_check_caught_up(r, p);
+}
+
+/*
+ * A peer catching up counts (and may vote) once it holds the barrier entry
+ * and that entry is committed by voters other than it.  The commit matters:
+ * it means a majority that excludes the peer acknowledged our term after
+ * the peer came back, so any term its previous life voted in to elect
+ * someone is at most ours (a voter of that election is in the majority and
+ * either had already moved to that term, or would refuse the candidate's
+ * log for lacking the barrier).  The peer learns our term from CAUGHT_UP
+ * and sets its vote floor there: no second vote in a term its old life
+ * voted in.  Catching up from the leader alone (the old rule) let a
+ * leader of an older term, cut off from that election, elect a second
+ * leader of its term with the new life's vote.
+ *
+ * One exception: the leader of the term a re-form created (the first of a
+ * new epoch, taken by an admin's decision without an election) while it
+ * has heard of no later term.  It has no majority to commit with until the
+ * peers it catches up count, and their previous lives voted in older
+ * epochs' terms, all below ours.
+ */
+static bool reform_leader(const struct dl_raft *r)
+{
+	u64 low = (1ULL << DL_RAFT_EPOCH_SHIFT) - 1;
+
+	return r->role == DL_RAFT_LEADER && !(r->term & low) &&
+	       r->max_term_seen == r->term;
+}
+
+void dl_raft_check_caught_up(struct dl_raft *r, struct dl_raft_peer *p)
+{
+	if (p->vstate != DL_RAFT_V_CATCHING_UP || p->match < p->barrier ||
+	    (r->commit < p->barrier && !reform_leader(r)))
+		return;
+	p->vstate = DL_RAFT_V_VOTING;
+	p->tell_caught_up = true;
+	dl_env_log(r->cfg.env, DL_LOG_INFO, "raft %u: peer %u caught up at %llu",
+		   r->cfg.self_id, p->id, (unsigned long long)p->match);
 }
 
 /*
@@ -421,6 +454,8 @@ void dl_raft_maybe_commit(struct dl_raft *r)
 	    t == r->term) {
 		r->commit = idx;
 		r->committed_in_term = true;
+		for (i = 0; i < r->nr_peers; i++)
+			dl_raft_check_caught_up(r, &r->peers[i]);
 	}
 	dl_raft_apply_committed(r);
 	/* a leader removed from the voters leads until that commits */
