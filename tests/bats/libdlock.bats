@@ -96,3 +96,83 @@ LIB_DIR="$DLOCK_REPO/lib"
 	[ "$output" = "dlock 0.1.0 (libdlock 0.1.0)" ]
 	make -s -C "$DLOCK_REPO/lib" > /dev/null
 }
+
+@test "a program built with pkg-config against the installed libdlock.pc takes and releases a lock" {
+	local d="$BATS_TEST_TMPDIR/root" p=/usr ns="dlockbats-pc$$" key
+	local KEY_HEX=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+
+	# What `make install DESTDIR=$d PREFIX=/usr` puts in place for
+	# programs (its module part is DKMS's or modules_install's, and is
+	# not rebuilt in the VM).
+	make -s -C "$DLOCK_REPO/lib" install DESTDIR="$d" PREFIX="$p" > /dev/null
+	install -D -m 0644 "$DLOCK_REPO/uapi/linux/dlock.h" \
+		"$d$p/include/linux/dlock.h"
+	cat > "$BATS_TEST_TMPDIR/locker.c" <<-'EOF_C'
+	#include <stdio.h>
+	#include <string.h>
+	#include <dlock.h>
+
+	int main(int argc, char **argv)
+	{
+		struct dlock_grant g;
+		struct dlock_dev *dev;
+		uint32_t ls;
+		int err;
+
+		if (argc != 3)
+			return 2;
+		err = dlock_open(&dev);
+		if (!err)
+			err = dlock_ls_open(dev, argv[1], &ls);
+		if (!err)
+			err = dlock_lock(dev, ls, argv[2], strlen(argv[2]),
+					 DLOCK_MODE_EX, 0, 10000, &g);
+		if (err) {
+			fprintf(stderr, "lock: %s\n", dlock_strerror(err));
+			return 1;
+		}
+		printf("granted token=%llu\n", (unsigned long long)g.token);
+		err = dlock_unlock(dev, g.lock_id, NULL, 0);
+		if (err) {
+			fprintf(stderr, "unlock: %s\n", dlock_strerror(err));
+			return 1;
+		}
+		printf("released\n");
+		dlock_close(dev);
+		return 0;
+	}
+	EOF_C
+	# The .pc names the final paths; the sysroot points them at DESTDIR.
+	local flags
+	flags="$(PKG_CONFIG_PATH="$d$p/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$d" \
+		 pkg-config --cflags --libs libdlock)"
+	[[ "$flags" == *"-I$d$p/include"* ]]
+	[[ "$flags" == *"-ldlock"* ]]
+	# shellcheck disable=SC2086 # flags is a list of words
+	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/locker" "$BATS_TEST_TMPDIR/locker.c" $flags
+
+	# A one-voter cell of its own, with a lockspace.
+	key="$BATS_TEST_TMPDIR/key"
+	printf '%s\n' "$KEY_HEX" > "$key"
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	dlockadm -n "$ns" cell create 81 id 1 listen 127.0.0.1:7481 \
+		election-timeout 400 heartbeat 100 lease 3000 lock-delay 800 \
+		key-file "$key"
+	local tries
+	for tries in $(seq 1 100); do
+		dlockadm -n "$ns" lockspace add pc 2> /dev/null && break
+		sleep 0.1
+	done
+	run ip netns exec "$ns" env LD_LIBRARY_PATH="$d$p/lib" \
+		"$BATS_TEST_TMPDIR/locker" pc job
+	ip netns del "$ns"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[[ "${lines[0]}" =~ ^granted\ token=[1-9][0-9]*$ ]]
+	[ "${lines[1]}" = released ]
+	# It really ran against the installed library.
+	ldd "$BATS_TEST_TMPDIR/locker" | grep -q "libdlock.so.0 => $d$p/lib/" ||
+		env LD_LIBRARY_PATH="$d$p/lib" ldd "$BATS_TEST_TMPDIR/locker" |
+		grep -q "libdlock.so.0 => $d$p/lib/"
+	make -s -C "$DLOCK_REPO/lib" > /dev/null
+}
