@@ -653,9 +653,11 @@ static void check_recovery(uint64_t bound_ms)
 		violation("recovery", NULL, "the history ends with a fault not healed");
 		return;
 	}
-	if (!last_leader || last_leader < last_heal)
+	if (!last_leader || last_leader < last_heal) {
 		violation("recovery", NULL, "no agreed leader logged after the final heal");
-	else if ((last_leader - last_heal) / 1000000 > bound_ms)
+		return;
+	}
+	if ((last_leader - last_heal) / 1000000 > bound_ms)
 		violation("recovery", NULL, "one leader only %llu ms after the final heal (bound %llu ms)",
 			  (unsigned long long)((last_leader - last_heal) / 1000000),
 			  (unsigned long long)bound_ms);
