@@ -47,11 +47,20 @@ sunreclaim_kb() {
 	awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo
 }
 
-# Let deferred frees (RCU, netns cleanup) land before reading memory.
+# Let deferred frees (RCU, the namespaces' cleanup work) land before
+# reading memory: until unreclaimable slab stops falling (20 s at most).
 settle_memory() {
+	local prev now i
+
 	sync
 	echo 3 > /proc/sys/vm/drop_caches 2>/dev/null
-	sleep 2
+	prev=$(sunreclaim_kb)
+	for i in $(seq 1 20); do
+		sleep 1
+		now=$(sunreclaim_kb)
+		[ $((prev - now)) -gt 64 ] || break
+		prev=$now
+	done
 }
 
 # Sum of the counters of node I whose names start with PREFIX.
