@@ -789,16 +789,38 @@ void dl_cache_answer(struct dl_node *node, struct dl_request *rq,
 		g->cancel_sent = false;
 	} else if (ev->kind == DL_WEV_UNLOCKED && kind != DL_REQ_LOCK) {
 		dl_glock_cell_gone(node, g);
-		if (kind == DL_REQ_RELEASE)
-			g->in_cell = false;	/* the cell forgot the owner */
+		if (kind == DL_REQ_RELEASE) {
+			/*
+			 * The cell forgot the owner.  Its next lock is asked
+			 * for under a new owner id: a duplicate of this
+			 * RELEASE_OWNER still in flight would release it.
+			 */
+			g->in_cell = false;
+			g->owner = node->next_glock_owner++;
+		}
 	} else {
 		return;
 	}
 	dl_glock_run(node, g);
 }
 
+/* The cell lock is lost: so is every local holder's share of it. */
+static void dl_glock_revoke_holders(struct dl_node *node, struct dl_glock *g)
+{
+	struct dl_local_lock *lk, *tmp;
+
+	dl_list_for_each_entry_safe(lk, tmp, &g->holders, glink) {
+		if (lk->pending)
+			dl_request_free(node, lk->pending);
+		node->ctr.revoked++;
+		dl_cache_emit(node, DL_LEV_REVOKED, 0, lk, 0, lk->cookie);
+		dl_local_free(node, lk);
+	}
+}
+
 void dl_cache_failed(struct dl_node *node, struct dl_request *rq, int status)
 {
+	bool convert = rq->cmd.flags & DL_LKF_CONVERT;
 	struct dl_glock *g = rq->glock;
 	u32 kind = rq->kind;
 	struct dl_local_lock *lk;
@@ -812,6 +834,15 @@ void dl_cache_failed(struct dl_node *node, struct dl_request *rq, int status)
 	if (kind != DL_REQ_LOCK) {
 		/* the cell no longer has it (revoked meanwhile) */
 		dl_glock_cell_gone(node, g);
+	} else if (convert && (status == -ENOENT || status == -ESTALE)) {
+		/*
+		 * The cell does not know the lock we convert: it is gone
+		 * (a REVOKED we have not seen yet, or never will).  Nobody
+		 * here may keep using it.
+		 */
+		dl_glock_revoke_holders(node, g);	/* converters too */
+		dl_glock_cell_gone(node, g);
+		/* new locks still waiting ask the cell again below */
 	} else if (status == -EDEADLK && lk && lk->mode == DL_MODE_NONE) {
 		/*
 		 * Our conversion lost a deadlock to another node's on behalf
@@ -853,17 +884,10 @@ bool dl_cache_blocking(struct dl_node *node, u64 lt_lock_id, u32 mode)
 bool dl_cache_revoked(struct dl_node *node, u64 lt_lock_id)
 {
 	struct dl_glock *g = dl_glock_find_lt(node, lt_lock_id);
-	struct dl_local_lock *lk, *tmp;
 
 	if (!g)
 		return false;
-	dl_list_for_each_entry_safe(lk, tmp, &g->holders, glink) {
-		if (lk->pending)
-			dl_request_free(node, lk->pending);
-		node->ctr.revoked++;
-		dl_cache_emit(node, DL_LEV_REVOKED, 0, lk, 0, lk->cookie);
-		dl_local_free(node, lk);
-	}
+	dl_glock_revoke_holders(node, g);
 	if (g->pending && (g->pending->cmd.flags & DL_LKF_CONVERT)) {
 		g->pending->glock = NULL;
 		dl_request_free(node, g->pending);

@@ -88,6 +88,9 @@ void node_collect_counters(struct sim *s, struct dl_env *e)
 	t->timeouts += c->timeouts;
 	t->dup_requests += c->dup_requests;
 	t->leases_lost += c->leases_lost;
+	t->cache_grants += c->cache_grants;
+	t->cache_drops += c->cache_drops;
+	t->cache_blocked += c->cache_blocked;
 	t->nodes_expired += c->nodes_expired;
 	t->revoked += c->revoked;
 }

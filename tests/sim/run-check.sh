@@ -3,7 +3,8 @@
 #
 # run-check.sh - the simulator part of `make sim-check`: seeded runs of 3, 5
 # and 7 voters with every fault kind (two dlock-sim processes at a time, one
-# per core, over split seed ranges), the 5-voter 1,000-member run, the
+# per core, over split seed ranges), the same with the node-level grant
+# cache on (--cache), the 5-voter 1,000-member run, the
 # leader-crash scenario and a fault-free run that prints messages per lock
 # operation, and bare-Raft runs (--layer raft).  One TAP line per batch; ends with "N passed, N failed" counted
 # in runs (plus the unit tests' cases).  A failing batch keeps its log (with the replay command of every
@@ -41,6 +42,23 @@ batches+=("long|--nodes 5 --clients 20 --ops 60 --duration 30 --seed 20001 --run
 batches+=("members1000|--nodes 5 --members 1000 --clients 40 --ops 10 --seed 7 --runs 1 --faults all")
 batches+=("leader-crash|--nodes 5 --clients 10 --ops 40 --duration 15 --seed 500 --runs 4 --faults none --scenario leader-crash")
 batches+=("nofaults|--nodes 3 --clients 6 --ops 50 --seed 1 --runs 1 --faults none")
+# voters crash right after granting a vote and restart: one leader per term
+for n in 3 5 7; do
+	batches+=("vote-restart-v${n}|--layer raft --scenario vote-restart --nodes $n --seed $(( n * 1000 + 501 )) --runs 150 --faults all")
+done
+batches+=("vote-restart-node|--scenario vote-restart --nodes 3 --seed 40001 --runs 60 --faults all")
+# a follower cut off while 20,000 locks are taken catches up by snapshot,
+# each chunk sent about once (FINDINGS 7)
+batches+=("snapshot-lag|--scenario snapshot-lag --nodes 3 --seed 1")
+# the node-level grant cache (kmod/core/cache.c): the lockspace caches
+# grants on nodes; the checker's holders are the local owners, so two
+# incompatible owners anywhere or a token not above an ended incompatible
+# holding fails the run, and a batch whose nodes never granted from their
+# cache fails too
+batches+=("cache-v3|--cache --nodes 3 --seed 310001 --runs 300 --faults all")
+batches+=("cache-v5|--cache --nodes 5 --seed 510001 --runs 300 --faults all")
+batches+=("cache-v7|--cache --nodes 7 --seed 710001 --runs 200 --faults all")
+batches+=("cache-members20|--cache --nodes 3 --members 20 --clients 20 --ops 30 --duration 15 --seed 40001 --runs 30 --faults all")
 # the slides' algorithms (classic_sim.c): 600 seeded runs each, all faults
 for algo in bully ring ra; do
 	for n in 3 5 7; do
@@ -108,6 +126,9 @@ for b in "${batches[@]}"; do
 	fi
 	if [ "$name" = nofaults ] || [ "$name" = members1000 ]; then
 		grep -E '^# (messages|requests|datagrams)' "$log" | sed "s/^# /# $name: /"
+	fi
+	if [ "$name" = snapshot-lag ]; then
+		grep -E '^# snapshot-lag' "$log" | sed "s/^# snapshot-lag: /# $name: /"
 	fi
 done
 # same seed, same trace: two runs of three seeds must print identical lines

@@ -67,6 +67,7 @@ struct sim_cfg {
 	u32 skew_ppm;		/* max clock rate error of one node */
 	int verbose;
 	bool quiet;		/* only failures and the summary */
+	bool cache;		/* --cache: the lockspace caches grants */
 };
 
 enum sim_ev_kind {

@@ -102,7 +102,8 @@ void setup_step(struct sim *s)
 			continue;
 		sim_enter(e, &t0);
 		err = dl_node_ls_create(e->node, (const u8 *)LS_NAME,
-					sizeof(LS_NAME) - 1, 0, 32, 0, 1,
+					sizeof(LS_NAME) - 1, 0, 32,
+					s->cfg->cache ? DL_NODE_LS_CACHE : 0, 1,
 					&s->ls_req);
 		sim_leave(e, t0);
 		if (err) {
