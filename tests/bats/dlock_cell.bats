@@ -217,6 +217,9 @@ assert all(p["rtt_us"] < 2000000 for p in timed), peers
 @test "node set: the kernel's reasons come back in one line, nothing changed" {
 	dl_run dlockadm -n "$(n 1)" node set heartbeat 500 election-timeout 150
 	assert_one_line_error 1 "cannot set node: heartbeat must be shorter"
+	# every node of a cell runs the same election: not changed under it
+	dl_run dlockadm -n "$(n 1)" node set election bully
+	assert_one_line_error 1 "cannot set node: the election of a running node cannot change"
 	dl_run dlockadm -n "$(n 1)" status
 	[ "$(table_value 'node id' <<< "$output")" = 1 ]
 }

@@ -4,7 +4,8 @@
 # cell_bully.sh: a 3-node cell electing with Bully, locking through the
 # coordinator (core/classic.c); cell_ring.sh runs the same with Ring.
 #
-#  1. The cell forms and elects the highest id, 3.
+#  1. The cell forms and elects the highest id, 3; a running node refuses
+#     to change its election.
 #  2. A follower's lock + unlock costs the slides' 3 messages: one
 #     coord_request, one coord_grant, one coord_release, counted by the
 #     nodes themselves.
@@ -38,13 +39,11 @@ wait_file() {
 
 # coord_ops: the cell's coordinator lock messages sent so far
 coord_ops() {
-	local i sum=0 t
+	local i
 	for i in $(seq 1 "$CELL_N"); do
-		for t in request grant release; do
-			sum=$((sum + $(counter "$i" "tx_ops.coord_$t")))
-		done
-	done
-	echo "$sum"
+		ns "$i" "$DLCELL" counters tx_ops.coord_
+	done | awk '$1 ~ /^tx_ops\.coord_(request|grant|release)$/ { s += $2 }
+		    END { print s + 0 }'
 }
 
 if ! cell_up 3 || ! leader="$(wait_leader 20000)"; then
@@ -56,6 +55,9 @@ ok "3-node $ELECTION cell formed, coordinator $leader"
 check "the highest id is the coordinator ($leader)" [ "$leader" = 3 ]
 check "node 1 speaks $ELECTION (heartbeats to the coordinator)" \
 	[ "$(counter 1 "tx_ops.${ELECTION}_heartbeat")" -gt 0 ]
+ns 1 "$DLCELL" set election=raft > "$OUT.set" 2>&1
+check "a running node refuses another election (extack)" \
+	grep -q "election of a running node cannot change" "$OUT.set"
 
 # --- 2. messages per acquire + release ---------------------------------
 before="$(coord_ops)"

@@ -14,18 +14,17 @@ CELL_TIMING=${CELL_TIMING:-"election_ms=1000 heartbeat_ms=200 lease_ms=5000 dela
 source "$(dirname "${BASH_SOURCE[0]}")/cell_lib.sh"
 
 DLOCKADM="$HERE/../../../tools/dlockadm"
-COUNT_N=${COUNT_N:-40}
+COUNT_N=${COUNT_N:-20}
 COUNTER_FILE=/tmp/dlc-ra-counter
 OUT=/tmp/dlc-ra
 trap 'cell_down; rm -f "$COUNTER_FILE" $OUT.*' EXIT
 
 ra_ops() {
-	local i sum=0
+	local i
 	for i in $(seq 1 "$CELL_N"); do
-		sum=$((sum + $(counter "$i" tx_ops.ra_request) +
-			$(counter "$i" tx_ops.ra_reply)))
-	done
-	echo "$sum"
+		ns "$i" "$DLCELL" counters tx_ops.ra_
+	done | awk '$1 ~ /^tx_ops\.ra_(request|reply)$/ { s += $2 }
+		    END { print s + 0 }'
 }
 
 if ! cell_up 3 || ! leader="$(wait_leader 15000)"; then
