@@ -7,6 +7,16 @@
  * summed over every node, divided by the lock operations completed.  The
  * simulator's own work (queueing, the checker) is outside the brackets.
  *
+ * Instructions: with a hardware counter (insn.c), the user-space
+ * instructions inside the same brackets, which unlike nanoseconds do not
+ * move with the host's load; "unavailable" where the counter cannot open.
+ *
+ * Lock table: one replica's state machine alone (locktable.h), BENCH_LOCKS
+ * EX locks on distinct resources applied straight to it: the allocator's
+ * live bytes per held lock (what every voter pays for an idle held lock),
+ * then per idle resource after every lock is unlocked, and the CPU cost of
+ * applying one LOCK or UNLOCK command.
+ *
  * Memory: a fault-free cell, one owner per 1,000 locks on node 1, taking
  * BENCH_LOCKS EX locks on distinct resources; the allocator's live bytes
  * after every lock is granted minus before, divided by the locks.  Every
@@ -19,6 +29,7 @@
 
 #include "sim.h"
 #include "bench.h"
+#include "locktable.h"
 
 #define BENCH_LOCKS		100000	/* default; DLOCK_SIM_BENCH_LOCKS */
 #define BENCH_PER_OWNER		1000
@@ -67,6 +78,12 @@ static int bench_cpu(const struct sim_cfg *base)
 	sim_boot(s);
 	sim_loop(s);
 	ops = s->n.granted + s->n.failed + s->n.unlocked;
+	if (sim_insn_available() && ops)
+		printf("# bench cpu: %.0f instructions per lock op (user space,"
+		       " inside the core)\n", (double)s->core_insn / ops);
+	else
+		printf("# bench cpu: instruction counter unavailable"
+		       " (perf_event_open refused), nanoseconds only\n");
 	printf("# bench cpu: %u voters, %u clients x %u ops: %" PRIu64
 	       " lock ops (%" PRIu64 " grants, %" PRIu64 " fails, %" PRIu64
 	       " unlocks), core time %.3f ms, %.0f ns per lock op, %.0f ns"
@@ -181,11 +198,133 @@ out:
 	return ret;
 }
 
+static u64 *table_lock_ids;
+
+static void table_out(void *ctx, const struct dl_lt_out *out)
+{
+	u64 *failed = ctx;
+
+	if (out->type == DL_LT_OUT_GRANTED)
+		table_lock_ids[out->req_id - 1] = out->lock_id;
+	else if (out->type == DL_LT_OUT_FAILED)
+		(*failed)++;
+}
+
+/* Applies @cmd, counting nanoseconds and instructions into @ns, @insn. */
+static int table_apply(struct dl_lt *lt, const struct dl_lt_cmd *cmd,
+		       u64 *failed, u64 *ns, u64 *insn)
+{
+	u64 t0 = sim_clock_ns(), i0 = sim_insn_read();
+	int err = dl_lt_apply(lt, cmd, table_out, failed);
+
+	*insn += sim_insn_read() - i0;
+	*ns += sim_clock_ns() - t0;
+	return err;
+}
+
+static int bench_table(u64 nlocks)
+{
+	struct dl_lt_cmd cmd;
+	u64 b0, b1, b2, failed = 0, lk_ns = 0, lk_insn = 0, ul_ns = 0;
+	u64 ul_insn = 0, i;
+	struct dl_lt *lt;
+	u32 ls;
+	int err = 0;
+
+	table_lock_ids = calloc(nlocks, sizeof(*table_lock_ids));
+	if (!table_lock_ids)
+		return -ENOMEM;
+	b0 = sim_alloc_live_bytes();
+	lt = dl_lt_create();
+	if (!lt) {
+		free(table_lock_ids);
+		return -ENOMEM;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = DL_LT_CMD_LS_CREATE;
+	cmd.owner = (struct dl_lt_owner){ .node = 1, .incarnation = 1,
+					  .id = 1 };
+	cmd.req_id = nlocks + 1;
+	cmd.lvb_len = 32;
+	cmd.name_len = 3;
+	memcpy(cmd.name, "sim", 3);
+	err = dl_lt_apply(lt, &cmd, NULL, NULL);
+	ls = dl_lt_ls_find(lt, (const u8 *)"sim", 3, NULL);
+	if (err || !ls) {
+		printf("# bench table: lockspace not created: %d\n", err);
+		err = err ? err : -EIO;
+		goto out;
+	}
+	b1 = sim_alloc_live_bytes();
+	for (i = 0; i < nlocks && !err; i++) {
+		char name[32];
+
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = DL_LT_CMD_LOCK;
+		cmd.owner = (struct dl_lt_owner){ .node = 1, .incarnation = 1,
+				.id = 1 + i / BENCH_PER_OWNER };
+		cmd.req_id = i + 1;
+		cmd.ls_id = ls;
+		cmd.mode = 5;
+		snprintf(name, sizeof(name), "bench%" PRIu64, i);
+		cmd.name_len = (u8)strlen(name);
+		memcpy(cmd.name, name, cmd.name_len);
+		err = table_apply(lt, &cmd, &failed, &lk_ns, &lk_insn);
+	}
+	b2 = sim_alloc_live_bytes();
+	printf("# bench table: %" PRIu64 " EX locks held in one replica's"
+	       " lock table: %.0f bytes per held lock (%" PRIu64 " failed);"
+	       " LOCK applied in %.0f ns", nlocks, (double)(b2 - b1) / nlocks,
+	       failed, (double)lk_ns / nlocks);
+	if (sim_insn_available())
+		printf(", %.0f instructions", (double)lk_insn / nlocks);
+	printf("\n");
+	for (i = 0; i < nlocks && !err; i++) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = DL_LT_CMD_UNLOCK;
+		cmd.owner = (struct dl_lt_owner){ .node = 1, .incarnation = 1,
+				.id = 1 + i / BENCH_PER_OWNER };
+		cmd.req_id = nlocks + 2 + i;
+		cmd.lock_id = table_lock_ids[i];
+		err = table_apply(lt, &cmd, &failed, &ul_ns, &ul_insn);
+	}
+	/*
+	 * Unlocked resources are freed with their last lock; what stays is
+	 * the owners' records and the hash tables, which do not shrink.
+	 */
+	printf("# bench table: after unlocking all: %.1f bytes per idle"
+	       " resource (%" PRIu64 " bytes left above the empty"
+	       " lockspace); UNLOCK applied in %.0f ns",
+	       (double)(sim_alloc_live_bytes() - b1) / nlocks,
+	       sim_alloc_live_bytes() - b1, (double)ul_ns / nlocks);
+	if (sim_insn_available())
+		printf(", %.0f instructions", (double)ul_insn / nlocks);
+	printf("\n");
+out:
+	dl_lt_destroy(lt);
+	free(table_lock_ids);
+	if (sim_alloc_live_bytes() != b0)
+		printf("# bench table: %" PRIu64 " bytes not freed\n",
+		       sim_alloc_live_bytes() - b0);
+	return err;
+}
+
 int sim_bench(const struct sim_cfg *cfg)
 {
-	int ret = bench_cpu(cfg);
+	const char *env = getenv("DLOCK_SIM_BENCH_LOCKS");
+	u64 nlocks = env ? strtoull(env, NULL, 0) : BENCH_LOCKS;
+	int ret;
 
+	if (!nlocks) {
+		printf("# bench: DLOCK_SIM_BENCH_LOCKS must be at least 1\n");
+		return -EINVAL;
+	}
+	sim_insn_open();
+	ret = bench_cpu(cfg);
+	if (!ret)
+		ret = bench_table(nlocks);
 	if (!ret)
 		ret = bench_memory(cfg);
+	sim_insn_close();
 	return ret;
 }

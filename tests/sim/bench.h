@@ -10,5 +10,7 @@
 struct sim_cfg;
 
 int sim_bench(const struct sim_cfg *cfg);
+/* snaplag.c: --scenario snapshot-lag; prints TAP and the totals */
+int sim_snapshot_lag(const struct sim_cfg *cfg);
 
 #endif /* DLOCK_SIM_BENCH_H */

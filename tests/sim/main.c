@@ -53,6 +53,10 @@ static void usage(FILE *f)
 "  --grace SEC        bound to answer everything after the heal (default 20)\n"
 "  --skew-ppm P       max clock rate error per node with skew (default 200)\n"
 "  --scenario NAME    leader-crash: crash the leader, one at a time\n"
+"                     vote-restart: --faults, and voters crash right\n"
+"                     after granting a vote and restart\n"
+"                     snapshot-lag: a cut-off follower catches up by\n"
+"                     snapshot from 20,000 locks; chunks counted\n"
 "  --layer NAME       node (default: whole nodes, locks) or raft (bare Raft)\n"
 "  --cache            the lockspace has the node-level grant cache on\n"
 "  --bench            measure core CPU per lock op and bytes per held lock\n"
@@ -151,7 +155,11 @@ static void print_replay(const struct sim_cfg *cfg, u64 seed)
 	       (double)cfg->duration_ns / NS_PER_SEC,
 	       (double)cfg->grace_ns / NS_PER_SEC, cfg->skew_ppm,
 	       cfg->scenario == SC_LEADER_CRASH ?
-	       " --scenario leader-crash" : "",
+	       " --scenario leader-crash" :
+	       cfg->scenario == SC_VOTE_RESTART ?
+	       " --scenario vote-restart" :
+	       cfg->scenario == SC_SNAPSHOT_LAG ?
+	       " --scenario snapshot-lag" : "",
 	       cfg->layer == LAYER_RAFT ? " --layer raft" : "",
 	       cfg->cache ? " --cache" : "");
 }
@@ -323,12 +331,17 @@ static int parse_args(int argc, char **argv, struct sim_cfg *cfg, bool *bench)
 			cfg->skew_ppm = v;
 			break;
 		case OPT_SCENARIO:
-			if (strcmp(optarg, "leader-crash")) {
+			if (!strcmp(optarg, "leader-crash")) {
+				cfg->scenario = SC_LEADER_CRASH;
+			} else if (!strcmp(optarg, "vote-restart")) {
+				cfg->scenario = SC_VOTE_RESTART;
+			} else if (!strcmp(optarg, "snapshot-lag")) {
+				cfg->scenario = SC_SNAPSHOT_LAG;
+			} else {
 				fprintf(stderr, "dlock-sim: unknown scenario"
 					" '%s'\n", optarg);
 				return -EINVAL;
 			}
-			cfg->scenario = SC_LEADER_CRASH;
 			break;
 		case OPT_LAYER:
 			if (!strcmp(optarg, "node")) {
@@ -406,6 +419,12 @@ int main(int argc, char **argv)
 	rcu_register_thread();
 	if (bench) {
 		int ret = sim_bench(&cfg);
+
+		rcu_unregister_thread();
+		return ret ? 1 : 0;
+	}
+	if (cfg.scenario == SC_SNAPSHOT_LAG) {
+		int ret = sim_snapshot_lag(&cfg);
 
 		rcu_unregister_thread();
 		return ret ? 1 : 0;

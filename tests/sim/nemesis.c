@@ -49,19 +49,61 @@ void nemesis_restart(struct sim *s, struct sim_ev *ev)
 		work_node_up(s, e);
 }
 
-static struct dl_env *pick_crash_victim(struct sim *s)
+/*
+ * A voter may go only if a majority of voters that can vote stays: a
+ * restarted voter still catching up counts as gone.
+ */
+static bool voter_may_crash(struct sim *s)
 {
 	u32 f = (s->cfg->nodes - 1) / 2;
 	u32 majority = s->cfg->nodes / 2 + 1;
+
+	return s->crashed_voters < f && sim_voters_available(s) > majority;
+}
+
+/*
+ * --scenario vote-restart: a voter that just granted a vote crashes (half
+ * the time, within 3 ms, before most answers land) and comes back 5-300 ms
+ * later as a new incarnation, with no memory of that vote.  The checker's
+ * one-leader-per-term rule then tests the vote floor and the catch-up rule
+ * of raft.h ("Incarnations").
+ */
+void nemesis_voted(struct sim *s, struct dl_env *e)
+{
+	struct sim_ev *ev;
+
+	if (s->cfg->scenario != SC_VOTE_RESTART || s->now >= s->fault_end ||
+	    !e->up || !rng_pm(&s->rng_nem, 500))
+		return;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev) {
+		fprintf(stderr, "dlock-sim: out of memory\n");
+		exit(2);
+	}
+	ev->kind = EV_CRASH;
+	ev->idx = e->idx;
+	ev->src = (u32)e->crashes;	/* the life that voted */
+	sim_queue(s, ev, s->now + rng_below(&s->rng_nem, 3 * NS_PER_MS));
+}
+
+void nemesis_crash(struct sim *s, struct sim_ev *ev)
+{
+	struct dl_env *e = &s->envs[ev->idx];
+
+	if (!e->up || e->crashes != ev->src || !voter_may_crash(s))
+		return;
+	sim_logf(s, "nemesis: node %u crashes right after voting", e->id);
+	node_crash(s, e);
+	schedule_restart(s, e, 5 * NS_PER_MS +
+			 rng_below(&s->rng_nem, 300 * NS_PER_MS));
+}
+
+static struct dl_env *pick_crash_victim(struct sim *s)
+{
 	bool voter_ok;
 	u32 tries;
 
-	/*
-	 * A voter may go only if a majority of voters that can vote stays:
-	 * a restarted voter still catching up counts as gone.
-	 */
-	voter_ok = s->crashed_voters < f &&
-		   sim_voters_available(s) > majority;
+	voter_ok = voter_may_crash(s);
 	/* the leader is the most interesting victim: a third of the time */
 	if (rng_pm(&s->rng_nem, 333) && voter_ok) {
 		u32 l = sim_leader_idx(s);

@@ -38,8 +38,20 @@ void __wrap_dl_raft_destroy(struct dl_raft *r);
 static void tap_send(void *ctx, const struct dl_raft_msg *m)
 {
 	struct raft_tap *t = ctx;
+	struct sim *s = sim_current;
 
 	t->ops->send(t->ctx, m);
+	if (s && m->type == DL_RAFT_MSG_SNAPSHOT && m->to &&
+	    m->to <= SIM_MAX_VOTERS) {
+		s->snap_chunks_to[m->to - 1]++;
+		if (m->flags & DL_RAFT_F_LAST)
+			s->snap_bytes_to[m->to - 1] = m->offset + m->data_len;
+	}
+	/* --scenario vote-restart: a granted vote may be its last act */
+	if (s && m->type == DL_RAFT_MSG_VOTE_RESP &&
+	    !(m->flags & DL_RAFT_F_REJECT) && t->node_id &&
+	    t->node_id <= s->cfg->nodes)
+		nemesis_voted(s, &s->envs[t->node_id - 1]);
 }
 
 static void tap_apply(void *ctx, u64 index, const struct dl_raft_entry *e)

@@ -30,16 +30,23 @@ u64 sim_clock_ns(void)
 	return (u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+/* With timing on, the instruction count at entry (one call deep only). */
+static u64 insn_at_enter;
+
 void sim_enter(struct dl_env *e, u64 *t0)
 {
 	e->in_call = true;
 	*t0 = e->sim->timing ? sim_clock_ns() : 0;
+	if (e->sim->timing)
+		insn_at_enter = sim_insn_read();
 }
 
 void sim_leave(struct dl_env *e, u64 t0)
 {
-	if (e->sim->timing)
+	if (e->sim->timing) {
+		e->sim->core_insn += sim_insn_read() - insn_at_enter;
 		e->sim->core_ns += sim_clock_ns() - t0;
+	}
 	e->in_call = false;
 }
 
@@ -93,6 +100,9 @@ static void dispatch(struct sim *s, struct sim_ev *ev)
 		break;
 	case EV_RESTART:
 		nemesis_restart(s, ev);
+		break;
+	case EV_CRASH:
+		nemesis_crash(s, ev);
 		break;
 	case EV_SETUP:
 		if (s->cfg->layer == LAYER_RAFT)

@@ -42,7 +42,15 @@ extern const char *const sim_fault_names[F_COUNT];
 enum sim_scenario {
 	SC_RANDOM = 0,		/* randomized nemesis from --faults */
 	SC_LEADER_CRASH,	/* crash the leader, one at a time, restart it */
+	SC_VOTE_RESTART,	/* --faults, and voters restart right after
+				 * granting a vote (double votes across lives)
+				 */
+	SC_SNAPSHOT_LAG,	/* a follower catches up by snapshot from a
+				 * large table (snaplag.c)
+				 */
 };
+
+#define SIM_MAX_VOTERS	7
 
 /* What each simulated machine runs. */
 enum sim_layer {
@@ -77,6 +85,7 @@ enum sim_ev_kind {
 	EV_NEMESIS,		/* next fault-schedule step (embedded) */
 	EV_RESTART,		/* bring a crashed node back (allocated) */
 	EV_SETUP,		/* retry creating the lockspace (embedded) */
+	EV_CRASH,		/* crash a voter that just voted (allocated) */
 };
 
 struct sim_ev {
@@ -197,6 +206,11 @@ struct sim {
 	bool (*stop)(struct sim *s);	/* checked after every step */
 	bool timing;			/* time the core's entry points */
 	u64 core_ns;			/* time spent inside them */
+	u64 core_insn;			/* user instructions inside them */
+	/* raft_tap.c: SNAPSHOT messages sent to each voter, by id - 1 ... */
+	u64 snap_chunks_to[SIM_MAX_VOTERS];
+	/* ... and the size of the last snapshot completely sent to it */
+	u64 snap_bytes_to[SIM_MAX_VOTERS];
 	u64 hook_granted, hook_failed;
 	u64 peak_queue;			/* most events queued at once */
 
@@ -245,6 +259,14 @@ u32 sim_voters_available(struct sim *s);
 void nemesis_start(struct sim *s);
 void nemesis_step(struct sim *s);
 void nemesis_restart(struct sim *s, struct sim_ev *ev);
+void nemesis_voted(struct sim *s, struct dl_env *e);
+
+/* insn.c: instruction counter for --bench (false/0: not available) */
+bool sim_insn_open(void);
+bool sim_insn_available(void);
+u64 sim_insn_read(void);
+void sim_insn_close(void);
+void nemesis_crash(struct sim *s, struct sim_ev *ev);
 
 /* workload.c */
 void work_init(struct sim *s);
