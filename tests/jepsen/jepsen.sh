@@ -30,7 +30,7 @@ JCHECK="$JEPSEN_DIR/jepsen_check"
 
 seconds=60
 seed=""
-nodes=5
+n_nodes=5
 per_node=2
 nres=3
 bound=30000
@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	(--seconds) seconds="$2"; shift 2 ;;
 	(--seed) seed="$2"; shift 2 ;;
-	(--nodes) nodes="$2"; shift 2 ;;
+	(--nodes) n_nodes="$2"; shift 2 ;;
 	(--clients) per_node="$2"; shift 2 ;;
 	(--resources) nres="$2"; shift 2 ;;
 	(--bound) bound="$2"; shift 2 ;;
@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
 	(*) echo "jepsen.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-for v in "$seconds" "$nodes" "$per_node" "$nres" "$bound"; do
+for v in "$seconds" "$n_nodes" "$per_node" "$nres" "$bound"; do
 	[[ "$v" =~ ^[1-9][0-9]*$ ]] || {
 		echo "jepsen.sh: numbers must be positive integers" >&2
 		exit 2
@@ -71,7 +71,7 @@ source "$REPO/tests/selftests/dlock/cell_lib.sh"
 # shellcheck source=nemesis.sh
 source "$JEPSEN_DIR/nemesis.sh"
 
-echo "# jepsen: seed $seed, $seconds s of faults, $nodes nodes, $per_node clients each, $nres resources"
+echo "# jepsen: seed $seed, $seconds s of faults, $n_nodes nodes, $per_node clients each, $nres resources"
 replay="make jepsen JEPSEN_SEED=$seed JEPSEN_SECONDS=$seconds"
 
 for b in "$JC" "$JCHECK" "$DLCELL"; do
@@ -93,7 +93,10 @@ declare -A node_pids gen
 cleanup() {
 	local p
 
-	for p in ${node_pids[*]}; do kill -9 "$p" 2>/dev/null; done
+	for p in "${node_pids[@]}"; do
+		# shellcheck disable=SC2086 # a list of pids
+		kill -9 $p 2>/dev/null
+	done
 	nft delete table bridge "$NEM_TABLE" 2>/dev/null
 	cell_down
 }
@@ -104,7 +107,7 @@ run_log() {		# run_log OP RESULT [VALUE]
 }
 
 start_clients() {	# start_clients NODE
-	local i="$1" k name left pids=""
+	local i="$1" k name left started=""
 
 	left=$((workload_end - SECONDS))
 	[ "$left" -gt 0 ] || return 0
@@ -113,9 +116,9 @@ start_clients() {	# start_clients NODE
 		name="c$i.$k.g${gen[$i]}"
 		"$JC" -n "dlc$i" run "$name" "$i" jepsen "$nres" "$left" \
 			"$seed" "$out/hist/$name" "$out/reg" &
-		pids+="$! "
+		started+="$! "
 	done
-	node_pids[$i]="$pids"
+	node_pids[$i]="$started"
 }
 
 # The nemesis's crash hook: the node's clients die without a word.
@@ -133,20 +136,20 @@ nem_on_restart() {
 
 # --- the cell -------------------------------------------------------------
 t0=$SECONDS
-if ! cell_up "$nodes" || ! leader="$(wait_leader 30000)" ||
+if ! cell_up "$n_nodes" || ! leader="$(wait_leader 30000)" ||
    ! ns 1 "$DLCELL" ls-add jepsen; then
-	not_ok "$nodes-node cell formed with a lockspace"
+	not_ok "$n_nodes-node cell formed with a lockspace"
 	tap_done
 	exit 1
 fi
-ok "$nodes-node cell formed in $((SECONDS - t0)) s, leader $leader"
+ok "$n_nodes-node cell formed in $((SECONDS - t0)) s, leader $leader"
 
 # --- workload and faults ----------------------------------------------------
 RANDOM=$seed
 # Clients run through the faults and 8 s past their end, so the history
 # shows the cell serving them again after the final heal.
 workload_end=$((SECONDS + seconds + 8))
-for i in $(seq 1 "$nodes"); do start_clients "$i"; done
+for i in $(seq 1 "$n_nodes"); do start_clients "$i"; done
 faults=0
 kinds_run=""
 fault_end=$((SECONDS + seconds))
@@ -175,9 +178,9 @@ echo "# t=$((SECONDS - t0)) s: faults over"
 # --- recovery ---------------------------------------------------------------
 if leader="$(wait_leader "$bound")"; then
 	run_log leader ok "$leader"
-	ok "all $nodes nodes agree on leader $leader after the final heal"
+	ok "all $n_nodes nodes agree on leader $leader after the final heal"
 else
-	not_ok "all $nodes nodes agree on one leader within $bound ms of the final heal"
+	not_ok "all $n_nodes nodes agree on one leader within $bound ms of the final heal"
 fi
 "$JC" -n dlc1 probe probe 1 jepsen probe $(((bound + 999) / 1000)) "$out/hist/probe"
 check "the cell grants a lock after the final heal" [ $? -eq 0 ]
@@ -185,7 +188,7 @@ check "the cell grants a lock after the final heal" [ $? -eq 0 ]
 # --- the clients finish: every request they make carries a timeout ---------
 deadline=$((workload_end + 60))
 stuck=""
-for i in $(seq 1 "$nodes"); do
+for i in $(seq 1 "$n_nodes"); do
 	for p in ${node_pids[$i]}; do
 		while kill -0 "$p" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
 			sleep 0.5

@@ -61,9 +61,12 @@ rc=$?
 
 keep="$REPO/.build/jepsen/seed-$seed"
 rm -rf "$keep"
-if [ -d "$REPO/.build/vm/run-jepsen/jepsen" ]; then
-	cp -a "$REPO/.build/vm/run-jepsen/jepsen" "$keep"
+mkdir -p "$REPO/.build/jepsen"
+if [ -d "$REPO/.build/vm/run-jepsen/jepsen" ] &&
+   cp -a "$REPO/.build/vm/run-jepsen/jepsen" "$keep"; then
 	echo "jepsen: history and checker report in $keep"
+else
+	echo "jepsen: the run left no history (see the VM's output above)"
 fi
 if [ "$rc" -ne 0 ]; then
 	echo "jepsen: FAILED; replay the fault schedule with:"
