@@ -16,8 +16,9 @@
  * Ricart-Agrawala engine per node among the cell's voters.  Its membership
  * view is "who answers": a voter that stays silent while this node waits
  * for it (lease_ms, and at least 8 RA resends of one election timeout
- * each) is taken for dead until it is heard again.  A live holder answers every resend with DEFER, so a long
- * critical section is not mistaken for a crash.
+ * each) is taken for dead until it is heard again.  A live holder
+ * answers every resend with DEFER, so a long critical section is not
+ * mistaken for a crash.
  *
  * The engines take one request per resource name and node; further local
  * owners of the same name queue here, in arrival order, and go to the
