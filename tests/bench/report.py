@@ -151,11 +151,12 @@ def build(results, env):
                     "pair", {"dlock": [f"cached_{where}"]}, "lock_p50_us")
     for c in (1, 8, 64, 256):
         lab = {s: [f"tput_{c}"] for s, _ in SYSTEMS}
-        rate_row(f"throughput, {c} clients, distinct resources (pairs/s)",
+        who = f"{c} client" + ("s" if c > 1 else "")
+        rate_row(f"throughput, {who}, distinct resources (pairs/s)",
                  "tput", lab)
-        lat_row(f"throughput, {c} clients: pair p50", "tput", lab, "p50_us")
-        lat_row(f"throughput, {c} clients: pair p99", "tput", lab, "p99_us")
-        trouble_row(f"throughput, {c} clients: failed / timed out / stuck",
+        lat_row(f"throughput, {who}: pair p50", "tput", lab, "p50_us")
+        lat_row(f"throughput, {who}: pair p99", "tput", lab, "p99_us")
+        trouble_row(f"throughput, {who}: failed / timed out / stuck",
                     "tput", f"tput_{c}")
     for c in (8, 64):
         lab = {s: [f"handoff_{c}"] for s, _ in SYSTEMS}

@@ -20,7 +20,7 @@
 #                    lease runs out between a node's work items, and lease
 #                    losses, not locking, would be measured)
 #   BENCH_MEM_TIMING the same for the memory run's cell (default: election
-#                    2 s, heartbeat 300 ms, lease 10 s, lock delay 2 s: a
+#                    1 s, heartbeat 300 ms, lease 10 s, lock delay 2 s: a
 #                    lease lost while a million locks are taken revokes
 #                    them all, and the run measures nothing)
 #   BENCH_FAILOVER_TIMING
@@ -38,7 +38,7 @@ MEM_SECS=${BENCH_MEM_SECS:-300}
 # A blank (not empty) value keeps cell_lib.sh from putting in its own
 # timing: dlcell set then sends none, and the module uses its defaults.
 FAILOVER_TIMING=${BENCH_FAILOVER_TIMING:- }
-MEM_TIMING=${BENCH_MEM_TIMING:-"election_ms=2000 heartbeat_ms=300 lease_ms=10000 delay_ms=2000"}
+MEM_TIMING=${BENCH_MEM_TIMING:-"election_ms=1000 heartbeat_ms=300 lease_ms=10000 delay_ms=2000"}
 # shellcheck source=../selftests/dlock/cell_lib.sh
 source "$HERE/../selftests/dlock/cell_lib.sh"
 
