@@ -3,7 +3,7 @@
  * kfuzz_genl: random and boundary generic netlink messages to the "dlock"
  * family, over a raw NETLINK_GENERIC socket (no libnl).
  *
- *   kfuzz_genl [-s SEED] [-n COUNT] [-v] [-r]
+ *   kfuzz_genl [-s SEED] [-n COUNT] [-t SECONDS] [-v] [-r]
  *
  * Every command number (and some past the last), every attribute of every
  * level with its right type or a wrong length, missing attributes, unknown
@@ -362,7 +362,11 @@ static void put_template(uint8_t cmd)
 		put_val(DLOCK_A_LISTEN_PORT, DLOCK_DEFAULT_PORT + kfuzz_below(2),
 			2);
 		put_val(DLOCK_A_LISTEN_ADDR4, 0x0100007f, 4);	/* 127.0.0.1 */
-		if (kfuzz_one_in(2)) {
+		/*
+		 * Timing at its limits now and then: a node that then never
+		 * elects makes every lockspace change wait 10 s for it.
+		 */
+		if (kfuzz_one_in(6)) {
 			put_val(DLOCK_A_ELECTION_TIMEOUT_MS, kfuzz_boundary(32), 4);
 			put_val(DLOCK_A_HEARTBEAT_MS, kfuzz_boundary(32), 4);
 			put_val(DLOCK_A_LEASE_MS, kfuzz_boundary(32), 4);
@@ -388,10 +392,13 @@ static void put_template(uint8_t cmd)
 			put_val(DLOCK_A_PEER_ADDR4, 0x0100007f +
 				(kfuzz_below(8) << 24), 4);
 			put_val(DLOCK_A_PEER_PORT, DLOCK_DEFAULT_PORT, 2);
-			/* Mostly members: voters that never answer would
-			 * leave the node without a quorum for lockspaces.
+			/*
+			 * Members: voters that never answer leave the node
+			 * without a quorum, and every lockspace change then
+			 * waits 10 s for it (random attributes still add
+			 * some; -t bounds the run).
 			 */
-			put_val(DLOCK_A_PEER_ROLE, !kfuzz_one_in(8), 4);
+			put_val(DLOCK_A_PEER_ROLE, DLOCK_ROLE_MEMBER, 4);
 		}
 		nest_end(n);
 		break;
@@ -481,6 +488,10 @@ static struct nlmsghdr *build(uint16_t family, uint32_t seq, bool ro)
 		    gh->cmd != DLOCK_CMD_GET_LOCKS)
 			nlh->nlmsg_flags &= ~NLM_F_DUMP;
 		gh->version = DLOCK_GENL_VERSION;
+		/* Lockspace changes may wait for the cell: fewer of them. */
+		if ((gh->cmd == DLOCK_CMD_ADD_LOCKSPACE ||
+		     gh->cmd == DLOCK_CMD_DEL_LOCKSPACE) && !kfuzz_one_in(3))
+			gh->cmd = DLOCK_CMD_GET_LOCKSPACES;
 		put_template(gh->cmd);
 		if (kfuzz_one_in(3))
 			put_attrs(L_TOP, 0, 1 + kfuzz_below(2));
@@ -500,6 +511,7 @@ int main(int argc, char **argv)
 	struct kfuzz_opts o;
 	struct dl_genl g;
 	bool ro = false;
+	time_t deadline;
 	unsigned long i;
 	int ret, k, no_answer = 0;
 
@@ -512,6 +524,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	deadline = time(NULL) + o.seconds;
 	for (i = 0; i < o.count; i++) {
 		struct nlmsghdr *nlh;
 		uint32_t seq = ++g.seq;
@@ -519,6 +532,11 @@ int main(int argc, char **argv)
 		size_t sent_len;
 		uint8_t cmd;
 
+		if (o.seconds && time(NULL) >= deadline) {
+			printf("kfuzz_genl: time budget of %u s spent\n",
+			       o.seconds);
+			break;
+		}
 		msg_len = 0;
 		nlh = build(g.family, seq, ro);
 		cmd = ((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd;

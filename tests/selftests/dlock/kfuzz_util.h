@@ -95,11 +95,13 @@ struct kfuzz_opts {
 	unsigned long count;
 	bool verbose;
 	bool restricted;	/* -r: the fuzzer's own tamer mode */
+	unsigned int seconds;	/* -t: stop sending after this long (0: no) */
 };
 
 /*
  * -s SEED (default: from the clock), -n COUNT (default @def_count), -v,
- * -r (what it restricts is the fuzzer's to say).
+ * -r (what it restricts is the fuzzer's to say), -t SECONDS (a time
+ * budget, for fuzzers whose requests may each wait for the cell).
  * Returns the index of the first non-option argument.
  */
 static inline int kfuzz_parse(int argc, char **argv, struct kfuzz_opts *o,
@@ -111,7 +113,8 @@ static inline int kfuzz_parse(int argc, char **argv, struct kfuzz_opts *o,
 	o->count = def_count;
 	o->verbose = false;
 	o->restricted = false;
-	while ((c = getopt(argc, argv, "s:n:vrh")) != -1) {
+	o->seconds = 0;
+	while ((c = getopt(argc, argv, "s:n:t:vrh")) != -1) {
 		switch (c) {
 		case 's':
 			o->seed = strtoull(optarg, NULL, 0);
@@ -125,8 +128,12 @@ static inline int kfuzz_parse(int argc, char **argv, struct kfuzz_opts *o,
 		case 'r':
 			o->restricted = true;
 			break;
+		case 't':
+			o->seconds = strtoul(optarg, NULL, 0);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n COUNT] [-v] %s\n",
+			fprintf(stderr,
+				"usage: %s [-s SEED] [-n COUNT] [-t SECS] [-v] %s\n",
 				argv[0], usage);
 			exit(2);
 		}
