@@ -485,6 +485,15 @@ static bool dl_glock_break_deadlock(struct dl_node *node, struct dl_glock *g)
 	return true;
 }
 
+/* A member's cell grant used for DL_CACHE_MEMBER_HOLD_MS (node_priv.h). */
+static bool dl_glock_member_expired(struct dl_node *node,
+				    const struct dl_glock *g)
+{
+	return !dl_node_is_voter(node) &&
+	       dl_node_now(node) - g->granted_ns >=
+	       dl_ms(DL_CACHE_MEMBER_HOLD_MS);
+}
+
 /* Grant what the cell lock allows, in queue order.  Returns the head. */
 static struct dl_local_lock *dl_glock_grant_local(struct dl_node *node,
 						  struct dl_glock *g)
@@ -501,8 +510,9 @@ static struct dl_local_lock *dl_glock_grant_local(struct dl_node *node,
 		    !dl_glock_releasing(g) &&
 		    dl_mode_covers(g->mode, lk->req_mode) &&
 		    dl_glock_local_ok(g, lk, lk->req_mode)) {
-			if (g->seq >= DL_CACHE_SEQ_DRAIN) {
-				g->draining = true;	/* fresh cell token */
+			if (g->seq >= DL_CACHE_SEQ_DRAIN ||
+			    dl_glock_member_expired(node, g)) {
+				g->draining = true;	/* give back, ask again */
 				return lk;
 			}
 			dl_cache_grant(node, g, lk);
@@ -775,6 +785,8 @@ void dl_cache_answer(struct dl_node *node, struct dl_request *rq,
 	if (ev->kind == DL_WEV_GRANTED && kind == DL_REQ_LOCK) {
 		dl_glock_set_lt(node, g, ev->lock_id);
 		g->ls_id = ev->ls_id;
+		if (g->mode == DL_MODE_NONE)
+			g->granted_ns = dl_node_now(node);
 		g->mode = ev->mode;
 		g->cell_token = ev->token;
 		g->seq = 0;

@@ -42,6 +42,13 @@
 #define DL_CACHE_SEQ_DRAIN	(DL_CACHE_SEQ_MAX - (1U << 16))
 #define DL_CACHE_IDLE_MS	10000	/* an unused cached lock goes after */
 #define DL_CACHE_MAX_IDLE	1024	/* unused cached locks per node (LRU) */
+/*
+ * A member learns BLOCKING from an EVENT that nobody retransmits; were it
+ * lost, a member that keeps using a cached lock would keep it from the
+ * others for good.  So a member grants locally from one cell grant for
+ * this long at most, then gives the lock back and asks again.
+ */
+#define DL_CACHE_MEMBER_HOLD_MS	5000
 #define DL_CACHE_HASH_BITS	6
 
 /*
@@ -212,6 +219,7 @@ struct dl_local_lock {
  * @lt_lock_id: the cell's lock id (0 while it holds none)
  * @mode: the mode the cell granted, DL_MODE_NONE while none
  * @cell_token: the cell's fencing token of that grant
+ * @granted_ns: when the cell granted it (the mode, not a conversion)
  * @seq: local grants made under @cell_token
  * @pending: the cell request in flight (lock, convert or unlock), or NULL
  * @pending_for: the waiter @pending was sent for, or NULL
@@ -241,6 +249,7 @@ struct dl_glock {
 	u64 lt_lock_id;
 	u8 mode;
 	u64 cell_token;
+	u64 granted_ns;
 	u32 seq;
 	struct dl_request *pending;
 	struct dl_local_lock *pending_for;

@@ -25,6 +25,8 @@
 #define MAXEV	256
 #define MS	1000000ULL
 #define LS	"ls"
+/* 5 s of hold limit in rounds of 100 ms, and some room */
+#define DL_NODE_MEMBER_HOLD_TEST_ROUNDS	60
 
 struct rec_ev {
 	struct dl_lock_event ev;
@@ -647,6 +649,42 @@ TEST(release_owner_drains_its_share)
 	ASSERT_EQ(0, dl_node_release_owner(c->node[a], 1));
 	run_ms(c, 200);
 	EXPECT_NE(NULL, last_ev(c, b, DL_LEV_GRANTED, l2));
+	cell_free(c);
+}
+
+TEST(member_gives_back_a_busy_lock_whose_blocking_was_lost)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	int m = 3, l = leader_idx(c), b = follower_idx(c, -1), k;
+	u64 lm, lb;
+
+	/* twice: the member's first lock teaches it the setting */
+	ASSERT_NE(0, take(c, m, 1, "r", DL_MODE_EX, 0, &lm));
+	ASSERT_EQ(0, dl_node_unlock(c->node[m], 1, lm, NULL, 0));
+	ASSERT_NE(0, take(c, m, 1, "r", DL_MODE_EX, 0, &lm));
+	ASSERT_EQ(0, dl_node_unlock(c->node[m], 1, lm, NULL, 0));
+	run_ms(c, 10);
+	/* b waits; the leader's BLOCKING EVENT to the member is lost */
+	c->cut_from = c->id[l];
+	c->cut_to = c->id[m];
+	ASSERT_EQ(0, lock(c, b, 2, "r", DL_MODE_EX, 0, 0, &lb));
+	run_ms(c, 30);
+	c->cut_from = 0;
+	c->cut_to = 0;
+	EXPECT_EQ(0, ctr(c, m)->cache_blocked);
+	/* the member keeps using it: only the hold limit gives it back */
+	for (k = 0; k < 100 && !last_ev(c, b, DL_LEV_GRANTED, lb); k++) {
+		if (!lock(c, m, 1, "r", DL_MODE_EX, 0, 0, &lm)) {
+			run_ms(c, 50);
+			if (last_ev(c, m, DL_LEV_GRANTED, lm))
+				dl_node_unlock(c->node[m], 1, lm, NULL, 0);
+			else
+				dl_node_cancel(c->node[m], 1, lm);
+		}
+		run_ms(c, 50);
+	}
+	ASSERT_NE(NULL, last_ev(c, b, DL_LEV_GRANTED, lb));
+	EXPECT_LE(k, DL_NODE_MEMBER_HOLD_TEST_ROUNDS);
 	cell_free(c);
 }
 
