@@ -7,6 +7,7 @@
 #   make check      every check and test; ends with "N passed, N failed"
 #   make demo       boot a VM, form a 3-node cell, show election and failover
 #   make deps       install what is missing (Debian packages, kernel pieces)
+#   make fuzz       the core's libFuzzer targets (clang), FUZZ_SECONDS each
 #   make kfuzz      the kernel-interface fuzzers at full counts, in a VM
 #   make check-debug  kselftests, fuzzers, failslab, jepsen on the debug
 #                   kernel (KASAN, lockdep, kmemleak); builds it once (long)
@@ -27,7 +28,7 @@ DESTDIR ?=
 export KDIR KDIR612 PREFIX DESTDIR
 
 .PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit jepsen \
-	install clean bench bench-deps kfuzz check-debug
+	install clean bench bench-deps kfuzz check-debug fuzz
 
 all: modules lib tools
 
@@ -51,6 +52,9 @@ sim:
 
 sim-check:
 	$(MAKE) -C tests/sim check
+
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz
 
 deps:
 	bash tests/deps.sh
