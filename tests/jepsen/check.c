@@ -23,7 +23,7 @@
  *   lost-update    an accepted write that is not the previous one + 1, or a
  *                  final value other than the number of accepted writes
  *   recovery       after the final heal, no agreed leader or no granted
- *                  lock within BOUND_MS (default 30000)
+ *                  lock within BOUND_MS (default 60000)
  *
  * Prints a summary (ops completed, failures by reason, longest
  * unavailability after a heal) and one line per violation; exits 1 if
@@ -692,7 +692,7 @@ static void summary(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t bound_ms = 30000;
+	uint64_t bound_ms = 60000;
 	int opt, i;
 
 	while ((opt = getopt(argc, argv, "b:q")) != -1) {
