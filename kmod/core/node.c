@@ -593,6 +593,12 @@ int dl_node_peer_add(struct dl_node *node, u32 peer_id, u32 role)
 		return -EINVAL;
 	if (role == DL_NODE_VOTER)
 		return -EOPNOTSUPP;
+	/*
+	 * A member's locks live in the lock table, which a Bully or Ring
+	 * coordinator keeps unreplicated: a failover would lose them unseen.
+	 */
+	if (node->cfg.election != DL_ELECT_RAFT)
+		return -EOPNOTSUPP;
 	if (dl_peer_find(node, peer_id))
 		return -EEXIST;
 	if (!dl_peer_insert(node, peer_id, role))

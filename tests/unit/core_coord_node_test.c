@@ -381,6 +381,9 @@ TEST(coordinator_cells_refuse_what_they_cannot_do)
 	EXPECT_EQ(-EOPNOTSUPP, dl_node_unlock(c->node[0], 1, l1,
 					      (const u8 *)"v", 1));
 	EXPECT_EQ(-EALREADY, dl_node_cancel(c->node[0], 1, l1));
+	/* members need a replicated lock table: Raft cells only */
+	EXPECT_EQ(-EOPNOTSUPP, dl_node_peer_add(c->node[0], 100,
+						DL_NODE_MEMBER));
 	/* a second local owner queues on the node; cancel takes it out */
 	ASSERT_EQ(0, lock(c, 0, 2, "r", DL_MODE_EX, 0, 0, &l2));
 	run_ms(c, 50);
