@@ -49,6 +49,8 @@ struct dlock_net {
 
 	/* Local owners by id: struct dlock_owner. */
 	struct xarray owners;
+	/* Next owner id to try: ids are handed out cyclically (node.c). */
+	u32 owner_next;
 
 	/* The running node, NULL while unconfigured. */
 	struct dlock_node *node;

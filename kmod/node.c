@@ -458,9 +458,18 @@ void dlock_node_stop(struct dlock_net *dn)
 
 int dlock_owner_register(struct dlock_net *dn, struct dlock_owner *owner)
 {
+	int ret;
+
 	lockdep_assert_held(&dn->lock);
-	return xa_alloc(&dn->owners, &owner->id, owner, xa_limit_31b,
-			GFP_KERNEL);
+	/*
+	 * Cyclically, never the lowest free id: a closed file's RELEASE_OWNER
+	 * may still be on its way to the leader (lost once, sent again), and
+	 * arriving after a new file of the same id took a lock it would
+	 * release that lock under its new holder.
+	 */
+	ret = xa_alloc_cyclic(&dn->owners, &owner->id, owner, xa_limit_31b,
+			      &dn->owner_next, GFP_KERNEL);
+	return ret < 0 ? ret : 0;
 }
 
 void dlock_owner_unregister(struct dlock_net *dn, struct dlock_owner *owner)

@@ -400,6 +400,32 @@ assert locks[0]["resource_hex"] == "shown".encode().hex(), locks
 	wait "$holder"
 }
 
+@test "owner ids are not reused when a file is closed and another opened on the node" {
+	local r owners=() json
+	wait_leader > /dev/null
+	# A closed file's release may still be on its way to the leader: a
+	# new file with the same owner id would have its lock released by it.
+	for r in 1 2; do
+		ip netns exec "$(n 2)" dlock jobs own$r sh -c 'touch "$0"; sleep 4' \
+			"$BATS_TEST_TMPDIR/own$r" &
+		for _ in $(seq 1 100); do
+			[ -e "$BATS_TEST_TMPDIR/own$r" ] && break
+			sleep 0.1
+		done
+		json="$(dlockadm -n "$(n 2)" --json lock show jobs "own$r")"
+		owners+=("$(python3 -c '
+import json, sys
+locks = json.loads(sys.argv[1])
+assert len(locks) == 1 and locks[0]["node_id"] == 2, locks
+print(locks[0]["owner"])
+' "$json")")
+		wait
+	done
+	echo "owners: ${owners[*]}"
+	[ -n "${owners[0]}" ] && [ -n "${owners[1]}" ]
+	[ "${owners[0]}" != "${owners[1]}" ]
+}
+
 @test "stats: counters as a table, filtered by prefix, and as one JSON object" {
 	dl_run dlockadm -n "$(n 1)" stats
 	[ "$status" -eq 0 ]
