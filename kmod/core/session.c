@@ -174,8 +174,9 @@ void dl_session_revoke_track(struct dl_node *node, struct dl_peer *peer,
 		dl_env_log(node->env, DL_LOG_WARN,
 			   "node %u: %u REVOKED unacknowledged by node %u, giving up the oldest",
 			   node->cfg.node_id, peer->n_revokes, peer->id);
-		dl_session_revoke_free(peer, dl_list_first_entry(&peer->revokes,
-						struct dl_revoke_out, link));
+		ro = dl_list_first_entry(&peer->revokes, struct dl_revoke_out,
+					 link);
+		dl_session_revoke_free(peer, ro);
 	}
 	ro = dl_zalloc(sizeof(*ro));
 	if (!ro)
@@ -254,7 +255,7 @@ static int dl_session_on_event_ack(struct dl_node *node, struct dl_peer *peer,
 			return 0;
 		}
 	}
-	return 0;	/* a duplicate acknowledgement */
+	return 0;	/* acknowledged twice */
 }
 
 /* Leader: propose NODE_INCARNATION when a peer announces a new session. */
