@@ -846,6 +846,11 @@ void dl_cache_failed(struct dl_node *node, struct dl_request *rq, int status)
 	if (kind != DL_REQ_LOCK) {
 		/* the cell no longer has it (revoked meanwhile) */
 		dl_glock_cell_gone(node, g);
+		if (kind == DL_REQ_RELEASE) {
+			/* as after a RELEASE_OWNER that worked, see above */
+			g->in_cell = false;
+			g->owner = node->next_glock_owner++;
+		}
 	} else if (convert && (status == -ENOENT || status == -ESTALE)) {
 		/*
 		 * The cell does not know the lock we convert: it is gone
