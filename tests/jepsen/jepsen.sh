@@ -33,7 +33,7 @@ seed=""
 n_nodes=5
 per_node=2
 nres=3
-bound=30000
+bound=60000
 out=""
 while [ $# -gt 0 ]; do
 	case "$1" in
