@@ -13,7 +13,7 @@
 # and for --seconds (default 60) lets the nemesis (nemesis.sh) put random
 # faults in place and heal them, one at a time.  Then every fault is healed,
 # the cell must agree on one leader and grant a lock within --bound ms
-# (default 30000), the clients finish, and jepsen_check checks the merged
+# (default 60000), the clients finish, and jepsen_check checks the merged
 # history.  Prints TAP.  The seed (default: from the clock) is printed
 # first; the same seed replays the same schedule of faults.
 #
