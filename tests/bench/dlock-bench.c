@@ -153,21 +153,20 @@ static int dev_unlock(const struct dev *d, uint64_t lock_id)
 /* ---- output ------------------------------------------------------------- */
 
 /*
- * One result: a name, then key/value pairs.  Values are numbers or strings
- * (a string value starts with '"' in the format list below).
+ * One result: kind and label, then one number per key of @fmt (keys
+ * separated by spaces, each value passed as a double).  A human line, or
+ * with --json one JSON object on one line.
  */
 static void result(const char *kind, const char *label, const char *fmt, ...)
 {
 	va_list ap;
 	const char *p;
-	bool first = true;
 
 	if (json)
 		printf("{\"kind\":\"%s\",\"label\":\"%s\"", kind, label);
 	else
 		printf("%-10s %-22s", kind, label);
 	va_start(ap, fmt);
-	/* fmt: space-separated keys; each key's value is a double. */
 	for (p = fmt; *p; ) {
 		const char *end = strchr(p, ' ');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -176,8 +175,7 @@ static void result(const char *kind, const char *label, const char *fmt, ...)
 		if (json)
 			printf(",\"%.*s\":%.6g", (int)len, p, v);
 		else
-			printf("%s%.*s=%.6g", first ? " " : " ", (int)len, p, v);
-		first = false;
+			printf(" %.*s=%.6g", (int)len, p, v);
 		p += len;
 		while (*p == ' ')
 			p++;
