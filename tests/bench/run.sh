@@ -33,6 +33,12 @@ say() {
 mkdir -p "$OUT"
 rm -f "$OUT"/*.out
 
+# What is measured: the work tree as it is now, which on a shared checkout
+# may hold others' uncommitted changes; say so in the results.
+commit="$(git -C "$REPO_DIR" rev-parse --short HEAD)"
+dirty="$(git -C "$REPO_DIR" status --porcelain -- kmod uapi Kbuild | wc -l)"
+[ "$dirty" -eq 0 ] || commit+=" + $dirty uncommitted file(s) in kmod/uapi"
+
 # A private copy of the module: other builds in kmod/ may be under way.
 say "building the module in $MOD"
 rm -rf "$MOD"
@@ -55,7 +61,7 @@ def sh(c):
     return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
 env = {
     "date": sh("date -u +%Y-%m-%dT%H:%M:%SZ"),
-    "commit": sh("git -C '%s' rev-parse --short HEAD" % sys.argv[1]),
+    "commit": sys.argv[4],
     "host_cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip(),
     "host_cpus": os.cpu_count(),
     "vm": "qemu-system-x86_64 -accel tcg, Debian kernel 6.1, " + sys.argv[2],
@@ -84,7 +90,7 @@ for v in BENCH_ITERS BENCH_SECS BENCH_FAILOVERS BENCH_LOCKS BENCH_MEM_SECS \
 done
 say "VM: dlock, fs/dlm one-node, etcd in netns (memory $vm_mem)"
 bash "$REPO_DIR/tests/vm/run.sh" --name bench --module "$MOD/kmod/dlock.ko" \
-	--mem "$vm_mem" --timeout 1500 --output "$OUT/vm.out" \
+	--mem "$vm_mem" --timeout 2400 --output "$OUT/vm.out" \
 	--cmd "${pass_env}tests/bench/vm_all.sh" > "$OUT/vm.log" 2>&1
 vm_rc=$?
 grep -v '^{' "$OUT/vm.out" | grep '^#' || true
@@ -95,7 +101,7 @@ grep -v '^{' "$OUT/vm.out" | grep '^#' || true
 echo '{"kind":"skip","system":"dlm3","label":"dlm3","reason":"a 3-VM fs/dlm cell is not run by make bench (see Documentation/performance.rst)"}' \
 	> "$OUT/dlm3.out"
 
-env_json "$REPO_DIR" "$vm_mem" "$uptime_before" > "$OUT/env.json" ||
+env_json "$REPO_DIR" "$vm_mem" "$uptime_before" "$commit" > "$OUT/env.json" ||
 	die "collecting the environment failed"
 mkdir -p "$REPO_DIR/bench"
 python3 "$HERE/report.py" --env "$OUT/env.json" \
