@@ -33,10 +33,12 @@ PACKAGES=(
 )
 
 # Only for `make bench` (tests/deps.sh --bench): the peers it measures dlock
-# against (fs/dlm's userspace, etcd) and a virtual switch for multi-VM
-# runs.  make check does not need them.
+# against (fs/dlm's userspace, etcd), a virtual switch for multi-VM
+# runs, and perf for tests/bench/vm_profile.sh.  make check does not need
+# them.
 BENCH_PACKAGES=(
 	corosync dlm-controld libdlm-dev etcd-server etcd-client vde2 curl
+	linux-perf
 )
 if [ "${1:-}" = --bench ]; then
 	PACKAGES+=("${BENCH_PACKAGES[@]}")
