@@ -861,6 +861,44 @@ TEST(restarted_voter_never_votes_twice_in_a_term)
 	tc_free(c);
 }
 
+/*
+ * A voter restarted with bootstrap set by mistake (FINDINGS 8) votes at
+ * once, but with an empty log it can never win against a voter holding
+ * committed entries: that voter refuses it (log up-to-date check), so the
+ * committed entries survive whoever leads next.
+ */
+TEST(bootstrapped_empty_log_never_wins)
+{
+	struct tc_cluster *c = tc_new(3, 3, 131, NULL);
+	u32 a, b, cc, i;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	a = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, a);
+	b = a == 1 ? 2 : 1;
+	cc = 6 - a - b;
+	for (i = 1; i <= 10; i++)
+		last = tc_propose(c, a, i);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	tc_crash(c, b);
+	ASSERT_EQ(0, tc_start(c, b, true));
+	tc_isolate(c, a, true);
+	tc_run(c, 3000 * MS);
+	EXPECT_EQ(0, c->n[b].leaderships);
+	/* whoever leads holds what was committed */
+	tc_heal(c);
+	ASSERT_NE(0, tc_wait_leader(c, 2000 * MS));
+	EXPECT_NE(b, tc_leader(c));
+	last = tc_propose(c, tc_leader(c), 99);
+	ASSERT_NE(0, last);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	for (i = 1; i <= 10; i++)
+		EXPECT_EQ(c->n[a].sm[i].val, c->n[cc].sm[i].val);
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
 static u32 starve_id;
 
 static bool starve_entries(struct tc_cluster *c, struct dl_raft_msg *m)
