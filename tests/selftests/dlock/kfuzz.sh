@@ -6,12 +6,12 @@
 # lock, the drop counters moved, and no memory was lost.  The VM runner
 # fails the run on any oops, warning, KASAN or UBSAN report in the log.
 #
-#   kfuzz.sh                 counts for make check (well under a minute)
+#   kfuzz.sh                 counts for make check (a minute or so)
 #   KFUZZ_SCALE=N kfuzz.sh   N times the counts: 3,300 /dev/dlock
-#                            operations, 3,000 netlink messages and 10,000
+#                            operations, up to 3,000 netlink messages, 10,000
 #                            datagrams each
 #   KFUZZ_DATAGRAMS=N        the datagram count alone (make kfuzz: scale
-#                            35 and 1,050,000 datagrams)
+#                            40 and 1,050,000 datagrams)
 #   KFUZZ_SEED=S kfuzz.sh    replay: every fuzzer's seed derives from S,
 #                            which is printed at the start
 #
