@@ -114,6 +114,25 @@ static int dl_client_propose(struct dl_node *node, const struct dl_lt_cmd *cmd,
 	return dl_node_propose(node, &resolved);
 }
 
+/*
+ * The floor @rq carries (struct dl_lt_cmd): the lowest request id of its
+ * owner still in the node's requests, that is, whose answer has not come
+ * back.  The table forgets a request only below it, so a retransmission
+ * still in flight is either recognised or dropped, never run twice.
+ */
+static u64 dl_client_floor(struct dl_node *node, const struct dl_request *rq)
+{
+	const struct dl_request *it;
+	u64 floor = rq->req_id;
+
+	dl_list_for_each_entry(it, &node->requests, link)
+		if (it->kind != DL_REQ_LOCAL && it->req_id < floor &&
+		    dl_lt_cmd_has_floor(it->cmd.type) &&
+		    it->cmd.owner.id == rq->cmd.owner.id)
+			floor = it->req_id;
+	return floor;
+}
+
 static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 {
 	u32 retry_ms = rq->backoff_ms;
@@ -127,6 +146,8 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	rq->cmd.owner.node = node->cfg.node_id;
 	rq->cmd.owner.incarnation = node->session;
 	rq->cmd.req_id = rq->req_id;
+	if (dl_lt_cmd_has_floor(rq->cmd.type))
+		rq->cmd.floor = dl_client_floor(node, rq);
 	if (!rq->sent && rq->lock && rq->cmd.owner.id < DL_CACHE_OWNER_BASE)
 		dl_local_owner_in_cell(node, rq->cmd.owner.id);
 	node->cause = dl_cmd_cause(rq->cmd.type);

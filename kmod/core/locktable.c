@@ -130,41 +130,79 @@ static void lt_emit_granted(struct lt_ctx *c, const struct dl_lt_owner *owner,
 
 static struct lt_dedup *lt_dd_find(struct lt_owner *o, u64 req_id)
 {
-	int i;
+	u32 i;
 
 	if (!o)
 		return NULL;
-	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++)
+	for (i = 0; i < o->dd_cap; i++)
 		if (o->dedup[i].kind != LT_DD_EMPTY &&
 		    o->dedup[i].req_id == req_id)
 			return &o->dedup[i];
 	return NULL;
 }
 
-/*
- * Remember a request in the owner's ring.  The slot reused is the oldest
- * one that is not a request still waiting: a waiting request must stay
- * remembered, or its retransmission would queue a second lock.  Only when
- * every slot waits does the oldest go.
- */
-static struct lt_dedup *lt_dd_add(struct lt_owner *o, u64 req_id, u8 kind)
+/* Double @o's dedup memory; the new slots are empty.  0 or -ENOMEM. */
+int lt_dd_grow(struct dl_lt *lt, struct lt_owner *o)
 {
-	u8 slot = o->dedup_next;
-	struct lt_dedup *d;
-	int i;
+	u32 cap = o->dd_cap * 2;
+	struct lt_dedup *d = lt_alloc(lt, cap * sizeof(*d));
 
-	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++) {
-		u8 s = (o->dedup_next + i) % DL_LT_DEDUP_SLOTS;
+	if (!d)
+		return -ENOMEM;
+	memcpy(d, o->dedup, o->dd_cap * sizeof(*d));
+	lt_free(lt, o->dedup, o->dd_cap * sizeof(*d));
+	o->dedup = d;
+	o->dd_cap = cap;
+	return 0;
+}
 
-		if (o->dedup[s].kind != LT_DD_PENDING) {
-			slot = s;
-			break;
-		}
+/*
+ * The slot to forget when every slot holds a request the owner's node may
+ * still retransmit: the oldest answered one (a waiting request forgotten
+ * would queue a second lock when retransmitted), or the oldest of all.
+ */
+static struct lt_dedup *lt_dd_victim(struct lt_owner *o)
+{
+	struct lt_dedup *v = NULL, *d;
+	u32 i;
+
+	for (i = 0; i < o->dd_cap; i++) {
+		d = &o->dedup[i];
+		if (!v || (v->kind == LT_DD_PENDING && d->kind != LT_DD_PENDING))
+			v = d;
+		else if ((v->kind == LT_DD_PENDING) ==
+			 (d->kind == LT_DD_PENDING) && d->req_id < v->req_id)
+			v = d;
 	}
-	d = &o->dedup[slot];
-	o->dedup_next = (slot + 1) % DL_LT_DEDUP_SLOTS;
+	return v;
+}
+
+/*
+ * Remember @cmd's request.  A slot is free when empty or below the floor
+ * (its answer reached the node, so it is never retransmitted again, and a
+ * duplicate still in flight is dropped by the floor).  Otherwise the
+ * memory grows; forgetting a request above the floor is the last resort.
+ */
+static struct lt_dedup *lt_dd_add(struct dl_lt *lt, struct lt_owner *o,
+				  const struct dl_lt_cmd *cmd, u8 kind)
+{
+	struct lt_dedup *d = NULL;
+	u32 i;
+
+	if (cmd->floor > o->floor)
+		o->floor = cmd->floor;
+	for (i = 0; i < o->dd_cap && !d; i++)
+		if (o->dedup[i].kind == LT_DD_EMPTY ||
+		    o->dedup[i].req_id < o->floor)
+			d = &o->dedup[i];
+	if (!d && o->dd_cap < DL_LT_DEDUP_MAX && !lt_dd_grow(lt, o))
+		d = &o->dedup[o->dd_cap / 2];
+	if (!d) {
+		d = lt_dd_victim(o);
+		lt->dedup_evictions++;
+	}
 	memset(d, 0, sizeof(*d));
-	d->req_id = req_id;
+	d->req_id = cmd->req_id;
 	d->kind = kind;
 	return d;
 }
@@ -224,6 +262,27 @@ static void lt_dd_replay(struct lt_ctx *c, struct lt_owner *o,
 	default:	/* still pending: its answer is yet to come */
 		break;
 	}
+}
+
+/*
+ * A request seen before: true if it is a duplicate, answered again (or
+ * dropped, below the owner's floor).  False: run it.
+ */
+static bool lt_dd_seen(struct lt_ctx *c, struct lt_owner *o,
+		       const struct dl_lt_cmd *cmd)
+{
+	struct lt_dedup *d;
+
+	if (!o)
+		return false;
+	if (cmd->floor > o->floor)
+		o->floor = cmd->floor;
+	if (cmd->req_id < o->floor)
+		return true;
+	d = lt_dd_find(o, cmd->req_id);
+	if (d)
+		lt_dd_replay(c, o, d);
+	return !!d;
 }
 
 /* ---- granting ---- */
@@ -415,7 +474,7 @@ static void lt_fail(struct lt_ctx *c, const struct dl_lt_cmd *cmd, int err)
 static void lt_fail_dd(struct lt_ctx *c, struct lt_owner *o,
 		       const struct dl_lt_cmd *cmd, u64 lock_id, int err)
 {
-	struct lt_dedup *d = lt_dd_add(o, cmd->req_id, LT_DD_FAILED);
+	struct lt_dedup *d = lt_dd_add(c->lt, o, cmd, LT_DD_FAILED);
 
 	d->lock_id = lock_id;
 	d->ls_id = cmd->ls_id;
@@ -428,14 +487,12 @@ static int lt_cmd_ls_create(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 {
 	struct dl_lt *lt = c->lt;
 	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
-	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_dedup *d;
 	bool new_owner = false;
 	struct lt_ls *ls;
 
-	if (d) {
-		lt_dd_replay(c, o, d);
+	if (lt_dd_seen(c, o, cmd))
 		return 0;
-	}
 	if (lt_owner_stale(lt, &cmd->owner, cmd->req_id)) {
 		lt_fail(c, cmd, -ESTALE);
 		return 0;
@@ -462,7 +519,7 @@ static int lt_cmd_ls_create(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	}
 	ls->flags = cmd->flags;
 	lt->next_ls_id++;
-	d = lt_dd_add(o, cmd->req_id, LT_DD_LS_DONE);
+	d = lt_dd_add(lt, o, cmd, LT_DD_LS_DONE);
 	d->ls_id = ls->id;
 	lt_emit_simple(c, DL_LT_OUT_LS_DONE, &o->key, cmd->req_id, 0, ls->id, 0);
 	return 0;
@@ -472,13 +529,11 @@ static int lt_cmd_ls_remove(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 {
 	struct dl_lt *lt = c->lt;
 	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
-	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_dedup *d;
 	struct lt_ls *ls;
 
-	if (d) {
-		lt_dd_replay(c, o, d);
+	if (lt_dd_seen(c, o, cmd))
 		return 0;
-	}
 	if (lt_owner_stale(lt, &cmd->owner, cmd->req_id)) {
 		lt_fail(c, cmd, -ESTALE);
 		return 0;
@@ -500,7 +555,7 @@ static int lt_cmd_ls_remove(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		}
 	}
 	lt_ls_free(lt, ls);
-	d = lt_dd_add(o, cmd->req_id, LT_DD_LS_DONE);
+	d = lt_dd_add(lt, o, cmd, LT_DD_LS_DONE);
 	d->ls_id = cmd->ls_id;
 	lt_emit_simple(c, DL_LT_OUT_LS_DONE, &o->key, cmd->req_id, 0,
 		       cmd->ls_id, 0);
@@ -558,7 +613,7 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	lk->flags = cmd->flags;
 	lk->req_id = cmd->req_id;
 	lt_lock_enqueue(lt, lk, LT_Q_WAIT);
-	d = lt_dd_add(o, cmd->req_id, LT_DD_PENDING);
+	d = lt_dd_add(lt, o, cmd, LT_DD_PENDING);
 	d->lock_id = lk->id;
 	d->ls_id = ls->id;
 	d->flags = cmd->flags;
@@ -619,7 +674,7 @@ static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	lk->req_id = cmd->req_id;
 	lk->flags = cmd->flags;
 	lk->rq_mode = cmd->mode;
-	d = lt_dd_add(o, cmd->req_id, LT_DD_PENDING);
+	d = lt_dd_add(lt, o, cmd, LT_DD_PENDING);
 	d->lock_id = lk->id;
 	d->ls_id = cmd->ls_id;
 	d->flags = cmd->flags;
@@ -647,12 +702,9 @@ static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 static int lt_cmd_lock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 {
 	struct lt_owner *o = lt_owner_find(c->lt, &cmd->owner);
-	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
 
-	if (d) {
-		lt_dd_replay(c, o, d);
+	if (lt_dd_seen(c, o, cmd))
 		return 0;
-	}
 	if (cmd->flags & DL_LKF_CONVERT)
 		return lt_cmd_convert(c, cmd, o);
 	return lt_cmd_lock_new(c, cmd, o);
@@ -662,16 +714,14 @@ static int lt_cmd_unlock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 {
 	struct dl_lt *lt = c->lt;
 	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
-	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_dedup *d;
 	struct lt_lock *lk;
 	struct lt_res *r;
 	bool write;
 	u32 ls_id;
 
-	if (d) {
-		lt_dd_replay(c, o, d);
+	if (lt_dd_seen(c, o, cmd))
 		return 0;
-	}
 	lk = lt_lock_find(lt, cmd->lock_id);
 	if (!lk || lk->owner != o) {
 		lt_fail(c, cmd, -ENOENT);
@@ -696,7 +746,7 @@ static int lt_cmd_unlock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		memcpy(r->lvb, cmd->lvb, r->ls->lvb_len);
 		r->lvb_invalid = false;
 	}
-	d = lt_dd_add(o, cmd->req_id, LT_DD_UNLOCKED);
+	d = lt_dd_add(lt, o, cmd, LT_DD_UNLOCKED);
 	d->lock_id = lk->id;
 	d->ls_id = ls_id;
 	lt_emit_simple(c, DL_LT_OUT_UNLOCKED, &o->key, cmd->req_id, lk->id,
@@ -709,15 +759,13 @@ static int lt_cmd_cancel(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 {
 	struct dl_lt *lt = c->lt;
 	struct lt_owner *o = lt_owner_find(lt, &cmd->owner);
-	struct lt_dedup *d = lt_dd_find(o, cmd->req_id);
+	struct lt_dedup *d;
 	struct lt_lock *lk = NULL, *it;
 	u64 lock_id, pending;
 	u32 ls_id;
 
-	if (d) {
-		lt_dd_replay(c, o, d);
+	if (lt_dd_seen(c, o, cmd))
 		return 0;
-	}
 	if (o && cmd->lock_id) {
 		lk = lt_lock_find(lt, cmd->lock_id);
 	} else if (o) {
@@ -745,7 +793,7 @@ static int lt_cmd_cancel(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	} else {
 		lt_lock_release(lt, lk);
 	}
-	d = lt_dd_add(o, cmd->req_id, LT_DD_UNLOCKED);
+	d = lt_dd_add(lt, o, cmd, LT_DD_UNLOCKED);
 	d->lock_id = lock_id;
 	d->ls_id = ls_id;
 	lt_emit_simple(c, DL_LT_OUT_UNLOCKED, &o->key, cmd->req_id, lock_id,

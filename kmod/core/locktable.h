@@ -41,12 +41,21 @@
  *    makes it valid again.  Like DLM, a resource (and its value block) is
  *    freed when its last lock goes; a new resource starts zeroed and valid.
  *  - Dedup: a request (LOCK, UNLOCK, CANCEL, LS_*) whose (owner, request
- *    id) is among the owner's last DL_LT_DEDUP_SLOTS requests is not
- *    executed again; its recorded answer is emitted again (nothing if it
- *    is still waiting).  Requests still waiting are never pushed out of the
- *    window by newer ones, unless all DL_LT_DEDUP_SLOTS are waiting: the
- *    node layer keeps fewer than that many requests of one owner waiting
- *    and retransmits a request only until it has its answer.
+ *    id) the owner's dedup memory holds is not executed again; its
+ *    recorded answer is emitted again (nothing if it is still waiting).
+ *    Every such request carries a @floor: the lowest request id of its
+ *    owner whose answer the owner's node has not received yet (a queued,
+ *    acknowledged request counts as unanswered: its GRANTED may be lost
+ *    and polled for).  The table keeps the highest floor seen per owner;
+ *    a request below it is a duplicate of an answered one (retransmitted,
+ *    or appended to the log twice) and is dropped without an answer.  A
+ *    remembered request may be forgotten only once it is below the floor,
+ *    so a duplicate is either remembered or dropped, never run twice: the
+ *    memory starts at DL_LT_DEDUP_SLOTS and grows (doubling) while the
+ *    floor holds everything, up to DL_LT_DEDUP_MAX.  Only past that (or
+ *    when growing fails for memory) is the oldest answered request
+ *    forgotten regardless, and dl_lt_stats.dedup_evictions counts it.
+ *    Floor 0 means "unknown" (a proposer that does not track answers).
  *  - Every request gets exactly one answer (GRANTED, FAILED, UNLOCKED or
  *    LS_DONE), except the pending requests of an owner removed by
  *    RELEASE_OWNER, which is gone.  A revoked owner's pending requests fail
@@ -90,7 +99,8 @@
 #define DL_LT_LVB_MAX		64
 #define DL_LT_LVB_MIN		32
 #define DL_LT_ENTRY_MAX		1024	/* a Raft entry: one encoded batch */
-#define DL_LT_DEDUP_SLOTS	16	/* remembered requests per owner */
+#define DL_LT_DEDUP_SLOTS	16	/* remembered requests per owner, first */
+#define DL_LT_DEDUP_MAX		256	/* ... and at most, unless evicting */
 #define DL_LT_RELEASED_SLOTS	16	/* remembered released owners per node */
 
 /**
@@ -142,6 +152,9 @@ enum dl_lt_cmd_type {
  *	REVOKE_ALL uses none (encoded as zero).
  * @req_id: request id, unique per owner, chosen by the owner's node; the
  *	answer carries it back, and dedup is keyed on it.
+ * @floor: LS_*, LOCK, UNLOCK, CANCEL: the lowest request id of @owner
+ *	still unanswered at its node (<= @req_id), or 0 if unknown; see the
+ *	dedup rule above.  Otherwise 0.
  * @lock_id: LOCK|CONVERT, UNLOCK: the lock.  CANCEL: the lock whose
  *	pending request (waiting new lock or conversion) to cancel, or 0 to
  *	name it by @target_req instead.  Otherwise 0.
@@ -169,11 +182,20 @@ struct dl_lt_cmd {
 	u32 ls_id;
 	struct dl_lt_owner owner;
 	u64 req_id;
+	u64 floor;
 	u64 lock_id;
 	u64 target_req;
 	u8 name[DL_LT_NAME_MAX];
 	u8 lvb[DL_LT_LVB_MAX];
 };
+
+/* Whether commands of @type carry a floor (see struct dl_lt_cmd). */
+static inline bool dl_lt_cmd_has_floor(u8 type)
+{
+	return type == DL_LT_CMD_LS_CREATE || type == DL_LT_CMD_LS_REMOVE ||
+	       type == DL_LT_CMD_LOCK || type == DL_LT_CMD_UNLOCK ||
+	       type == DL_LT_CMD_CANCEL;
+}
 
 /**
  * dl_lt_cmd_check() - validate a command's fields (not against any state).
@@ -481,6 +503,7 @@ struct dl_lt_stats {
 	u64 next_lock_id;
 	u64 token_seq;
 	u64 applied;
+	u64 dedup_evictions;	/* unanswered requests forgotten, see dedup */
 };
 
 /** dl_lt_get_stats() - fill @st from @lt. */

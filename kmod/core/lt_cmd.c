@@ -31,6 +31,9 @@ int dl_lt_cmd_check(const struct dl_lt_cmd *c)
 {
 	bool convert = c->flags & DL_LKF_CONVERT;
 
+	/* a floor counts the owner's requests up to this one, no further */
+	if (dl_lt_cmd_has_floor(c->type) ? c->floor > c->req_id : !!c->floor)
+		return -EINVAL;
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
 		if (c->mode || (c->flags & ~DL_LT_LS_FLAGS) || c->ls_id ||
@@ -104,6 +107,8 @@ size_t dl_lt_cmd_size(const struct dl_lt_cmd *c)
 {
 	size_t head = 1 + LT_OWNER_SIZE + 8;	/* type, owner, req_id */
 
+	if (dl_lt_cmd_has_floor(c->type))
+		head += 8;
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
 		return head + 3 + c->name_len;
@@ -169,6 +174,8 @@ int dl_lt_cmd_encode(const struct dl_lt_cmd *c, u8 *buf, size_t len)
 
 	lt_put_owner(&p, &c->owner);
 	lt_put64(&p, c->req_id);
+	if (dl_lt_cmd_has_floor(c->type))
+		lt_put64(&p, c->floor);
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
 		lt_put8(&p, c->lvb_len);
@@ -250,6 +257,8 @@ int dl_lt_cmd_decode(const u8 *buf, size_t len, struct dl_lt_cmd *c)
 
 	lt_get_owner(&rd, &c->owner);
 	c->req_id = lt_get64(&rd);
+	if (dl_lt_cmd_has_floor(c->type))
+		c->floor = lt_get64(&rd);
 	switch (c->type) {
 	case DL_LT_CMD_LS_CREATE:
 		c->lvb_len = lt_get8(&rd);

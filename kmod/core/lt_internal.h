@@ -174,8 +174,9 @@ struct lt_owner {
 	struct dl_list locks;		/* its locks, ascending lock id */
 	struct dl_lt_owner key;
 	u64 nlocks;
-	u8 dedup_next;			/* ring cursor */
-	struct lt_dedup dedup[DL_LT_DEDUP_SLOTS];
+	u64 floor;			/* highest dl_lt_cmd.floor seen */
+	u32 dd_cap;			/* slots in @dedup, a power of 2 */
+	struct lt_dedup *dedup;		/* remembered requests, any order */
 };
 
 /* An owner that RELEASE_OWNER has forgotten, and that command's req_id. */
@@ -276,8 +277,13 @@ struct dl_lt {
 	u64 ngranted;
 	u64 nwaiting;
 	u64 nowners;
+	u64 dedup_evictions;		/* dl_lt_stats.dedup_evictions */
 	size_t mem;			/* dl_lt_mem_bytes() */
 };
+
+/* ---- locktable.c, for the snapshot loader ---- */
+
+int lt_dd_grow(struct dl_lt *lt, struct lt_owner *o);
 
 /* ---- lt_obj.c, for the state machine, queries and snapshot ---- */
 

@@ -206,6 +206,12 @@ struct lt_owner *lt_owner_new(struct dl_lt *lt, const struct dl_lt_owner *key)
 
 	if (!o)
 		return NULL;
+	o->dedup = lt_alloc(lt, DL_LT_DEDUP_SLOTS * sizeof(*o->dedup));
+	if (!o->dedup) {
+		lt_free(lt, o, sizeof(*o));
+		return NULL;
+	}
+	o->dd_cap = DL_LT_DEDUP_SLOTS;
 	o->key = *key;
 	dl_list_init(&o->locks);
 	dl_list_add_tail(&o->lt_node, &lt->owners);
@@ -219,6 +225,7 @@ void lt_owner_free(struct dl_lt *lt, struct lt_owner *o)
 	lt_htab_del(&lt->owner_hash, &o->hnode, lt_owner_hash(&o->key));
 	dl_list_del(&o->lt_node);
 	lt->nowners--;
+	lt_free(lt, o->dedup, o->dd_cap * sizeof(*o->dedup));
 	lt_free(lt, o, sizeof(*o));
 }
 

@@ -140,6 +140,7 @@ void dl_lt_get_stats(const struct dl_lt *lt, struct dl_lt_stats *st)
 	st->next_lock_id = lt->next_lock_id;
 	st->token_seq = lt->token_seq;
 	st->applied = lt->applied;
+	st->dedup_evictions = lt->dedup_evictions;
 }
 
 size_t dl_lt_mem_bytes(const struct dl_lt *lt)

@@ -6,9 +6,10 @@
  * The stream is a sequence of records: type byte, 16-bit little-endian
  * payload length, payload.  Order:
  *
- *   HDR, FLOOR*, OWNER*, (LS (RES LOCK+)*)*, END
+ *   HDR, FLOOR*, (OWNER DEDUP*)*, (LS (RES LOCK+)*)*, END
  *
- * Owners come in creation order (their dedup memory included), lockspaces
+ * Owners come in creation order (their dedup memory and floor included;
+ * DEDUP records carry the slots of a grown memory), lockspaces
  * and resources in creation order, locks of a resource grant queue first,
  * then convert queue, then wait queue, each in queue order.  Every list the
  * state machine walks is thus rebuilt in the same order, so a loaded table
@@ -24,7 +25,7 @@
 #include "lt_internal.h"
 
 #define LT_SNAP_MAGIC		0x544c4c44U	/* "DLLT" */
-#define LT_SNAP_VERSION		1
+#define LT_SNAP_VERSION		2	/* 2: growing dedup, owner floor */
 #define LT_SNAP_BUF		4096
 #define LT_REC_HDR		3
 
@@ -36,6 +37,7 @@ enum lt_rec_type {
 	LT_REC_RES = 5,
 	LT_REC_LOCK = 6,
 	LT_REC_END = 7,
+	LT_REC_DEDUP = 8,	/* more dedup slots of the owner before it */
 };
 
 #define LT_RES_F_LVB		0x1	/* value block follows */
@@ -43,8 +45,15 @@ enum lt_rec_type {
 
 #define LT_OWNER_BYTES		(4 + 8 + 8)
 #define LT_DEDUP_BYTES		(8 + 8 + 8 + 4 + 4 + 1 + 1 + 1)
-#define LT_OWNER_REC_BYTES	(LT_OWNER_BYTES + 1 + \
-				 DL_LT_DEDUP_SLOTS * LT_DEDUP_BYTES)
+/*
+ * An owner record: key, floor, slot count, then the first
+ * DL_LT_DEDUP_SLOTS slots; a grown memory continues in DEDUP records of
+ * DL_LT_DEDUP_SLOTS slots each (records stay small: the sink takes chunks
+ * of at most LT_SNAP_BUF bytes).  Every slot is saved, empty ones too, in
+ * order, so a loaded table saves back the same bytes.
+ */
+#define LT_DEDUP_REC_BYTES	(DL_LT_DEDUP_SLOTS * LT_DEDUP_BYTES)
+#define LT_OWNER_REC_BYTES	(LT_OWNER_BYTES + 8 + 2 + LT_DEDUP_REC_BYTES)
 #define LT_FLOOR_REC_BYTES	(4 + 8 + 2 + DL_LT_RELEASED_SLOTS * 24)
 /*
  * The loader's record buffer holds the largest record: an owner's, a
@@ -89,6 +98,23 @@ static void lt_save_owner_key(u8 **p, const struct dl_lt_owner *o)
 	lt_put32(p, o->node);
 	lt_put64(p, o->incarnation);
 	lt_put64(p, o->id);
+}
+
+/* DL_LT_DEDUP_SLOTS slots from @d. */
+static void lt_save_dedup(u8 **p, const struct lt_dedup *d)
+{
+	int i;
+
+	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++, d++) {
+		lt_put64(p, d->req_id);
+		lt_put64(p, d->lock_id);
+		lt_put64(p, d->token);
+		lt_put32(p, (u32)d->err);
+		lt_put32(p, d->ls_id);
+		lt_put8(p, d->kind);
+		lt_put8(p, d->mode);
+		lt_put8(p, d->flags);
+	}
 }
 
 static void lt_save_res(struct lt_saver *s, const struct lt_res *r)
@@ -163,18 +189,13 @@ int dl_lt_snapshot_save(const struct dl_lt *lt, dl_lt_chunk_fn fn, void *ctx)
 	dl_list_for_each_entry(o, &lt->owners, lt_node) {
 		p = lt_rec(s, LT_REC_OWNER, LT_OWNER_REC_BYTES);
 		lt_save_owner_key(&p, &o->key);
-		lt_put8(&p, o->dedup_next);
-		for (i = 0; i < DL_LT_DEDUP_SLOTS; i++) {
-			const struct lt_dedup *d = &o->dedup[i];
-
-			lt_put64(&p, d->req_id);
-			lt_put64(&p, d->lock_id);
-			lt_put64(&p, d->token);
-			lt_put32(&p, (u32)d->err);
-			lt_put32(&p, d->ls_id);
-			lt_put8(&p, d->kind);
-			lt_put8(&p, d->mode);
-			lt_put8(&p, d->flags);
+		lt_put64(&p, o->floor);
+		lt_put16(&p, (u16)o->dd_cap);
+		lt_save_dedup(&p, o->dedup);
+		for (i = DL_LT_DEDUP_SLOTS; i < (int)o->dd_cap;
+		     i += DL_LT_DEDUP_SLOTS) {
+			p = lt_rec(s, LT_REC_DEDUP, LT_DEDUP_REC_BYTES);
+			lt_save_dedup(&p, o->dedup + i);
 		}
 	}
 	dl_list_for_each_entry(ls, &lt->lockspaces, lt_node) {
@@ -214,6 +235,9 @@ struct dl_lt_loader {
 	struct lt_ls *ls;
 	struct lt_res *res;
 	u8 last_queue;
+	/* the owner whose DEDUP records may follow, and its next slot */
+	struct lt_owner *dd_owner;
+	u32 dd_next;
 	u8 rec[LT_REC_MAX];
 };
 
@@ -321,24 +345,12 @@ static int lt_load_floor(struct dl_lt_loader *ld, struct lt_reader *rd)
 	return 0;
 }
 
-static int lt_load_owner(struct dl_lt_loader *ld, struct lt_reader *rd)
+/* DL_LT_DEDUP_SLOTS slots into @d. */
+static int lt_load_dedup(struct lt_reader *rd, struct lt_dedup *d)
 {
-	struct dl_lt_owner key;
-	struct lt_owner *o;
 	int i;
 
-	lt_load_owner_key(rd, &key);
-	if (rd->err || !key.node || lt_owner_find(ld->lt, &key))
-		return -EINVAL;
-	o = lt_owner_new(ld->lt, &key);
-	if (!o)
-		return -ENOMEM;
-	o->dedup_next = lt_get8(rd);
-	if (o->dedup_next >= DL_LT_DEDUP_SLOTS)
-		return -EINVAL;
-	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++) {
-		struct lt_dedup *d = &o->dedup[i];
-
+	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++, d++) {
 		d->req_id = lt_get64(rd);
 		d->lock_id = lt_get64(rd);
 		d->token = lt_get64(rd);
@@ -357,6 +369,43 @@ static int lt_load_owner(struct dl_lt_loader *ld, struct lt_reader *rd)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+static int lt_load_owner(struct dl_lt_loader *ld, struct lt_reader *rd)
+{
+	struct dl_lt_owner key;
+	struct lt_owner *o;
+	u32 cap;
+
+	lt_load_owner_key(rd, &key);
+	if (rd->err || !key.node || lt_owner_find(ld->lt, &key))
+		return -EINVAL;
+	o = lt_owner_new(ld->lt, &key);
+	if (!o)
+		return -ENOMEM;
+	o->floor = lt_get64(rd);
+	cap = lt_get16(rd);
+	/* the sizes lt_dd_add() makes: DL_LT_DEDUP_SLOTS doubled */
+	if (cap < DL_LT_DEDUP_SLOTS || cap > DL_LT_DEDUP_MAX ||
+	    (cap & (cap - 1)))
+		return -EINVAL;
+	while (o->dd_cap < cap)
+		if (lt_dd_grow(ld->lt, o))
+			return -ENOMEM;
+	ld->dd_owner = o;
+	ld->dd_next = DL_LT_DEDUP_SLOTS;
+	return lt_load_dedup(rd, o->dedup);
+}
+
+/* The next DL_LT_DEDUP_SLOTS slots of the owner just loaded. */
+static int lt_load_dedup_rec(struct dl_lt_loader *ld, struct lt_reader *rd)
+{
+	struct lt_owner *o = ld->dd_owner;
+
+	if (!o || ld->dd_next >= o->dd_cap)
+		return -EINVAL;
+	ld->dd_next += DL_LT_DEDUP_SLOTS;
+	return lt_load_dedup(rd, o->dedup + ld->dd_next - DL_LT_DEDUP_SLOTS);
 }
 
 static int lt_load_ls(struct dl_lt_loader *ld, struct lt_reader *rd)
@@ -498,7 +547,9 @@ static bool lt_rec_order_ok(u8 last, u8 type)
 		return last == LT_REC_HDR_T || last == LT_REC_FLOOR;
 	case LT_REC_OWNER:
 		return last == LT_REC_HDR_T || last == LT_REC_FLOOR ||
-		       last == LT_REC_OWNER;
+		       last == LT_REC_OWNER || last == LT_REC_DEDUP;
+	case LT_REC_DEDUP:
+		return last == LT_REC_OWNER || last == LT_REC_DEDUP;
 	case LT_REC_LS:
 		return last && last != LT_REC_END;
 	case LT_REC_RES:
@@ -520,6 +571,12 @@ static int lt_load_record(struct dl_lt_loader *ld, u8 type, const u8 *buf,
 	if (!lt_rec_order_ok(ld->last_type, type))
 		return -EINVAL;
 	ld->last_type = type;
+	if (type != LT_REC_DEDUP && ld->dd_owner) {
+		/* the owner before must have had all its slots */
+		if (ld->dd_next != ld->dd_owner->dd_cap)
+			return -EINVAL;
+		ld->dd_owner = NULL;
+	}
 	switch (type) {
 	case LT_REC_HDR_T:
 		err = lt_load_hdr(ld, &rd);
@@ -538,6 +595,9 @@ static int lt_load_record(struct dl_lt_loader *ld, u8 type, const u8 *buf,
 		break;
 	case LT_REC_LOCK:
 		err = lt_load_lock(ld, &rd);
+		break;
+	case LT_REC_DEDUP:
+		err = lt_load_dedup_rec(ld, &rd);
 		break;
 	default:
 		err = lt_load_end(ld);

@@ -19,6 +19,7 @@ static bool cmd_eq(const struct dl_lt_cmd *a, const struct dl_lt_cmd *b)
 	       a->owner.node == b->owner.node &&
 	       a->owner.incarnation == b->owner.incarnation &&
 	       a->owner.id == b->owner.id && a->req_id == b->req_id &&
+	       a->floor == b->floor &&
 	       a->lock_id == b->lock_id && a->target_req == b->target_req &&
 	       !memcmp(a->name, b->name, a->name_len) &&
 	       !memcmp(a->lvb, b->lvb, a->lvb_len);
@@ -37,8 +38,9 @@ static int samples(struct dl_lt_cmd *s)
 	s[n] = (struct dl_lt_cmd){ .type = DL_LT_CMD_LS_REMOVE, .owner = o,
 				   .req_id = 3, .ls_id = 7 };
 	n++;
-	s[n++] = cmd_lock(o, 4, 7, "resource", DL_MODE_EX,
-			  DL_LKF_NOQUEUE | DL_LKF_VALBLK);
+	s[n] = cmd_lock(o, 4, 7, "resource", DL_MODE_EX,
+			DL_LKF_NOQUEUE | DL_LKF_VALBLK);
+	s[n++].floor = 2;	/* request 2 still unanswered */
 	s[n] = cmd_lock(o, 5, 7, "r", DL_MODE_NL, 0);
 	s[n].name_len = DL_LT_NAME_MAX;		/* binary, full length */
 	for (i = 0; i < DL_LT_NAME_MAX; i++)
@@ -49,14 +51,16 @@ static int samples(struct dl_lt_cmd *s)
 	s[n].lvb_len = 64;
 	memset(s[n].lvb, 0xee, 64);
 	n++;
-	s[n++] = cmd_unlock(o, 8, 12345);
+	s[n] = cmd_unlock(o, 8, 12345);
+	s[n++].floor = 8;
 	s[n] = cmd_unlock(o, 9, 12345);
 	s[n].flags = DL_LKF_VALBLK;
 	s[n].lvb_len = 32;
 	memset(s[n].lvb, 0x33, 32);
 	n++;
 	s[n++] = cmd_cancel(o, 10, 55, 0);
-	s[n++] = cmd_cancel(o, 11, 0, 4);
+	s[n] = cmd_cancel(o, 11, 0, 4);
+	s[n++].floor = 0xa;
 	s[n] = (struct dl_lt_cmd){ .type = DL_LT_CMD_RELEASE_OWNER,
 				   .owner = o, .req_id = 12 };
 	n++;
@@ -142,6 +146,22 @@ TEST(unused_fields_refused)
 		}
 	}
 	EXPECT_GT(refused, n);
+}
+
+/* The floor: at most the request id, and only where dedup applies. */
+TEST(floor_rules)
+{
+	struct dl_lt_cmd s[16], c;
+	int n = samples(s), i;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		c.floor = c.req_id + 1;
+		EXPECT_EQ(-EINVAL, dl_lt_cmd_check(&c)) TH_LOG("sample %d", i);
+		c.floor = c.req_id;
+		EXPECT_EQ(dl_lt_cmd_has_floor(c.type) || !c.req_id ? 0 : -EINVAL,
+			  dl_lt_cmd_check(&c)) TH_LOG("sample %d", i);
+	}
 }
 
 TEST(bad_values_refused)

@@ -181,6 +181,101 @@ TEST(loaded_table_behaves_the_same)
 	free(rb);
 }
 
+/*
+ * Dedup memory that grew past DL_LT_DEDUP_SLOTS (DEDUP records) and the
+ * owner's floor survive a round trip: the copy saves the same bytes,
+ * recognises a request kept in a grown slot and drops one below the floor.
+ */
+TEST(grown_dedup_and_floor_round_trip)
+{
+	struct dl_lt *lt = build(), *copy = NULL;
+	struct rec *ra = rec_new(), *rb = rec_new();
+	struct dl_lt_cmd c, next[3];
+	struct buf s;
+	char name[16];
+	int i, j;
+
+	/* owner 7's request 100 stays unanswered: its memory must grow */
+	for (i = 0; i < 3 * DL_LT_DEDUP_SLOTS; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		c = cmd_lock(own(7, 1), 100 + i, 1, name, DL_MODE_NL, 0);
+		c.floor = 100;
+		ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
+	}
+	/* owner 8 had every answer: 200 is below its floor */
+	c = cmd_lock(own(8, 1), 200, 1, "h0", DL_MODE_NL, 0);
+	ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
+	c = cmd_lock(own(8, 1), 201, 1, "h1", DL_MODE_NL, 0);
+	c.floor = 201;
+	ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
+	s = snap(lt);
+	ASSERT_EQ(0, load(s.p, s.len, 333, &copy));
+	EXPECT_TRUE(snap_equal(lt, copy));
+
+	next[0] = cmd_lock(own(7, 1), 100 + 2 * DL_LT_DEDUP_SLOTS + 1, 1,
+			   "again", DL_MODE_NL, 0);	/* in a grown slot */
+	next[1] = cmd_lock(own(8, 1), 200, 1, "h0", DL_MODE_NL, 0);
+	next[2] = cmd_lock(own(7, 1), 100, 1, "g0", DL_MODE_NL, 0);
+	for (i = 0; i < 3; i++) {
+		rec_clear(ra);
+		rec_clear(rb);
+		ASSERT_EQ(0, dl_lt_apply(lt, &next[i], rec_fn, ra));
+		ASSERT_EQ(0, dl_lt_apply(copy, &next[i], rec_fn, rb));
+		ASSERT_EQ(ra->n, rb->n) TH_LOG("command %d", i);
+		/* a replay of a grant, or nothing: never a new lock */
+		EXPECT_EQ(i == 1 ? 0 : 1, ra->n) TH_LOG("command %d", i);
+		for (j = 0; j < ra->n; j++) {
+			EXPECT_EQ(DL_LT_OUT_GRANTED, rb->o[j].type);
+			EXPECT_EQ(ra->o[j].lock_id, rb->o[j].lock_id);
+			EXPECT_EQ(ra->o[j].token, rb->o[j].token);
+		}
+		EXPECT_TRUE(snap_equal(lt, copy));
+	}
+	buf_free(&s);
+	dl_lt_destroy(lt);
+	dl_lt_destroy(copy);
+	free(ra);
+	free(rb);
+}
+
+/* A grown owner whose DEDUP records are missing or extra is refused. */
+TEST(dedup_records_must_match_count)
+{
+	struct dl_lt *lt = dl_lt_create(), *copy = NULL;
+	struct dl_lt_cmd c = cmd_ls_create(own(9, 0), 1, "ls", 32);
+	struct buf s;
+	size_t own_at, rec_len = 0;
+	int i;
+
+	ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
+	for (i = 0; i < DL_LT_DEDUP_SLOTS + 1; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "g%d", i);
+		c = cmd_lock(own(7, 1), 100 + i, 1, name, DL_MODE_NL, 0);
+		c.floor = 100;
+		ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
+	}
+	s = snap(lt);
+	ASSERT_EQ(0, load(s.p, s.len, 64, &copy));
+	dl_lt_destroy(copy);
+	/* find the one DEDUP record (type 8) by walking the records */
+	for (own_at = 0; own_at < s.len; own_at += 3 + rec_len) {
+		rec_len = s.p[own_at + 1] | (size_t)s.p[own_at + 2] << 8;
+		if (s.p[own_at] == 8)
+			break;
+	}
+	ASSERT_LT(own_at, s.len);
+	/* cut it out: the owner says 32 slots but brings 16 */
+	memmove(s.p + own_at, s.p + own_at + 3 + rec_len,
+		s.len - own_at - 3 - rec_len);
+	copy = NULL;
+	EXPECT_EQ(-EINVAL, load(s.p, s.len - 3 - rec_len, 64, &copy));
+	EXPECT_EQ(NULL, copy);
+	buf_free(&s);
+	dl_lt_destroy(lt);
+}
+
 TEST(empty_table)
 {
 	struct dl_lt *lt = dl_lt_create(), *copy = NULL;
@@ -275,7 +370,7 @@ static void c_hdr(struct craft *c, u32 nls, u64 owners, u64 locks)
 	u8 *p = rec_begin(c, 1, 56);
 
 	le(p, 0x544c4c44, 4);	/* magic */
-	le(p + 4, 1, 4);	/* version */
+	le(p + 4, 2, 4);	/* version */
 	le(p + 8, 10, 4);	/* next lockspace id */
 	le(p + 12, 100, 8);	/* next lock id */
 	le(p + 20, 50, 8);	/* fencing token sequence */
@@ -287,11 +382,13 @@ static void c_hdr(struct craft *c, u32 nls, u64 owners, u64 locks)
 
 static void c_owner(struct craft *c, u32 node)
 {
-	u8 *p = rec_begin(c, 3, 20 + 1 + DL_LT_DEDUP_SLOTS * 35);
+	/* key, floor, slot count, the first DL_LT_DEDUP_SLOTS slots */
+	u8 *p = rec_begin(c, 3, 20 + 8 + 2 + DL_LT_DEDUP_SLOTS * 35);
 
 	le(p, node, 4);
 	le(p + 4, 1, 8);
 	le(p + 12, 1, 8);
+	le(p + 28, DL_LT_DEDUP_SLOTS, 2);
 }
 
 static void c_ls(struct craft *c, u32 id)

@@ -761,22 +761,135 @@ TEST_F(lt, dedup_repeated_requests)
 	EXPECT_EQ(-EAGAIN, rec_find(self->r, DL_LT_OUT_FAILED, 1603)->err);
 }
 
-TEST_F(lt, dedup_window_is_bounded)
+/*
+ * The double execution seen in the VM (performance.rst): one owner with
+ * many requests in flight; a retransmission of an early one applied after
+ * DL_LT_DEDUP_SLOTS newer ones must not run again.  Here no floor tells
+ * the table which answers arrived, so it must keep them all.
+ */
+TEST_F(lt, dedup_retransmission_after_many_newer)
 {
 	struct dl_lt_owner a = own(1, 1);
-	struct dl_lt_cmd first = cmd_lock(a, 1, self->ls, "r0", DL_MODE_NL, 0);
+	struct dl_lt_cmd first = cmd_lock(a, 1, self->ls, "r0", DL_MODE_EX, 0);
+	const struct dl_lt_out *o;
 	char name[16];
+	u64 lk;
 	int i;
 
 	ASSERT_EQ(0, run(self, first));
-	for (i = 1; i <= DL_LT_DEDUP_SLOTS; i++) {
+	lk = rec_find(self->r, DL_LT_OUT_GRANTED, 1)->lock_id;
+	for (i = 1; i <= 4 * DL_LT_DEDUP_SLOTS; i++) {
 		snprintf(name, sizeof(name), "r%d", i);
 		ASSERT_EQ(0, run(self, cmd_lock(a, 1 + i, self->ls, name,
-						DL_MODE_NL, 0)));
+						DL_MODE_EX, 0)));
 	}
-	/* request 1 has left the window: it runs again (a new lock) */
+	/* the retransmission of request 1: its grant again, no 2nd lock */
 	ASSERT_EQ(0, run(self, first));
-	EXPECT_EQ(DL_LT_DEDUP_SLOTS + 2, stats(self).locks);
+	o = rec_find(self->r, DL_LT_OUT_GRANTED, 1);
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(lk, o->lock_id);
+	EXPECT_EQ(4 * DL_LT_DEDUP_SLOTS + 1, stats(self).locks);
+	EXPECT_EQ(0, stats(self).dedup_evictions);
+}
+
+/* Below the owner's floor, a request is a duplicate: dropped, silently. */
+TEST_F(lt, dedup_below_floor_is_dropped)
+{
+	struct dl_lt_owner a = own(1, 1);
+	struct dl_lt_cmd first = cmd_lock(a, 10, self->ls, "r0", DL_MODE_EX, 0);
+	struct dl_lt_cmd c;
+	u64 lk;
+
+	ASSERT_EQ(0, run(self, first));
+	lk = rec_find(self->r, DL_LT_OUT_GRANTED, 10)->lock_id;
+	/* the node has the answer of 10: its next request says so */
+	c = cmd_lock(a, 11, self->ls, "r1", DL_MODE_EX, 0);
+	c.floor = 11;
+	ASSERT_EQ(0, run(self, c));
+	ASSERT_EQ(0, run(self, first));
+	EXPECT_EQ(0, self->r->n);
+	EXPECT_EQ(2, stats(self).locks);
+	/* an unlock below the floor is dropped too: the lock stays */
+	c = cmd_unlock(a, 5, lk);
+	ASSERT_EQ(0, run(self, c));
+	EXPECT_EQ(0, self->r->n);
+	EXPECT_EQ(2, stats(self).locks);
+	/* a floor above the request id is malformed */
+	c = cmd_lock(a, 12, self->ls, "r2", DL_MODE_EX, 0);
+	c.floor = 13;
+	EXPECT_EQ(-EINVAL, dl_lt_cmd_check(&c));
+	/* the floor never goes back down: 11 stays the floor */
+	c.floor = 1;
+	ASSERT_EQ(0, run(self, c));
+	ASSERT_EQ(0, run(self, first));
+	EXPECT_EQ(0, self->r->n);
+	EXPECT_EQ(3, stats(self).locks);
+}
+
+/*
+ * A remembered request at or above the floor keeps its slot: the memory
+ * grows instead.  Below the floor, slots are reused and it stays small.
+ */
+TEST_F(lt, dedup_grows_until_floor_frees)
+{
+	struct dl_lt_owner a = own(1, 1), b = own(2, 1);
+	size_t before, grown;
+	struct dl_lt_cmd c;
+	char name[16];
+	u64 i;
+
+	/* b: every request answered before the next; memory stays */
+	before = dl_lt_mem_bytes(self->lt);
+	for (i = 1; i <= 4 * DL_LT_DEDUP_SLOTS; i++) {
+		snprintf(name, sizeof(name), "b%llu", (unsigned long long)i);
+		c = cmd_lock(b, i, self->ls, name, DL_MODE_NL, 0);
+		c.floor = i;
+		ASSERT_EQ(0, run(self, c));
+	}
+	grown = dl_lt_mem_bytes(self->lt) - before;
+	/* a: request 1 stays unanswered (floor 1) while the rest run */
+	before = dl_lt_mem_bytes(self->lt);
+	for (i = 1; i <= 4 * DL_LT_DEDUP_SLOTS; i++) {
+		snprintf(name, sizeof(name), "a%llu", (unsigned long long)i);
+		c = cmd_lock(a, i, self->ls, name, DL_MODE_NL, 0);
+		c.floor = 1;
+		ASSERT_EQ(0, run(self, c));
+	}
+	EXPECT_GT(dl_lt_mem_bytes(self->lt) - before,
+		  grown + 2 * DL_LT_DEDUP_SLOTS * 35);
+	/* every one of a's requests is still known */
+	for (i = 1; i <= 4 * DL_LT_DEDUP_SLOTS; i++) {
+		snprintf(name, sizeof(name), "a%llu", (unsigned long long)i);
+		c = cmd_lock(a, i, self->ls, name, DL_MODE_NL, 0);
+		c.floor = 1;
+		ASSERT_EQ(0, run(self, c));
+		EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, i));
+	}
+	EXPECT_EQ(8 * DL_LT_DEDUP_SLOTS, stats(self).locks);
+	EXPECT_EQ(0, stats(self).dedup_evictions);
+}
+
+/* Past DL_LT_DEDUP_MAX unanswered requests, the oldest is forgotten. */
+TEST_F(lt, dedup_cap_evicts_and_counts)
+{
+	struct dl_lt_owner a = own(1, 1);
+	struct dl_lt_cmd c;
+	char name[16];
+	u64 i;
+
+	for (i = 1; i <= DL_LT_DEDUP_MAX + 3; i++) {
+		snprintf(name, sizeof(name), "a%llu", (unsigned long long)i);
+		c = cmd_lock(a, i, self->ls, name, DL_MODE_NL, 0);
+		ASSERT_EQ(0, run(self, c));
+	}
+	EXPECT_EQ(3, stats(self).dedup_evictions);
+	/* request 4 is still remembered, 1 is not (it would run again) */
+	c = cmd_lock(a, 4, self->ls, "a4", DL_MODE_NL, 0);
+	ASSERT_EQ(0, run(self, c));
+	EXPECT_EQ(DL_LT_DEDUP_MAX + 3, stats(self).locks);
+	c = cmd_lock(a, 1, self->ls, "a1", DL_MODE_NL, 0);
+	ASSERT_EQ(0, run(self, c));
+	EXPECT_EQ(DL_LT_DEDUP_MAX + 4, stats(self).locks);
 }
 
 TEST_F(lt, dedup_keeps_waiting_requests)
@@ -1036,6 +1149,7 @@ TEST(memory_per_lock)
 			 (unsigned long long)i);
 		c = cmd_lock(own(1 + (i / 100) % 7, i / 100), i + 1, 1, name,
 			     DL_MODE_PR, 0);
+		c.floor = c.req_id;	/* the owner had every earlier answer */
 		ASSERT_EQ(0, dl_lt_apply(lt, &c, NULL, NULL));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
