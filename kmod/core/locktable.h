@@ -100,7 +100,7 @@
 #define DL_LT_LVB_MIN		32
 #define DL_LT_ENTRY_MAX		1024	/* a Raft entry: one encoded batch */
 #define DL_LT_DEDUP_SLOTS	16	/* remembered requests per owner, first */
-#define DL_LT_DEDUP_MAX		256	/* ... and at most, unless evicting */
+#define DL_LT_DEDUP_MAX		1024	/* ... and at most, unless evicting */
 #define DL_LT_RELEASED_SLOTS	16	/* remembered released owners per node */
 
 /**

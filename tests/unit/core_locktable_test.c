@@ -892,6 +892,166 @@ TEST_F(lt, dedup_cap_evicts_and_counts)
 	EXPECT_EQ(DL_LT_DEDUP_MAX + 4, stats(self).locks);
 }
 
+/*
+ * One owner's node with up to 128 locks in flight (the benchmark's async
+ * file) over a network that duplicates (retransmissions of every
+ * unanswered request), reorders and delays (the pool delivers at random)
+ * and loses answers; the node computes each send's floor as client.c
+ * does.  Each job locks its own resource EX and, once granted, unlocks
+ * it.  Executed twice, a LOCK would be granted a second lock id or block
+ * its own first grant (a BLOCKING note), and its phantom would outlive
+ * the run: the table must end empty.
+ */
+#define NET_JOBS	600
+#define NET_INFLIGHT	128
+#define NET_POOL	8192
+
+struct net_req {
+	struct dl_lt_cmd cmd;
+	bool answered;
+	int job;
+	u64 lock_id;		/* LOCK: the one granted */
+};
+
+struct net_model {
+	struct net_req rq[2 * NET_JOBS + 1];	/* by request id */
+	u64 next_req, lowest;	/* lowest: no unanswered request below */
+	u32 pool[NET_POOL];	/* request ids of datagrams in flight */
+	u64 pool_floor[NET_POOL];
+	int npool, done, locks_in_flight;
+	u64 rnd;
+};
+
+static u32 net_rand(struct net_model *m, u32 n)
+{
+	m->rnd ^= m->rnd << 13;
+	m->rnd ^= m->rnd >> 7;
+	m->rnd ^= m->rnd << 17;
+	return (u32)(m->rnd % n);
+}
+
+/* The floor the node would send now: its lowest unanswered request. */
+static u64 net_floor(struct net_model *m)
+{
+	while (m->lowest < m->next_req && m->rq[m->lowest].answered)
+		m->lowest++;
+	return m->lowest;
+}
+
+static void net_send(struct net_model *m, u64 id)
+{
+	if (m->npool == NET_POOL)
+		return;		/* lost on the way */
+	m->pool[m->npool] = (u32)id;
+	m->pool_floor[m->npool++] = net_floor(m);
+}
+
+static u64 net_issue(struct net_model *m, struct dl_lt_cmd cmd, int job)
+{
+	u64 id = m->next_req++;
+
+	cmd.req_id = id;
+	m->rq[id].cmd = cmd;
+	m->rq[id].job = job;
+	net_send(m, id);
+	return id;
+}
+
+static void net_run(struct __test_metadata *_metadata, struct dl_lt *lt,
+		    u32 ls, u64 seed)
+{
+	struct dl_lt_owner a = own(1, seed);	/* a new owner per run */
+	struct net_model *m = calloc(1, sizeof(*m));
+	struct rec *r = rec_new();
+	int jobs = 0, i, steps = 0;
+	struct dl_lt_stats st;
+
+	ASSERT_NE(NULL, m);
+	m->rnd = seed * 0x9e3779b97f4a7c15ULL + 1;
+	m->next_req = m->lowest = 1;
+	while (m->done < NET_JOBS || m->npool) {
+		u32 pick = net_rand(m, 10), k;
+		struct dl_lt_cmd c;
+		u64 id;
+
+		ASSERT_LT(steps++, 10000000) TH_LOG("done %d of %d", m->done, jobs);
+		if (m->done == NET_JOBS)
+			pick = 9;	/* the late duplicates arrive */
+		if (pick < 3 && jobs < NET_JOBS &&
+		    m->locks_in_flight < NET_INFLIGHT) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "job%d", jobs);
+			net_issue(m, cmd_lock(a, 0, ls, name, DL_MODE_EX, 0),
+				  jobs);
+			jobs++;
+			m->locks_in_flight++;
+			continue;
+		}
+		if (pick < 5) {		/* an unanswered request's retry */
+			id = net_floor(m);	/* each has its own timer */
+			if (id < m->next_req && net_rand(m, 2))
+				id += net_rand(m, (u32)(m->next_req - id));
+			if (id < m->next_req && !m->rq[id].answered)
+				net_send(m, id);
+			continue;
+		}
+		if (!m->npool)
+			continue;
+		k = net_rand(m, m->npool);
+		id = m->pool[k];
+		c = m->rq[id].cmd;
+		c.floor = m->pool_floor[k];
+		m->pool[k] = m->pool[--m->npool];
+		m->pool_floor[k] = m->pool_floor[m->npool];
+		rec_clear(r);
+		ASSERT_EQ(0, dl_lt_apply(lt, &c, rec_fn, r));
+		for (i = 0; i < r->n; i++) {
+			const struct dl_lt_out *o = &r->o[i];
+			struct net_req *q = &m->rq[o->req_id];
+
+			ASSERT_NE(DL_LT_OUT_BLOCKING, o->type)
+				TH_LOG("seed %llu: request %llu ran twice",
+				       (unsigned long long)seed,
+				       (unsigned long long)id);
+			if (o->type == DL_LT_OUT_GRANTED) {
+				/* the same lock every time it is told */
+				if (q->lock_id)
+					ASSERT_EQ(q->lock_id, o->lock_id)
+						TH_LOG("seed %llu req %llu",
+						       (unsigned long long)seed,
+						       (unsigned long long)o->req_id);
+				q->lock_id = o->lock_id;
+			}
+			ASSERT_NE(DL_LT_OUT_FAILED, o->type);
+			if (q->answered || net_rand(m, 4) == 0)
+				continue;	/* old news, or lost */
+			q->answered = true;
+			if (o->type == DL_LT_OUT_GRANTED) {
+				m->locks_in_flight--;
+				net_issue(m, cmd_unlock(a, 0, o->lock_id),
+					  q->job);
+			} else {
+				m->done++;
+			}
+		}
+	}
+	dl_lt_get_stats(lt, &st);
+	EXPECT_EQ(0, st.locks) TH_LOG("seed %llu: phantom locks",
+				      (unsigned long long)seed);
+	EXPECT_EQ(0, st.dedup_evictions);
+	free(r);
+	free(m);
+}
+
+TEST_F(lt, dedup_one_owner_many_in_flight_lossy_network)
+{
+	u64 seed;
+
+	for (seed = 1; seed <= 20; seed++)
+		net_run(_metadata, self->lt, self->ls, seed);
+}
+
 TEST_F(lt, dedup_keeps_waiting_requests)
 {
 	struct dl_lt_owner a = own(1, 1), b = own(2, 1);
