@@ -51,10 +51,12 @@
  *    or appended to the log twice) and is dropped without an answer.  A
  *    remembered request may be forgotten only once it is below the floor,
  *    so a duplicate is either remembered or dropped, never run twice: the
- *    memory starts at DL_LT_DEDUP_SLOTS and grows (doubling) while the
- *    floor holds everything, up to DL_LT_DEDUP_MAX.  Only past that (or
- *    when growing fails for memory) is the oldest answered request
- *    forgotten regardless, and dl_lt_stats.dedup_evictions counts it.
+ *    memory starts at DL_LT_DEDUP_SLOTS and doubles when every slot is at
+ *    or above the floor, up to DL_LT_DEDUP_MAX (what it needs is the count
+ *    of requests since the owner's oldest unanswered one: a request long
+ *    queued holds it open).  Only past that (or when growing fails for
+ *    memory) is the oldest answered request forgotten regardless, and
+ *    dl_lt_stats.dedup_evictions counts it.
  *    Floor 0 means "unknown" (a proposer that does not track answers).
  *  - Every request gets exactly one answer (GRANTED, FAILED, UNLOCKED or
  *    LS_DONE), except the pending requests of an owner removed by
