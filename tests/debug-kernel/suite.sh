@@ -28,7 +28,7 @@ rc=0
 
 # A KASAN and lockdep kernel under TCG runs several times slower than the
 # stock one: give the cells' elections and leases room (cell_lib.sh).
-export CELL_TIMING=${CELL_TIMING:-"election_ms=1500 heartbeat_ms=300 lease_ms=6000 delay_ms=2500"}
+export CELL_TIMING=${CELL_TIMING:-"election_ms=1500 heartbeat_ms=300 lease_ms=6000 delay_ms=3000"}
 
 if [ ! -w "$KMEMLEAK" ]; then
 	echo "not ok - $KMEMLEAK missing: not the debug kernel?"
