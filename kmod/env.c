@@ -10,6 +10,8 @@
 
 #include "node.h"
 
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -80,8 +82,52 @@ u32 dl_env_random(struct dl_env *env)
  * more with a million locks held): kvzalloc falls back to vmalloc for
  * those instead of failing with a page allocator warning.
  */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/*
+ * fail_alloc: failures injected into dl_zalloc() alone, configured in
+ * /sys/kernel/debug/dlock/fail_alloc/ (probability, interval, times,
+ * verbose...; Documentation/fault-injection/fault-injection.rst).
+ * failslab can only aim at tasks, and most of the core's allocating (the
+ * receive path, replication, the lock table) runs in the node's work items
+ * on a kworker shared with the rest of the kernel: this attribute reaches
+ * those allocations without failing anybody else's.  Off (probability 0)
+ * until configured.
+ */
+static DECLARE_FAULT_ATTR(dlock_fail_alloc);
+static struct dentry *dlock_debugfs_dir;
+
+/*
+ * Debugfs failing to create the files is no reason to refuse loading:
+ * the attribute then stays off, as it is on kernels without it.
+ */
+void dlock_fail_alloc_init(void)
+{
+	dlock_debugfs_dir = debugfs_create_dir("dlock", NULL);
+	fault_create_debugfs_attr("fail_alloc", dlock_debugfs_dir,
+				  &dlock_fail_alloc);
+}
+
+void dlock_fail_alloc_exit(void)
+{
+	debugfs_remove_recursive(dlock_debugfs_dir);
+	dlock_debugfs_dir = NULL;
+}
+
+static bool dlock_should_fail_alloc(size_t size)
+{
+	return should_fail(&dlock_fail_alloc, size);
+}
+#else
+static bool dlock_should_fail_alloc(size_t size)
+{
+	return false;
+}
+#endif
+
 void *dl_zalloc(size_t size)
 {
+	if (dlock_should_fail_alloc(size))
+		return NULL;
 	return kvzalloc(size, GFP_KERNEL);
 }
 

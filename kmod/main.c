@@ -10,6 +10,7 @@
 #include "chardev.h"
 #include "netlink.h"
 #include "netns.h"
+#include "node.h"
 #include "version.h"
 
 #include <linux/build_bug.h>
@@ -38,6 +39,8 @@ static int __init dlock_mod_init(void)
 	int ret;
 
 	dlock_check_abi();
+	/* Before any node exists: nodes allocate through dl_zalloc(). */
+	dlock_fail_alloc_init();
 
 	ret = dlock_netns_init();
 	if (ret < 0)
@@ -60,6 +63,7 @@ err_chardev:
 err_netlink:
 	dlock_netns_uninit();
 err_netns:
+	dlock_fail_alloc_exit();
 	return ret;
 }
 
@@ -68,6 +72,7 @@ static void __exit dlock_mod_exit(void)
 	dlock_chardev_uninit();
 	dlock_genetlink_uninit();
 	dlock_netns_uninit();
+	dlock_fail_alloc_exit();
 }
 
 module_init(dlock_mod_init);

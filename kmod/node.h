@@ -176,4 +176,22 @@ u64 dlock_node_drops(struct dlock_node *node, unsigned int reason);
 /* Initialize the env of a new node (env.c). */
 void dlock_env_init(struct dl_env *env);
 
+/*
+ * The debugfs fault attribute that fails dl_zalloc() (env.c): created at
+ * module load, removed at unload; nothing on kernels without
+ * CONFIG_FAULT_INJECTION_DEBUG_FS.
+ */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+void dlock_fail_alloc_init(void);
+void dlock_fail_alloc_exit(void);
+#else
+static inline void dlock_fail_alloc_init(void)
+{
+}
+
+static inline void dlock_fail_alloc_exit(void)
+{
+}
+#endif
+
 #endif /* DLOCK_NODE_H */
