@@ -37,13 +37,27 @@ source "$REPO_DIR/tests/selftests/dlock/cell_lib.sh"
 T0=$(date +%s%N)
 
 say() {
-	printf '| [%5.1fs] %s\n' "$(echo "($(date +%s%N) - $T0) / 1000000000" | bc -l)" "$*"
+	say_at "$(date +%s%N)" "$*"
 }
 
-# prefix NAME: show a program's lines as the story goes.
-prefix() {
+say_at() {	# say_at NS_SINCE_EPOCH TEXT
+	printf '| [%6.2fs] %s\n' "$(echo "($1 - $T0) / 1000000000" | bc -l)" "$2"
+}
+
+# programs: show the lock programs' lines as the story goes, in the order
+# they wrote them to the one pipe they share and at the time they printed
+# them (DLCELL_STAMP=LABEL puts "@SEC.NSEC LABEL: " in front of each line),
+# not the time this loop got to read them on a busy guest.
+programs() {
+	local line
+
 	while IFS= read -r line; do
-		say "  $1: $line"
+		if [[ "$line" =~ ^@([0-9]+)\.([0-9]{9})\ (.*)$ ]]; then
+			say_at "${BASH_REMATCH[1]}${BASH_REMATCH[2]}" \
+				"  ${BASH_REMATCH[3]}"
+		else
+			say "  $line"
+		fi
 	done
 }
 
@@ -71,11 +85,18 @@ say "lockspace 'demo' created"
 read -r a b <<< "$(for i in 1 2 3; do [ "$i" = "$leader" ] || echo "$i"; done | xargs)"
 say ""
 say "2. two programs on nodes $a and $b want EX on demo/report"
-"$DLCELL" -n "dlc$a" hold demo report EX 4 2>&1 | prefix "node $a prog" &
+story_pipe="$(mktemp -u /tmp/dlock-demo.XXXXXX)"
+mkfifo "$story_pipe"
+programs < "$story_pipe" &
+preader=$!
+exec 3> "$story_pipe"
+rm -f "$story_pipe"
+DLCELL_STAMP="node $a prog" "$DLCELL" -n "dlc$a" hold demo report EX 4 >&3 2>&1 &
 pa=$!
 sleep 1.5
-"$DLCELL" -n "dlc$b" hold demo report EX 20 2>&1 | prefix "node $b prog" &
+DLCELL_STAMP="node $b prog" "$DLCELL" -n "dlc$b" hold demo report EX 20 >&3 2>&1 &
 pb=$!
+exec 3>&-
 wait "$pa"
 sleep 2
 say ""
@@ -100,4 +121,5 @@ else
 fi
 status_all
 wait "$pb"
+wait "$preader"
 say "story over"

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -698,6 +699,31 @@ static int dev_unlock(int fd, uint64_t lock_id)
 	return ioctl(fd, DLOCK_IOC_UNLOCK, &u) < 0 ? -errno : 0;
 }
 
+/*
+ * With DLCELL_STAMP=LABEL set, hold's lines start with the wall-clock time
+ * they were printed at and the label ("@SEC.NSEC LABEL: "): the demo shows
+ * two programs' lines on one time line, read from one pipe in the order
+ * they were written, and stamping them when its reader gets to them would
+ * show a busy guest's scheduling, not the order of grants.
+ */
+static void __attribute__((format(printf, 1, 2)))
+hold_say(const char *fmt, ...)
+{
+	const char *label = getenv("DLCELL_STAMP");
+	struct timespec ts;
+	va_list ap;
+
+	if (label) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf("@%lld.%09ld %s: ", (long long)ts.tv_sec, ts.tv_nsec,
+		       label);
+	}
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
 static int cmd_hold(int argc, char **argv, bool try)
 {
 	struct dlock_lock_req req;
@@ -709,10 +735,9 @@ static int cmd_hold(int argc, char **argv, bool try)
 	fd = dev_open_ls(argv[0], &ls_id);
 	if (fd < 0)
 		return fd;
-	if (!try) {
-		printf("requesting %s on %s/%s\n", argv[2], argv[0], argv[1]);
-		fflush(stdout);
-	}
+	if (!try)
+		hold_say("requesting %s on %s/%s\n", argv[2], argv[0],
+			 argv[1]);
 	ret = dev_lock(fd, ls_id, argv[1], mode_of(argv[2]),
 		       try ? DLOCK_LKF_NOQUEUE : 0, &req);
 	if (try && ret == -EAGAIN) {
@@ -721,18 +746,18 @@ static int cmd_hold(int argc, char **argv, bool try)
 	}
 	if (ret)
 		return ret;
-	printf("granted lock=%llu token=%llu\n",
-	       (unsigned long long)req.lock_id, (unsigned long long)req.token);
-	fflush(stdout);
+	hold_say("granted lock=%llu token=%llu\n",
+		 (unsigned long long)req.lock_id,
+		 (unsigned long long)req.token);
 	if (!try) {
 		sleep(num(argv[3]));
-		printf("releasing lock=%llu\n",
-		       (unsigned long long)req.lock_id);
-		fflush(stdout);
+		hold_say("releasing lock=%llu\n",
+			 (unsigned long long)req.lock_id);
 	}
 	ret = dev_unlock(fd, req.lock_id);
 	if (!ret)
-		printf("released lock=%llu\n", (unsigned long long)req.lock_id);
+		hold_say("released lock=%llu\n",
+			 (unsigned long long)req.lock_id);
 	close(fd);
 	return ret;
 }
