@@ -6,7 +6,10 @@
 #
 #   kselftests  every dlock kselftest (tests/selftests/dlock), including
 #               kfuzz.sh, the kernel-interface fuzzers
-#   failslab    allocation failures in dlock's syscall paths (failslab.sh)
+#   failslab    allocation failures in dlock's syscall paths (failslab.sh),
+#               then in all of dlock's dl_zalloc() calls, work items
+#               included, through its own fault attribute (fail_alloc.sh)
+#   fail_alloc  fail_alloc.sh alone
 #   jepsen      a short tests/jepsen run, if it is built
 #   kmemleak    a final scan: any unreferenced object allocated by dlock
 #               fails the run
@@ -57,6 +60,9 @@ elif wanted kfuzz; then
 	part kfuzz "$REPO_DIR/tests/selftests/dlock/kfuzz.sh"
 fi
 wanted failslab && part failslab "$HERE/failslab.sh"
+if wanted failslab || wanted fail_alloc; then
+	part fail_alloc "$HERE/fail_alloc.sh"
+fi
 if wanted jepsen; then
 	if [ -x "$REPO_DIR/tests/jepsen/jepsen.sh" ] &&
 	   [ -x "$REPO_DIR/tests/jepsen/jepsen_client" ]; then
