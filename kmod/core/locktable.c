@@ -132,7 +132,8 @@ static struct lt_dedup *lt_dd_find(struct lt_owner *o, u64 req_id)
 {
 	u32 i;
 
-	if (!o)
+	/* request ids grow: a first transmission is above all, no scan */
+	if (!o || req_id > o->dd_top)
 		return NULL;
 	for (i = 0; i < o->dd_cap; i++)
 		if (o->dedup[i].kind != LT_DD_EMPTY &&
@@ -204,6 +205,8 @@ static struct lt_dedup *lt_dd_add(struct dl_lt *lt, struct lt_owner *o,
 	memset(d, 0, sizeof(*d));
 	d->req_id = cmd->req_id;
 	d->kind = kind;
+	if (cmd->req_id > o->dd_top)
+		o->dd_top = cmd->req_id;
 	return d;
 }
 

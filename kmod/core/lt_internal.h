@@ -175,6 +175,7 @@ struct lt_owner {
 	struct dl_lt_owner key;
 	u64 nlocks;
 	u64 floor;			/* highest dl_lt_cmd.floor seen */
+	u64 dd_top;			/* >= every req_id in @dedup */
 	u32 dd_cap;			/* slots in @dedup, a power of 2 */
 	struct lt_dedup *dedup;		/* remembered requests, any order */
 };

@@ -345,13 +345,16 @@ static int lt_load_floor(struct dl_lt_loader *ld, struct lt_reader *rd)
 	return 0;
 }
 
-/* DL_LT_DEDUP_SLOTS slots into @d. */
-static int lt_load_dedup(struct lt_reader *rd, struct lt_dedup *d)
+/* DL_LT_DEDUP_SLOTS slots of @o into @d. */
+static int lt_load_dedup(struct lt_reader *rd, struct lt_owner *o,
+			 struct lt_dedup *d)
 {
 	int i;
 
 	for (i = 0; i < DL_LT_DEDUP_SLOTS; i++, d++) {
 		d->req_id = lt_get64(rd);
+		if (d->req_id > o->dd_top)
+			o->dd_top = d->req_id;
 		d->lock_id = lt_get64(rd);
 		d->token = lt_get64(rd);
 		d->err = (s32)lt_get32(rd);
@@ -394,7 +397,7 @@ static int lt_load_owner(struct dl_lt_loader *ld, struct lt_reader *rd)
 			return -ENOMEM;
 	ld->dd_owner = o;
 	ld->dd_next = DL_LT_DEDUP_SLOTS;
-	return lt_load_dedup(rd, o->dedup);
+	return lt_load_dedup(rd, o, o->dedup);
 }
 
 /* The next DL_LT_DEDUP_SLOTS slots of the owner just loaded. */
@@ -405,7 +408,8 @@ static int lt_load_dedup_rec(struct dl_lt_loader *ld, struct lt_reader *rd)
 	if (!o || ld->dd_next >= o->dd_cap)
 		return -EINVAL;
 	ld->dd_next += DL_LT_DEDUP_SLOTS;
-	return lt_load_dedup(rd, o->dedup + ld->dd_next - DL_LT_DEDUP_SLOTS);
+	return lt_load_dedup(rd, o,
+			     o->dedup + ld->dd_next - DL_LT_DEDUP_SLOTS);
 }
 
 static int lt_load_ls(struct dl_lt_loader *ld, struct lt_reader *rd)
