@@ -85,12 +85,14 @@ say "lockspace 'demo' created"
 read -r a b <<< "$(for i in 1 2 3; do [ "$i" = "$leader" ] || echo "$i"; done | xargs)"
 say ""
 say "2. two programs on nodes $a and $b want EX on demo/report"
-story_pipe="$(mktemp -u /tmp/dlock-demo.XXXXXX)"
-mkfifo "$story_pipe"
-programs < "$story_pipe" &
+# A fifo in a private directory (mktemp -u would only name a file, and
+# another process could take the name first).
+story_dir="$(mktemp -d)"
+mkfifo "$story_dir/story"
+programs < "$story_dir/story" &
 preader=$!
-exec 3> "$story_pipe"
-rm -f "$story_pipe"
+exec 3> "$story_dir/story"
+rm -rf "$story_dir"
 DLCELL_STAMP="node $a prog" "$DLCELL" -n "dlc$a" hold demo report EX 4 >&3 2>&1 &
 pa=$!
 sleep 1.5
