@@ -13,6 +13,9 @@
 #                   kernel (KASAN, lockdep, kmemleak); builds it once (long)
 #   make jepsen     minutes of random faults on a 5-node cell in the VM, its
 #                   lock history checked (JEPSEN_SECONDS, JEPSEN_SEED)
+#   make check-multivm  the cell on three separate kernels (three qemu
+#                   guests, one node each): form, elect, lock across guests,
+#                   lose the leader's guest (MULTIVM_NODES=5 for five)
 #   make bench      benchmarks against the floor and peers (fs/dlm, etcd);
 #                   writes bench/results.md and bench/results.json
 
@@ -28,7 +31,7 @@ DESTDIR ?=
 export KDIR KDIR612 PREFIX DESTDIR
 
 .PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit jepsen \
-	install clean bench bench-deps kfuzz check-debug fuzz
+	install clean bench bench-deps kfuzz check-debug fuzz check-multivm
 
 all: modules lib tools
 
@@ -67,6 +70,11 @@ demo: deps
 
 jepsen: deps
 	bash tests/jepsen/run-vm.sh
+
+MULTIVM_NODES ?= 3
+check-multivm: deps modules
+	$(MAKE) -C tests/selftests/dlock
+	bash tests/multivm/check.sh --nodes $(MULTIVM_NODES)
 
 # The kernel-interface fuzzers at the issue's counts (132,000 /dev/dlock
 # operations, up to 120,000 netlink messages (batches that wait on a
