@@ -23,6 +23,7 @@ CELL_TIMING=${CELL_TIMING:-"election_ms=1000 heartbeat_ms=200 lease_ms=5000 dela
 MV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$MV_DIR/../selftests/dlock/cell_lib.sh"
 source "$MV_DIR/mv_lib.sh"
+# shellcheck disable=SC2034 # mv_cell_up (mv_lib.sh) uses it
 CELL_ID=78
 
 K=${MV_COUNT:-20}

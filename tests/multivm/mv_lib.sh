@@ -23,9 +23,9 @@ get() {
 
 # wait_get KEY I SECS: guest I's value of KEY, waiting for it.
 wait_get() {
-	local t
+	local _
 
-	for t in $(seq 1 $(($3 * 10))); do
+	for _ in $(seq 1 $(($3 * 10))); do
 		[ -e "$MV_SHARE/val.$1.$2" ] && break
 		sleep 0.1
 	done
@@ -44,10 +44,10 @@ alive() {
 # barrier NAME: wait until every guest still alive has reached NAME.
 # Fails after MV_WAIT_S seconds (a guest that never came up).
 barrier() {
-	local i missing t
+	local i missing _
 
 	: > "$MV_SHARE/bar.$1.$MV_NODE"
-	for t in $(seq 1 $((MV_WAIT_S * 10))); do
+	for _ in $(seq 1 $((MV_WAIT_S * 10))); do
 		missing=0
 		for i in $(alive); do
 			[ -e "$MV_SHARE/bar.$1.$i" ] || missing=1
@@ -61,10 +61,10 @@ barrier() {
 
 # kill_guest I: ask the host to SIGKILL guest I's qemu, wait until it has.
 kill_guest() {
-	local t
+	local _
 
 	echo "$1" > "$MV_SHARE/kill.$1"
-	for t in $(seq 1 600); do
+	for _ in $(seq 1 600); do
 		[ -e "$MV_SHARE/killed.$1" ] && return 0
 		sleep 0.1
 	done
@@ -95,9 +95,9 @@ my_field() {
 
 # wait_ls NAME SECS: until this node knows lockspace NAME.
 wait_ls() {
-	local t
+	local _
 
-	for t in $(seq 1 $(($2 * 10))); do
+	for _ in $(seq 1 $(($2 * 10))); do
 		"$DLCELL" lockspaces 2>/dev/null | grep -qw -- "$1" && return 0
 		sleep 0.1
 	done
@@ -106,9 +106,9 @@ wait_ls() {
 
 # wait_grep FILE PATTERN SECS
 wait_grep() {
-	local t
+	local _
 
-	for t in $(seq 1 $(($3 * 10))); do
+	for _ in $(seq 1 $(($3 * 10))); do
 		grep -q -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done

@@ -48,7 +48,7 @@ die() {
 }
 
 nodes=3
-name=mv
+name="mv"
 mem=640M
 timeout="${VM_TIMEOUT:-600}"
 vm_args=()
