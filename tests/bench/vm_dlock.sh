@@ -53,6 +53,20 @@ emit() {
 	echo "$1"
 }
 
+# wait_ls NAME: until every node's replica lists lockspace NAME (creation
+# is replicated, and a loaded guest applies it on a follower late; a
+# client opening it before gets ENOENT).
+wait_ls() {
+	local i t
+	for i in $(seq 1 "$CELL_N"); do
+		for t in $(seq 1 300); do
+			ns "$i" "$DLCELL" lockspaces | grep -q "name=$1 " && break
+			[ "$t" -lt 300 ] || return 1
+			sleep 0.1
+		done
+	done
+}
+
 bench() {
 	"$BENCH" --json --iters "$ITERS" --secs "$SECS" --mem-secs "$MEM_SECS" "$@"
 }
@@ -70,9 +84,7 @@ if ! cell_up 3 || ! leader="$(wait_leader 30000)"; then
 fi
 follower=$((leader % 3 + 1))
 note "cell formed, leader $leader, follower used: $follower, timing: $CELL_TIMING"
-ns 1 "$DLCELL" ls-add bench || exit 1
-# Lockspace creation is replicated: give the followers a moment to apply it.
-sleep 1
+ns 1 "$DLCELL" ls-add bench && wait_ls bench || exit 1
 
 emit "{\"kind\":\"env\",\"label\":\"vm\",\"nproc\":$(nproc),\"load1\":$(cut -d' ' -f1 /proc/loadavg),\"mem_mb\":$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo),\"kernel\":\"$(uname -r)\"}"
 
@@ -83,8 +95,8 @@ bench pair "dlc$follower" bench follower || exit 1
 
 # The node cache (a lockspace option, "cache on"), when this module and
 # dlockadm have it.
-if dlockadm -n "dlc1" lockspace add benchc cache on 2>/tmp/bench-cache.err; then
-	sleep 1
+if dlockadm -n "dlc1" lockspace add benchc cache on 2>/tmp/bench-cache.err &&
+   wait_ls benchc; then
 	bench pair "dlc$leader" benchc cached_leader
 	bench pair "dlc$follower" benchc cached_follower
 else
@@ -106,12 +118,11 @@ cell_down
 # timing.
 CELL_TIMING="$MEM_TIMING"
 if ! cell_up 3 || ! leader="$(wait_leader 30000)" ||
-   ! ns 1 "$DLCELL" ls-add mem; then
+   ! ns 1 "$DLCELL" ls-add mem || ! wait_ls mem; then
 	echo "vm_dlock: the memory cell did not form" >&2
 	exit 1
 fi
 note "memory cell timing: $CELL_TIMING"
-sleep 1
 bench memory mem "dlc$leader" "$LOCKS"
 ns 1 "$DLCELL" lockspaces | sed 's/^/# after release: /'
 cell_down
@@ -121,7 +132,7 @@ cell_down
 # until all three agree on a leader again.
 CELL_TIMING="$FAILOVER_TIMING"
 if ! cell_up 3 || ! wait_leader 30000 > /dev/null ||
-   ! ns 1 "$DLCELL" ls-add fo; then
+   ! ns 1 "$DLCELL" ls-add fo || ! wait_ls fo; then
 	echo "vm_dlock: the failover cell did not form" >&2
 	exit 1
 fi

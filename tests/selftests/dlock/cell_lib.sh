@@ -101,6 +101,16 @@ cell_down() {
 	for i in $(seq 1 "$CELL_N"); do
 		ip netns del "dlc$i" 2>/dev/null
 	done
+	# A namespace dies asynchronously (cleanup_net): its node, and with it
+	# the host end of its veth, goes only after the module has torn the
+	# node down, which takes seconds with a million locks.  Wait for the
+	# veths, so that the next cell_up can create them again.
+	for i in $(seq 1 "$CELL_N"); do
+		for _ in $(seq 1 1200); do
+			ip link show "dlv$i" > /dev/null 2>&1 || break
+			sleep 0.1
+		done
+	done
 	ip link del dlcbr 2>/dev/null
 	CELL_N=0
 }
