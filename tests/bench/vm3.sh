@@ -8,7 +8,8 @@
 # The guests' logs stay in .build/multivm/bench3/.
 #
 # Environment: BENCH3_MEM (per guest, default 768M), and those of
-# vm3_bench.sh (BENCH_ITERS, BENCH_SECS, BENCH3_LOCKS, BENCH3_SKIP_DLM).
+# vm3_bench.sh (BENCH_ITERS, BENCH_SECS, BENCH3_LOCKS, BENCH3_MEM_SECS,
+# BENCH3_SKIP_DLM, BENCH_TIMING).
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 module="${1:?usage: vm3.sh MODULE OUT}"
@@ -17,7 +18,8 @@ share="$REPO_DIR/.build/multivm/bench3"
 
 make -s -C "$REPO_DIR/tests/multivm" || exit 1
 pass_env=()
-for v in BENCH_ITERS BENCH_SECS BENCH3_LOCKS BENCH3_SKIP_DLM BENCH_TIMING; do
+for v in BENCH_ITERS BENCH_SECS BENCH3_LOCKS BENCH3_MEM_SECS BENCH3_SKIP_DLM \
+	 BENCH_TIMING; do
 	[ -n "${!v:-}" ] && pass_env+=("$v=${!v}")
 done
 bash "$REPO_DIR/tests/multivm/run.sh" --nodes 3 --name bench3 \
