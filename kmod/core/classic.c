@@ -963,10 +963,13 @@ static void dl_cl_flush(struct dl_node *node, u64 now)
 	(void)now;
 	while (!dl_list_empty(&c->entries)) {
 		e = dl_list_first_entry(&c->entries, struct dl_cl_entry, link);
-		dl_list_del(&e->link);
+		/* out of memory: the entry waits for the next entry point */
+		if (dl_cl_is_leader(node) &&
+		    dl_node_apply_entry(node, c->applied + 1, e->data, e->len))
+			break;
 		if (dl_cl_is_leader(node))
-			dl_node_apply_entry(node, ++c->applied, e->data,
-					    e->len);
+			c->applied++;
+		dl_list_del(&e->link);
 		dl_free(e);
 	}
 }

@@ -109,6 +109,13 @@ static int dl_client_propose(struct dl_node *node, const struct dl_lt_cmd *cmd,
 		return dl_node_propose(node, cmd);
 	resolved = *cmd;
 	resolved.ls_id = dl_lt_ls_find(node->lt, ls_name, ls_len, NULL);
+	/*
+	 * A table whose apply stalled (out of memory, node.c) may not hold a
+	 * lockspace the log already created: no answer from it; the request
+	 * is retried as if no leader had been found.
+	 */
+	if (!resolved.ls_id && dl_node_apply_stalled(node))
+		return -ENOTCONN;
 	if (!resolved.ls_id)
 		return -ENOENT;
 	return dl_node_propose(node, &resolved);

@@ -46,6 +46,7 @@ static const struct {
 	DL_CTR_SCALAR(cache_grants),
 	DL_CTR_SCALAR(cache_drops),
 	DL_CTR_SCALAR(cache_blocked),
+	DL_CTR_SCALAR(apply_stalls),
 };
 
 int dl_counters_foreach(const struct dl_counters *c,

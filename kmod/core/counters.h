@@ -54,6 +54,8 @@ enum dl_cause {
  * @cache_grants: local grants made from a cached cell lock, no message
  * @cache_drops: cached cell locks given back (blocking, idle, LRU)
  * @cache_blocked: BLOCKING notifications for cached cell locks
+ * @apply_stalls: times applying the log stopped at a command that failed
+ *	for memory here (it is applied again later; see node.c)
  */
 struct dl_counters {
 	u64 tx_datagrams;
@@ -79,6 +81,7 @@ struct dl_counters {
 	u64 cache_grants;
 	u64 cache_drops;
 	u64 cache_blocked;
+	u64 apply_stalls;
 };
 
 /** dl_cause_name() - short name of an enum dl_cause, for dumps. */

@@ -49,19 +49,18 @@ static void dl_er_send(void *ctx, const struct dl_raft_msg *m)
 	node->cause = saved;
 }
 
-static void dl_er_apply(void *ctx, u64 index, const struct dl_raft_entry *e)
+/* -ENOMEM: not applied, Raft hands the entry over again (node.c). */
+static int dl_er_apply(void *ctx, u64 index, const struct dl_raft_entry *e)
 {
 	struct dl_node *node = ctx;
 
 	switch (e->type) {
 	case DL_RAFT_ENTRY_NORMAL:
-		dl_node_apply_entry(node, index, e->data, e->len);
-		break;
+		return dl_node_apply_entry(node, index, e->data, e->len);
 	case DL_RAFT_ENTRY_REFORM:
-		dl_node_apply_revoke_all(node, index);
-		break;
+		return dl_node_apply_revoke_all(node, index);
 	default:
-		break;	/* NOOP, CONFIG: nothing for the lock table */
+		return 0;	/* NOOP, CONFIG: nothing for the lock table */
 	}
 }
 
@@ -79,6 +78,9 @@ static int dl_er_snapshot_save(void *ctx, dl_raft_emit_fn emit, void *sink)
 {
 	struct dl_node *node = ctx;
 
+	/* half an entry is applied: the table is no state of any index */
+	if (dl_node_apply_partial(node))
+		return -EAGAIN;
 	return dl_lt_snapshot_save(node->lt, emit, sink);
 }
 
@@ -113,6 +115,7 @@ static int dl_er_snapshot_load(void *ctx, u64 offset, const void *buf,
 		return err;
 	dl_lt_destroy(node->lt);
 	node->lt = lt;
+	dl_node_apply_reset(node);
 	return 0;
 }
 

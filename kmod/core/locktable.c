@@ -178,26 +178,51 @@ static struct lt_dedup *lt_dd_victim(struct lt_owner *o)
 	return v;
 }
 
+/* A slot lt_dd_add() may take for a request with floor @floor, or NULL. */
+static struct lt_dedup *lt_dd_free_slot(struct lt_owner *o, u64 floor)
+{
+	u32 i;
+
+	floor = DL_MAX(floor, o->floor);
+	for (i = 0; i < o->dd_cap; i++)
+		if (o->dedup[i].kind == LT_DD_EMPTY ||
+		    o->dedup[i].req_id < floor)
+			return &o->dedup[i];
+	return NULL;
+}
+
+/*
+ * Make sure lt_dd_add() finds a slot for @cmd without allocating: grow the
+ * memory now if it would need to.  A command calls it after its other
+ * allocations, so that its failure leaves only those to undo.  Growing
+ * when memory is short must not turn into forgetting a request instead:
+ * the replicas would then remember different requests.  At
+ * DL_LT_DEDUP_MAX, lt_dd_add() evicts, the same way on every replica.
+ */
+static int lt_dd_reserve(struct dl_lt *lt, struct lt_owner *o,
+			 const struct dl_lt_cmd *cmd)
+{
+	if (lt_dd_free_slot(o, cmd->floor) || o->dd_cap >= DL_LT_DEDUP_MAX)
+		return 0;
+	return lt_dd_grow(lt, o);
+}
+
 /*
  * Remember @cmd's request.  A slot is free when empty or below the floor
  * (its answer reached the node, so it is never retransmitted again, and a
  * duplicate still in flight is dropped by the floor).  Otherwise the
- * memory grows; forgetting a request above the floor is the last resort.
+ * memory has grown (lt_dd_reserve(), which every caller ran first);
+ * forgetting a request above the floor is the last resort.  Never
+ * allocates.
  */
 static struct lt_dedup *lt_dd_add(struct dl_lt *lt, struct lt_owner *o,
 				  const struct dl_lt_cmd *cmd, u8 kind)
 {
-	struct lt_dedup *d = NULL;
-	u32 i;
+	struct lt_dedup *d;
 
 	if (cmd->floor > o->floor)
 		o->floor = cmd->floor;
-	for (i = 0; i < o->dd_cap && !d; i++)
-		if (o->dedup[i].kind == LT_DD_EMPTY ||
-		    o->dedup[i].req_id < o->floor)
-			d = &o->dedup[i];
-	if (!d && o->dd_cap < DL_LT_DEDUP_MAX && !lt_dd_grow(lt, o))
-		d = &o->dedup[o->dd_cap / 2];
+	d = lt_dd_free_slot(o, 0);
 	if (!d) {
 		d = lt_dd_victim(o);
 		lt->dedup_evictions++;
@@ -510,14 +535,17 @@ static int lt_cmd_ls_create(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	}
 	if (!o) {
 		o = lt_owner_new(lt, &cmd->owner);
+		if (!o)
+			return -ENOMEM;
 		new_owner = true;
 	}
-	ls = o ? lt_ls_new(lt, lt->next_ls_id, cmd->name, cmd->name_len,
-			   cmd->lvb_len) : NULL;
-	if (!ls) {
-		if (new_owner && o)
+	ls = lt_ls_new(lt, lt->next_ls_id, cmd->name, cmd->name_len,
+		       cmd->lvb_len);
+	if (!ls || lt_dd_reserve(lt, o, cmd)) {
+		if (ls)
+			lt_ls_free(lt, ls);
+		if (new_owner)
 			lt_owner_free(lt, o);
-		lt_fail(c, cmd, -ENOMEM);
 		return -ENOMEM;
 	}
 	ls->flags = cmd->flags;
@@ -552,10 +580,10 @@ static int lt_cmd_ls_remove(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	}
 	if (!o) {
 		o = lt_owner_new(lt, &cmd->owner);
-		if (!o) {
-			lt_fail(c, cmd, -ENOMEM);
+		if (!o)
 			return -ENOMEM;
-		}
+	} else if (lt_dd_reserve(lt, o, cmd)) {
+		return -ENOMEM;	/* a new owner has free slots */
 	}
 	lt_ls_free(lt, ls);
 	d = lt_dd_add(lt, o, cmd, LT_DD_LS_DONE);
@@ -571,8 +599,8 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	struct dl_lt *lt = c->lt;
 	struct lt_res *r = NULL;
 	bool new_owner = false, new_res = false, grantable;
+	struct lt_lock *lk = NULL;
 	struct lt_dedup *d;
-	struct lt_lock *lk;
 	struct lt_ls *ls;
 
 	ls = lt_ls_by_id(lt, cmd->ls_id);
@@ -582,6 +610,10 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	}
 	if (lt_owner_stale(lt, &cmd->owner, cmd->req_id)) {
 		lt_fail(c, cmd, -ESTALE);
+		return 0;
+	}
+	if (!lt->next_lock_id) {	/* 2^64 locks: cannot happen, stay safe */
+		lt_fail(c, cmd, -ENOSPC);
 		return 0;
 	}
 	r = lt_res_find(lt, ls->id, cmd->name, cmd->name_len);
@@ -597,6 +629,8 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 		new_owner = true;
 	}
 	if (!grantable && (cmd->flags & DL_LKF_NOQUEUE)) {
+		if (lt_dd_reserve(lt, o, cmd))
+			goto nomem;
 		lt_fail_dd(c, o, cmd, 0, -EAGAIN);
 		return 0;
 	}
@@ -606,10 +640,8 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 			goto nomem;
 		new_res = true;
 	}
-	if (!lt->next_lock_id)	/* 2^64 locks: cannot happen, stay safe */
-		goto nomem;
 	lk = lt_lock_new(lt, o, r, lt->next_lock_id);
-	if (!lk)
+	if (!lk || lt_dd_reserve(lt, o, cmd))
 		goto nomem;
 	lt->next_lock_id++;
 	lk->rq_mode = cmd->mode;
@@ -626,12 +658,37 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	return 0;
 
 nomem:
+	/* as if the command had not run: the node layer runs it again */
+	if (lk)
+		lt_lock_unnew(lt, lk);
 	if (new_res)
 		lt_res_free(lt, r);
 	if (new_owner)
 		lt_owner_free(lt, o);
-	lt_fail(c, cmd, -ENOMEM);
 	return -ENOMEM;
+}
+
+/*
+ * Everything a conversion or an unlock of a lock on @r may allocate, before
+ * it changes anything: the value block's storage when it @write's it, and
+ * a dedup slot.  On -ENOMEM the table is as before.
+ */
+static int lt_reserve_write(struct dl_lt *lt, struct lt_owner *o,
+			    struct lt_res *r, const struct dl_lt_cmd *cmd,
+			    bool write)
+{
+	bool new_lvb = write && !r->lvb;
+
+	if (new_lvb && lt_res_lvb_alloc(lt, r))
+		return -ENOMEM;
+	if (lt_dd_reserve(lt, o, cmd)) {
+		if (new_lvb) {
+			lt_free(lt, r->lvb, r->ls->lvb_len);
+			r->lvb = NULL;
+		}
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
@@ -642,6 +699,7 @@ static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	struct lt_dedup *d;
 	struct lt_res *r;
 	bool down, write;
+	int err;
 
 	if (!lk || lk->owner != o || lk->res->ls->id != cmd->ls_id) {
 		lt_fail(c, cmd, -ENOENT);
@@ -659,10 +717,9 @@ static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	down = dl_mode_is_down(lk->gr_mode, cmd->mode);
 	/* Only a PW/EX holder going down writes; PW->EX keeps it. */
 	write = cmd->lvb_len && down && dl_mode_writes_lvb(lk->gr_mode);
-	if (write && lt_res_lvb_alloc(lt, r)) {
-		lt_fail(c, cmd, -ENOMEM);
-		return -ENOMEM;
-	}
+	err = lt_reserve_write(lt, o, r, cmd, write);
+	if (err)
+		return err;
 
 	if (!down && !dl_mode_mask_compat(cmd->mode, lt_gmask(r, lk)) &&
 	    (cmd->flags & DL_LKF_NOQUEUE)) {
@@ -722,6 +779,7 @@ static int lt_cmd_unlock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	struct lt_res *r;
 	bool write;
 	u32 ls_id;
+	int err;
 
 	if (lt_dd_seen(c, o, cmd))
 		return 0;
@@ -741,11 +799,10 @@ static int lt_cmd_unlock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		return 0;
 	}
 	write = cmd->lvb_len && dl_mode_writes_lvb(lk->gr_mode);
+	err = lt_reserve_write(lt, o, r, cmd, write);
+	if (err)
+		return err;
 	if (write) {
-		if (lt_res_lvb_alloc(lt, r)) {
-			lt_fail(c, cmd, -ENOMEM);
-			return -ENOMEM;
-		}
 		memcpy(r->lvb, cmd->lvb, r->ls->lvb_len);
 		r->lvb_invalid = false;
 	}
@@ -784,6 +841,8 @@ static int lt_cmd_cancel(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		lt_fail(c, cmd, -ENOENT);
 		return 0;
 	}
+	if (lt_dd_reserve(lt, o, cmd))
+		return -ENOMEM;
 	lock_id = lk->id;
 	ls_id = lk->res->ls->id;
 	pending = lk->req_id;
@@ -817,10 +876,8 @@ static int lt_cmd_release_owner(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	 */
 	if (!f) {
 		f = lt_floor_new(lt, cmd->owner.node, 0);
-		if (!f) {
-			lt_fail(c, cmd, -ENOMEM);
+		if (!f)
 			return -ENOMEM;
-		}
 	}
 	lt_tombstone_set(f, &cmd->owner, cmd->req_id);
 	if (o) {
@@ -969,6 +1026,9 @@ int dl_lt_apply(struct dl_lt *lt, const struct dl_lt_cmd *cmd,
 		ret = lt_cmd_revoke_all(&c);
 		break;
 	}
+	/* -ENOMEM: nothing changed and nothing was said; it runs again */
+	if (ret == -ENOMEM)
+		lt->applied--;
 	lt_settle(&c);
 	return ret;
 }
@@ -997,6 +1057,8 @@ int dl_lt_apply_entry(struct dl_lt *lt, const void *data, size_t len,
 			return -EINVAL;
 		off += used;
 		err = dl_lt_apply(lt, &cmd, out, ctx);
+		if (err == -ENOMEM)
+			return err;	/* the commands after it wait for it */
 		if (err && !ret)
 			ret = err;
 	}

@@ -54,9 +54,9 @@
  *    memory starts at DL_LT_DEDUP_SLOTS and doubles when every slot is at
  *    or above the floor, up to DL_LT_DEDUP_MAX (what it needs is the count
  *    of requests since the owner's oldest unanswered one: a request long
- *    queued holds it open).  Only past that (or when growing fails for
- *    memory) is the oldest answered request forgotten regardless, and
- *    dl_lt_stats.dedup_evictions counts it.
+ *    queued holds it open).  Only past that is the oldest answered
+ *    request forgotten regardless, and dl_lt_stats.dedup_evictions counts
+ *    it (growing that fails for memory fails the apply: see dl_lt_apply).
  *    Floor 0 means "unknown" (a proposer that does not track answers).
  *  - Every request gets exactly one answer (GRANTED, FAILED, UNLOCKED or
  *    LS_DONE), except the pending requests of an owner removed by
@@ -298,7 +298,7 @@ enum dl_lt_out_type {
  *	by a revoked writer and not written since.
  * @lvb_len: GRANTED with VALBLK: the lockspace's size; else 0.
  * @err: FAILED: negative errno (-EAGAIN, -EDEADLK, -ECANCELED, -ENOENT,
- *	-EINVAL, -EEXIST, -EBUSY, -ENOMEM, -ESTALE, -ECONNRESET: a waiting
+ *	-EINVAL, -EEXIST, -EBUSY, -ENOSPC, -ESTALE, -ECONNRESET: a waiting
  *	request of a revoked owner).  Otherwise 0.
  * @ls_id: the lockspace concerned (0 if none).
  * @ls_flags: GRANTED: the lockspace's DL_LT_LS_* flags.
@@ -351,10 +351,15 @@ void dl_lt_destroy(struct dl_lt *lt);
  * against the state with a FAILED output (-ENOENT, -EBUSY, -ESTALE for an
  * owner of an incarnation its node has left...).  Returns -EINVAL, with
  * nothing changed, if dl_lt_cmd_check() fails (a FAILED -EINVAL output is
- * sent to the owner when the command type has one), and -ENOMEM if an allocation failed
- * (a FAILED -ENOMEM output is emitted and nothing changed; the replica can
- * no longer be trusted to match the others, so the node layer should
- * re-sync it from a snapshot).
+ * sent to the owner when the command type has one).
+ *
+ * Returns -ENOMEM if an allocation failed: the command is atomic with
+ * respect to memory (it allocates everything it needs before it changes
+ * anything), so the table is exactly as before the call and nothing was
+ * output.  A local shortage is no answer another replica would give, so
+ * the caller must not go on to the next command: it applies this one
+ * again later (the node layer's apply retry), and the replica reaches the
+ * same state as the others, only later.
  */
 int dl_lt_apply(struct dl_lt *lt, const struct dl_lt_cmd *cmd,
 		dl_lt_out_fn out, void *ctx);
@@ -368,7 +373,9 @@ int dl_lt_apply(struct dl_lt *lt, const struct dl_lt_cmd *cmd,
  * @ctx: passed to @out.
  *
  * A malformed entry is rejected as a whole with -EINVAL before anything is
- * applied.  Otherwise returns 0, or the first -ENOMEM (see dl_lt_apply()).
+ * applied.  Otherwise returns 0, or -ENOMEM when a command failed for
+ * memory: the commands before it are applied, it and those after it are
+ * not (see dl_lt_apply()).
  */
 int dl_lt_apply_entry(struct dl_lt *lt, const void *data, size_t len,
 		      dl_lt_out_fn out, void *ctx);

@@ -313,6 +313,8 @@ struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id);
 /* Allocate a lock and link it to owner and res (queue per its fields). */
 struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 			    struct lt_res *res, u64 id);
+/* Undo lt_lock_new() of a lock not queued yet (an allocation failed). */
+void lt_lock_unnew(struct dl_lt *lt, struct lt_lock *lk);
 void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue);
 void lt_lock_dequeue(struct dl_lt *lt, struct lt_lock *lk);
 /* Unlink and free a lock; its resource is marked for lt_settle(). */

@@ -296,6 +296,20 @@ struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 	return lk;
 }
 
+/*
+ * Undo lt_lock_new() of a lock never queued: an allocation the same command
+ * needed after it failed, and the command must leave the table as it was.
+ */
+void lt_lock_unnew(struct dl_lt *lt, struct lt_lock *lk)
+{
+	dl_list_del(&lk->owner_node);
+	lk->owner->nlocks--;
+	lk->res->ls->nlocks--;
+	lt->nlocks--;
+	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
+	lt_free(lt, lk, sizeof(*lk));
+}
+
 /* Put @lk at the tail of @queue, keeping the counters right. */
 void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
 {

@@ -172,8 +172,18 @@ static void dl_node_lt_out(void *arg, const struct dl_lt_out *out)
 	dl_client_output(ac->node, out, ac->index);
 }
 
-static void dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
-			      u64 index)
+/* First retry of a stalled apply; the backoff doubles up to the maximum. */
+#define DL_APPLY_RETRY_MIN_MS	10
+#define DL_APPLY_RETRY_MAX_MS	1000
+
+/*
+ * Apply one command.  -ENOMEM: it failed for memory on this node and left
+ * the table as it was, with no output; the caller stops there.  Any other
+ * error is the same on every replica (a command the table rejects): it is
+ * logged and the log goes on.
+ */
+static int dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
+			     u64 index)
 {
 	struct dl_apply_ctx ac = { .node = node, .cmd = cmd, .index = index };
 	u32 saved = node->cause;
@@ -181,7 +191,7 @@ static void dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
 
 	node->cause = dl_cmd_cause(cmd->type);
 	err = dl_lt_apply(node->lt, cmd, dl_node_lt_out, &ac);
-	if (err)
+	if (err && err != -ENOMEM)
 		dl_env_log(node->env, DL_LOG_ERR,
 			   "apply of command %u at %llu failed: %d",
 			   cmd->type, (unsigned long long)index, err);
@@ -203,6 +213,43 @@ static void dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
 					body, n);
 	}
 	node->cause = saved;
+	return err == -ENOMEM ? err : 0;
+}
+
+/*
+ * Command @pos of entry @index failed for memory: remember where, so that
+ * the next call for that entry starts there (the commands before it are
+ * applied and must not run twice), and have the timer try again soon.
+ */
+static void dl_node_apply_stall(struct dl_node *node, u64 index, u32 pos)
+{
+	u32 ms = node->apply_backoff_ms;
+
+	if (node->apply_index != index || node->apply_pos != pos || !ms)
+		ms = DL_APPLY_RETRY_MIN_MS;
+	else
+		ms = DL_MIN(ms * 2, DL_APPLY_RETRY_MAX_MS);
+	if (!node->apply_retry_ns)
+		dl_env_log(node->env, DL_LOG_WARN,
+			   "apply of entry %llu stopped at command %u: out of memory, retrying",
+			   (unsigned long long)index, pos);
+	node->apply_index = index;
+	node->apply_pos = pos;
+	node->apply_backoff_ms = ms;
+	node->apply_retry_ns = dl_node_now(node) + dl_ms(ms);
+	node->ctr.apply_stalls++;
+}
+
+static void dl_node_apply_done(struct dl_node *node)
+{
+	if (node->apply_retry_ns)
+		dl_env_log(node->env, DL_LOG_INFO,
+			   "apply of entry %llu resumed",
+			   (unsigned long long)node->apply_index);
+	node->apply_index = 0;
+	node->apply_pos = 0;
+	node->apply_backoff_ms = 0;
+	node->apply_retry_ns = 0;
 }
 
 /**
@@ -211,31 +258,82 @@ static void dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
  * @index: its log index
  * @data: the entry
  * @len: its length
+ *
+ * Every replica must apply every command of the log, in order, whatever its
+ * own allocator does.  So when a command fails for memory here, the entry
+ * stops at it: nothing of that command happened (dl_lt_apply() is atomic),
+ * and the caller does not count the entry as applied but hands it over
+ * again later; this call then resumes at that command, not at the first.
+ *
+ * Return: 0 when the whole entry is applied (a malformed entry, the same
+ * everywhere, is skipped), -ENOMEM when it stopped.
  */
-void dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,
-			 size_t len)
+int dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,
+			size_t len)
 {
-	int n, i;
+	int n, i, err = 0;
 
 	n = dl_lt_batch_decode(data, len, node->scratch, DL_LT_BATCH_MAX_CMDS);
 	if (n < 0) {
 		dl_env_log(node->env, DL_LOG_ERR,
 			   "malformed entry at %llu: %d",
 			   (unsigned long long)index, n);
-		return;
+		dl_node_apply_done(node);
+		return 0;
 	}
+	i = node->apply_index == index ? (int)node->apply_pos : 0;
 	node->applying_index = index;
-	for (i = 0; i < n; i++)
-		dl_node_apply_one(node, &node->scratch[i], index);
+	for (; i < n && !err; i++)
+		err = dl_node_apply_one(node, &node->scratch[i], index);
 	node->applying_index = 0;
+	if (err) {
+		dl_node_apply_stall(node, index, i - 1);
+		return err;
+	}
+	dl_node_apply_done(node);
+	return 0;
 }
 
 /* A re-formed cell: every lock is revoked and fencing tokens move on. */
-void dl_node_apply_revoke_all(struct dl_node *node, u64 index)
+int dl_node_apply_revoke_all(struct dl_node *node, u64 index)
 {
 	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_REVOKE_ALL };
+	int err = dl_node_apply_one(node, &cmd, index);
 
-	dl_node_apply_one(node, &cmd, index);
+	if (err) {
+		dl_node_apply_stall(node, index, 0);
+		return err;
+	}
+	dl_node_apply_done(node);
+	return 0;
+}
+
+/*
+ * The table was replaced (a snapshot installed): a position inside an entry
+ * no longer means anything.
+ */
+void dl_node_apply_reset(struct dl_node *node)
+{
+	node->apply_retry_ns = 0;
+	dl_node_apply_done(node);
+}
+
+/*
+ * The table holds part of an entry that is not applied as a whole: it is
+ * no state of any log index, so no snapshot may be taken of it.
+ */
+bool dl_node_apply_partial(const struct dl_node *node)
+{
+	return node->apply_retry_ns && node->apply_pos;
+}
+
+/*
+ * Apply stalled: a leader whose table lags its log must not answer from
+ * it what it has not applied (name lookups, see client.c).
+ */
+bool dl_node_apply_stalled(const struct dl_node *node)
+{
+	return node->apply_retry_ns;
 }
 
 /* ---- Leadership ---------------------------------------------------------- */
@@ -308,6 +406,9 @@ void dl_node_leave(struct dl_node *node)
 	}
 	t = dl_classic_next_deadline(node);
 	next = DL_MIN(next, t);
+	/* a stalled apply is tried again by any entry point, this one too */
+	if (node->apply_retry_ns)
+		next = DL_MIN(next, DL_MAX(node->apply_retry_ns, now));
 	dl_node_tx_flush(node);
 	node->in_entry = false;
 	node->in_request = false;

@@ -301,6 +301,15 @@ struct dl_node {
 	struct dl_lt_cmd *scratch;	/* DL_LT_BATCH_MAX_CMDS decoded cmds */
 	struct dl_raft_entry *rx_ents;	/* DL_RAFT_MAX_ENTRIES, for recv */
 	u64 applying_index;
+	/*
+	 * Apply stopped at a command that failed for memory (node.c): entry
+	 * @apply_index, its command @apply_pos (0: none stopped); retried at
+	 * @apply_retry_ns, after @apply_backoff_ms that doubles per failure.
+	 */
+	u64 apply_index;
+	u32 apply_pos;
+	u32 apply_backoff_ms;
+	u64 apply_retry_ns;
 
 	/* peers */
 	struct dl_list peers;
@@ -392,9 +401,12 @@ void dl_node_enter(struct dl_node *node, bool request);
 void dl_node_leave(struct dl_node *node);
 int dl_node_send_op(struct dl_node *node, u32 dst, u8 type, const void *body,
 		    size_t len);
-void dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,
-			 size_t len);
-void dl_node_apply_revoke_all(struct dl_node *node, u64 index);
+int dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,
+			size_t len);
+int dl_node_apply_revoke_all(struct dl_node *node, u64 index);
+void dl_node_apply_reset(struct dl_node *node);
+bool dl_node_apply_partial(const struct dl_node *node);
+bool dl_node_apply_stalled(const struct dl_node *node);
 void dl_node_leader_changed(struct dl_node *node, u32 leader, u64 term);
 u32 dl_cmd_cause(u8 cmd_type);
 int dl_node_propose(struct dl_node *node, const struct dl_lt_cmd *cmd);

@@ -222,9 +222,13 @@ typedef int (*dl_raft_emit_fn)(void *sink, const void *buf, size_t len);
 /**
  * struct dl_raft_ops - what a Raft instance calls; all optional but @send
  * @send: hand @m to the transport (best effort; @m is borrowed)
- * @apply: a committed entry, in index order, exactly once per index per
- *	instance (also on followers); every type, so the state machine sees
- *	NOOP, CONFIG and REFORM (revoke everything) too
+ * @apply: a committed entry, in index order, once per index per instance
+ *	(also on followers); every type, so the state machine sees NOOP,
+ *	CONFIG and REFORM (revoke everything) too.  0: applied.  A negative
+ *	errno (-ENOMEM): the state machine could not apply it now; it is not
+ *	counted as applied (nor snapshotted), and the same entry is handed
+ *	over again at the next entry point, until it returns 0.  Replication
+ *	and commit go on meanwhile
  * @role_change: role, term or known leader changed (leader 0: unknown)
  * @snapshot_save: serialize the state machine as of the last applied entry
  *	by calling @emit(@sink, ...) with the bytes in order; 0 or errno.  Without
@@ -242,7 +246,7 @@ typedef int (*dl_raft_emit_fn)(void *sink, const void *buf, size_t len);
  */
 struct dl_raft_ops {
 	void (*send)(void *ctx, const struct dl_raft_msg *m);
-	void (*apply)(void *ctx, u64 index, const struct dl_raft_entry *e);
+	int (*apply)(void *ctx, u64 index, const struct dl_raft_entry *e);
 	void (*role_change)(void *ctx, enum dl_raft_role role, u64 term,
 			    u32 leader_id);
 	int (*snapshot_save)(void *ctx, dl_raft_emit_fn emit, void *sink);

@@ -483,9 +483,10 @@ void dl_raft_apply_committed(struct dl_raft *r)
 		pub.type = e->type;
 		pub.len = e->len;
 		pub.data = e->data;
+		/* not applied yet (out of memory): again from here next time */
+		if (r->ops->apply && r->ops->apply(r->ctx, r->applied + 1, &pub))
+			break;
 		r->applied++;
-		if (r->ops->apply)
-			r->ops->apply(r->ctx, r->applied, &pub);
 	}
 }
 

@@ -66,7 +66,7 @@ static void rl_send(void *ctx, const struct dl_raft_msg *m)
  * each index must be the same on every node, whether the node applied the
  * entries one by one or loaded a snapshot: that checks InstallSnapshot.
  */
-static void rl_apply(void *ctx, u64 index, const struct dl_raft_entry *ent)
+static int rl_apply(void *ctx, u64 index, const struct dl_raft_entry *ent)
 {
 	struct dl_env *e = ctx;
 	struct sim *s = e->sim;
@@ -89,6 +89,7 @@ static void rl_apply(void *ctx, u64 index, const struct dl_raft_entry *ent)
 		chk_first(s->chk_state, &msg);
 		sim_fail(s, "state machine: %s", msg);
 	}
+	return 0;
 }
 
 static int rl_snapshot_save(void *ctx, dl_raft_emit_fn emit, void *sink)

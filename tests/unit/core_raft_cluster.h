@@ -65,6 +65,8 @@ struct tc_node {
 	u32 leaderships;	/* times it became leader */
 	u32 reforms_applied;
 	u32 snapshots_loaded;
+	u32 refuse_applies;	/* next applies that fail with -ENOMEM */
+	u32 refused;		/* applies refused so far */
 };
 
 struct tc_cluster {
@@ -183,12 +185,17 @@ static void tc_send(void *ctx, const struct dl_raft_msg *m)
 	c->q[c->qn++] = t;
 }
 
-static void tc_apply(void *ctx, u64 index, const struct dl_raft_entry *e)
+static int tc_apply(void *ctx, u64 index, const struct dl_raft_entry *e)
 {
 	struct tc_node *nd = ctx;
 	struct tc_cluster *c = nd->c;
 	struct tc_rec rec = { .term = e->term, .type = e->type, .set = 1 };
 
+	if (nd->refuse_applies) {
+		nd->refuse_applies--;
+		nd->refused++;
+		return -ENOMEM;
+	}
 	if (e->len >= 4)
 		memcpy(&rec.val, e->data, 4);
 	if (index != nd->applied + 1)
@@ -198,14 +205,14 @@ static void tc_apply(void *ctx, u64 index, const struct dl_raft_entry *e)
 	if (index >= TC_MAX_INDEX) {
 		tc_violation(c, "index %llu too large for the test",
 			     (unsigned long long)index);
-		return;
+		return 0;
 	}
 	nd->applied = index;
 	nd->sm[index] = rec;
 	if (e->type == DL_RAFT_ENTRY_REFORM)
 		nd->reforms_applied++;
 	if (!c->check_global)
-		return;
+		return 0;
 	if (!c->global[index].set) {
 		c->global[index] = rec;
 	} else if (c->global[index].term != rec.term ||
@@ -217,6 +224,7 @@ static void tc_apply(void *ctx, u64 index, const struct dl_raft_entry *e)
 			     (unsigned long long)c->global[index].term,
 			     c->global[index].val);
 	}
+	return 0;
 }
 
 static void tc_role(void *ctx, enum dl_raft_role role, u64 term, u32 leader)

@@ -46,8 +46,40 @@ u32 dl_env_random(struct dl_env *env)
 	return (u32)((x * 0x2545f4914f6cdd1dULL) >> 32);
 }
 
+struct unit_fail_alloc unit_fail_alloc;
+
+static bool unit_alloc_fails(void)
+{
+	struct unit_fail_alloc *f = &unit_fail_alloc;
+	u64 x;
+
+	if (!f->nth && !f->permille)
+		return false;
+	if (f->node_id && f->node_id != f->current)
+		return false;
+	f->calls++;
+	if (f->nth && f->calls == f->nth) {
+		f->failed++;
+		return true;
+	}
+	if (!f->permille)
+		return false;
+	x = f->rng ? f->rng : 0x2545f4914f6cdd1dULL;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	f->rng = x;
+	if (((x * 0x2545f4914f6cdd1dULL) >> 32) % 1000 < f->permille) {
+		f->failed++;
+		return true;
+	}
+	return false;
+}
+
 void *dl_zalloc(size_t size)
 {
+	if (unit_alloc_fails())
+		return NULL;
 	return calloc(1, size);
 }
 

@@ -17,4 +17,25 @@ struct dl_env {
 	void *priv;		/* for the test */
 };
 
+/*
+ * Allocation failure injection for dl_zalloc() (which has no env): while
+ * @nth or @permille is set, each call counts in @calls and fails if it is
+ * the @nth since @calls was last cleared, or with probability @permille/1000
+ * drawn from @rng (its own stream: the envs' draws stay as they were).
+ * With @node_id set, only calls made while @current == @node_id count and
+ * fail (node_cell.h's settle() sets @current around each node's entry
+ * points).  @failed counts the failures.
+ */
+struct unit_fail_alloc {
+	u64 nth;
+	u32 permille;
+	u64 rng;
+	u32 node_id;
+	u32 current;
+	u64 calls;
+	u64 failed;
+};
+
+extern struct unit_fail_alloc unit_fail_alloc;
+
 #endif /* DLOCK_TESTS_ENV_UNIT_H */

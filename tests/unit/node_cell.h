@@ -172,8 +172,10 @@ static void settle(struct cell *c)
 			if (!c->head)
 				c->tail = &c->head;
 			i = idx_of(c, p->dst);
+			unit_fail_alloc.current = c->id[i];
 			if (c->node[i])
 				dl_node_recv(c->node[i], p->buf, p->len);
+			unit_fail_alloc.current = 0;
 			free(p);
 			busy = true;
 		}
@@ -183,7 +185,9 @@ static void settle(struct cell *c)
 			if (c->node[i] && e->timer_armed &&
 			    e->timer_deadline_ns <= c->now) {
 				e->timer_armed = false;
+				unit_fail_alloc.current = c->id[i];
 				dl_node_timer(c->node[i]);
+				unit_fail_alloc.current = 0;
 				busy = true;
 			}
 		}
