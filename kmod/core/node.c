@@ -146,9 +146,10 @@ int dl_node_propose(struct dl_node *node, const struct dl_lt_cmd *cmd)
 	if (err == -ENOSPC) {
 		err = node->elect->propose(node, node->batch->buf,
 					   node->batch->len);
-		dl_lt_batch_init(node->batch);
+		/* not proposed: the full batch waits for dl_node_leave() */
 		if (err)
 			return err;
+		dl_lt_batch_init(node->batch);
 		node->batch_cause = dl_cmd_cause(cmd->type);
 		err = dl_lt_batch_add(node->batch, cmd);
 	}
@@ -392,11 +393,27 @@ void dl_node_leave(struct dl_node *node)
 		err = node->elect->propose(node, node->batch->buf,
 					   node->batch->len);
 		if (err)
-			/* requests stay pending; their retries re-route them */
 			dl_env_log(node->env, DL_LOG_DEBUG,
 				   "propose of %u commands: %d",
 				   node->batch->count, err);
-		dl_lt_batch_init(node->batch);
+		if (err == -ENOMEM || err == -EBUSY || err == -ENOBUFS) {
+			/*
+			 * Still the leader, only short of memory or log
+			 * room, or handing leadership over: keep the batch
+			 * and propose it again.  Requests would be sent
+			 * again by their nodes, but what the leader proposes
+			 * for itself (NODE_INCARNATION, EXPIRE_NODE) would
+			 * be lost: the old session's locks stayed forever.
+			 */
+			node->propose_retry_ns = now +
+						 dl_ms(DL_APPLY_RETRY_MIN_MS);
+		} else {
+			/* requests stay pending; their retries re-route them */
+			dl_lt_batch_init(node->batch);
+			node->propose_retry_ns = 0;
+		}
+	} else {
+		node->propose_retry_ns = 0;
 	}
 	if (node->elect) {
 		node->elect->flush(node, now);
@@ -409,6 +426,8 @@ void dl_node_leave(struct dl_node *node)
 	/* a stalled apply is tried again by any entry point, this one too */
 	if (node->apply_retry_ns)
 		next = DL_MIN(next, DL_MAX(node->apply_retry_ns, now));
+	if (node->propose_retry_ns)
+		next = DL_MIN(next, node->propose_retry_ns);
 	dl_node_tx_flush(node);
 	node->in_entry = false;
 	node->in_request = false;

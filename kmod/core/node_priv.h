@@ -310,6 +310,7 @@ struct dl_node {
 	u32 apply_pos;
 	u32 apply_backoff_ms;
 	u64 apply_retry_ns;
+	u64 propose_retry_ns;		/* batch kept: propose failed (node.c) */
 
 	/* peers */
 	struct dl_list peers;

@@ -28,9 +28,35 @@ struct alloc_hdr {
 
 #define ALLOC_MAGIC	0xd10cd10cd10cd10cULL
 
+/*
+ * --fail-alloc: while a node handles a datagram or its timer during the
+ * fault phase, each allocation fails with the given per-mille probability,
+ * drawn from the run's own stream (so a seed replays).  The workload's
+ * own calls into a node are left alone: they would only see -ENOMEM.
+ */
+static struct sim *fail_alloc_sim;
+
+void sim_fail_alloc_arm(struct sim *s)
+{
+	if (s->cfg->fail_alloc_pm && !s->healed)
+		fail_alloc_sim = s;
+}
+
+void sim_fail_alloc_disarm(void)
+{
+	fail_alloc_sim = NULL;
+}
+
 void *dl_zalloc(size_t size)
 {
-	struct alloc_hdr *h = calloc(1, sizeof(*h) + size);
+	struct sim *s = fail_alloc_sim;
+	struct alloc_hdr *h;
+
+	if (s && rng_pm(&s->rng_alloc, s->cfg->fail_alloc_pm)) {
+		s->n.alloc_failed++;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h) + size);
 
 	if (!h)
 		return NULL;

@@ -59,6 +59,8 @@ static void usage(FILE *f)
 "                     snapshot from 20,000 locks; chunks counted\n"
 "  --layer NAME       node (default: whole nodes, locks) or raft (bare Raft)\n"
 "  --cache            the lockspace has the node-level grant cache on\n"
+"  --fail-alloc PM    during the fault phase, fail each allocation a node\n"
+"                     makes on a datagram or timer with PM/1000 chance\n"
 "  --bench            measure core CPU per lock op and bytes per held lock\n"
 "  -q, --quiet        print only failures and the summary\n"
 "  -v, --verbose      trace every step to stderr (twice: more)\n");
@@ -144,13 +146,16 @@ static void faults_string(u32 mask, char *buf, size_t cap)
 
 static void print_replay(const struct sim_cfg *cfg, u64 seed)
 {
-	char faults[128];
+	char faults[128], fa[32] = "";
 
 	faults_string(cfg->faults, faults, sizeof(faults));
+	if (cfg->fail_alloc_pm)
+		snprintf(fa, sizeof(fa), " --fail-alloc %u",
+			 cfg->fail_alloc_pm);
 	printf("# replay: tests/sim/dlock-sim --algo %s --nodes %u"
 	       " --members %u --seed %" PRIu64 " --runs 1 --faults %s"
 	       " --clients %u --ops %u --duration %.3f --grace %.3f"
-	       " --skew-ppm %u%s%s%s -v\n", cfg->algo, cfg->nodes, cfg->members,
+	       " --skew-ppm %u%s%s%s%s -v\n", cfg->algo, cfg->nodes, cfg->members,
 	       seed, faults, cfg->clients, cfg->ops,
 	       (double)cfg->duration_ns / NS_PER_SEC,
 	       (double)cfg->grace_ns / NS_PER_SEC, cfg->skew_ppm,
@@ -161,7 +166,7 @@ static void print_replay(const struct sim_cfg *cfg, u64 seed)
 	       cfg->scenario == SC_SNAPSHOT_LAG ?
 	       " --scenario snapshot-lag" : "",
 	       cfg->layer == LAYER_RAFT ? " --layer raft" : "",
-	       cfg->cache ? " --cache" : "");
+	       cfg->cache ? " --cache" : "", fa);
 }
 
 static void add_counters(struct dl_counters *t, const struct dl_counters *c)
@@ -227,6 +232,11 @@ static void print_summary(const struct sim_cfg *cfg, u32 passed, u32 failed,
 		       " %" PRIu64 " cached locks given back, %" PRIu64
 		       " blocking notes\n", c->cache_grants, c->cache_drops,
 		       c->cache_blocked);
+	if (cfg->fail_alloc_pm)
+		printf("# --fail-alloc %u: %" PRIu64 " allocations failed, apply"
+		       " stopped %" PRIu64 " times; %" PRIu64 " replica tables"
+		       " compared equal\n", cfg->fail_alloc_pm, n->alloc_failed,
+		       c->apply_stalls, n->replicas_compared);
 	printf("# datagrams %" PRIu64 " (%" PRIu64 " bytes), retries %" PRIu64
 	       ", leases lost %" PRIu64 ", nodes expired %" PRIu64 "\n",
 	       c->tx_datagrams, c->tx_bytes, c->retries, c->leases_lost,
@@ -237,7 +247,7 @@ static void print_summary(const struct sim_cfg *cfg, u32 passed, u32 failed,
 enum {
 	OPT_ALGO = 256, OPT_NODES, OPT_MEMBERS, OPT_SEED, OPT_RUNS,
 	OPT_FAULTS, OPT_CLIENTS, OPT_OPS, OPT_DURATION, OPT_GRACE, OPT_SKEW,
-	OPT_SCENARIO, OPT_BENCH, OPT_LAYER, OPT_CACHE,
+	OPT_SCENARIO, OPT_BENCH, OPT_LAYER, OPT_CACHE, OPT_FAIL_ALLOC,
 };
 
 static const struct option long_opts[] = {
@@ -256,6 +266,7 @@ static const struct option long_opts[] = {
 	{ "bench", no_argument, NULL, OPT_BENCH },
 	{ "layer", required_argument, NULL, OPT_LAYER },
 	{ "cache", no_argument, NULL, OPT_CACHE },
+	{ "fail-alloc", required_argument, NULL, OPT_FAIL_ALLOC },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -359,6 +370,11 @@ static int parse_args(int argc, char **argv, struct sim_cfg *cfg, bool *bench)
 			break;
 		case OPT_CACHE:
 			cfg->cache = true;
+			break;
+		case OPT_FAIL_ALLOC:
+			if (parse_u64("--fail-alloc", optarg, 0, 1000, &v))
+				return -EINVAL;
+			cfg->fail_alloc_pm = v;
 			break;
 		case 'q':
 			cfg->quiet = true;

@@ -121,7 +121,9 @@ void net_deliver(struct sim *s, struct sim_ev *ev)
 		return;
 	}
 	sim_enter(to, &t0);
+	sim_fail_alloc_arm(s);
 	err = dl_node_recv(to->node, ev->data, ev->len);
+	sim_fail_alloc_disarm();
 	sim_leave(to, t0);
 	if (err) {
 		s->n.recv_errors++;

@@ -76,6 +76,7 @@ struct sim_cfg {
 	int verbose;
 	bool quiet;		/* only failures and the summary */
 	bool cache;		/* --cache: the lockspace caches grants */
+	u32 fail_alloc_pm;	/* --fail-alloc: node allocations failed */
 };
 
 enum sim_ev_kind {
@@ -157,6 +158,8 @@ struct sim_counts {
 	u64 crashes, restarts, partitions;
 	u64 leader_changes;
 	u64 no_req_id;		/* FAILED events without their req_id */
+	u64 alloc_failed;	/* --fail-alloc: allocations failed */
+	u64 replicas_compared;	/* voters' tables checked equal at the end */
 };
 
 struct sim {
@@ -174,6 +177,7 @@ struct sim {
 
 	/* PRNG streams */
 	u64 rng_net, rng_nem, rng_work;
+	u64 rng_alloc;		/* --fail-alloc draws */
 
 	/* network faults in force */
 	u32 loss_pm, dup_pm, reorder_pm, delay_pm;	/* per mille */
@@ -234,6 +238,8 @@ void sim_fail(struct sim *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 u64 sim_alloc_live_bytes(void);
 u64 sim_alloc_live_count(void);
+void sim_fail_alloc_arm(struct sim *s);
+void sim_fail_alloc_disarm(void);
 u64 rng_next(u64 *state);
 u64 rng_below(u64 *state, u64 n);	/* uniform in [0, n) */
 bool rng_pm(u64 *state, u32 per_mille);
