@@ -58,6 +58,12 @@ batches+=("snapshot-lag|--scenario snapshot-lag --nodes 3 --seed 1")
 batches+=("cache-v3|--cache --nodes 3 --seed 310001 --runs 300 --faults all")
 batches+=("cache-v5|--cache --nodes 5 --seed 510001 --runs 300 --faults all")
 batches+=("cache-v7|--cache --nodes 7 --seed 710001 --runs 200 --faults all")
+# allocations fail at random on every node during the fault phase (issue
+# 7): a replica must apply every committed command as the others do, only
+# later; the end-of-run replica-agreement check compares the voters' lock
+# tables byte for byte
+batches+=("failalloc-v3|--nodes 3 --seed 910001 --runs 200 --faults all --fail-alloc 100")
+batches+=("failalloc-v5|--nodes 5 --seed 960001 --runs 100 --faults all --fail-alloc 100")
 batches+=("cache-members20|--cache --nodes 3 --members 20 --clients 20 --ops 30 --duration 15 --seed 40001 --runs 30 --faults all")
 # the slides' algorithms (classic_sim.c): 600 seeded runs each, all faults
 for algo in bully ring ra; do
