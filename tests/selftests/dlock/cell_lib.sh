@@ -21,6 +21,17 @@ CELL_N=0
 # guest on a busy host can stall a node's work for a few hundred ms, which
 # would otherwise read as lost heartbeats; still elects well within 2 s.
 CELL_TIMING=${CELL_TIMING:-"election_ms=400 heartbeat_ms=100 lease_ms=2000 delay_ms=800"}
+# DLOCK_TIME_SCALE (a whole number, default 1): a kernel that many times
+# slower, such as the debug kernel (KASAN and lockdep under TCG;
+# tests/debug-kernel/suite.sh sets it), multiplies every *_ms setting of
+# CELL_TIMING when cell_up configures a node, and the limits of wait_leader
+# and elect_all (and whatever a test passes through scaled): the tests
+# assert the same things, on a slower clock.
+DLOCK_TIME_SCALE=${DLOCK_TIME_SCALE:-1}
+if ! [[ "$DLOCK_TIME_SCALE" =~ ^[1-9][0-9]{0,2}$ ]]; then
+	echo "cell_lib.sh: DLOCK_TIME_SCALE must be a whole number from 1 to 999, not '$DLOCK_TIME_SCALE'" >&2
+	exit 1
+fi
 
 tap_n=0
 tap_fail=0
@@ -52,6 +63,24 @@ tap_done() {
 	[ "$tap_fail" -eq 0 ]
 }
 
+# scaled MS: MS on this kernel's clock (DLOCK_TIME_SCALE).
+scaled() {
+	echo $(($1 * DLOCK_TIME_SCALE))
+}
+
+# cell_timing: CELL_TIMING with its *_ms values scaled.
+cell_timing() {
+	local w out=()
+
+	for w in $CELL_TIMING; do
+		case "$w" in
+		(*_ms=*) out+=("${w%%=*}=$(scaled "${w#*=}")") ;;
+		(*) out+=("$w") ;;
+		esac
+	done
+	echo "${out[*]}"
+}
+
 # ns I CMD...: run CMD in node I's namespace.  dlcell and ip enter it
 # themselves (setns), far cheaper under TCG than `ip netns exec`.
 ns() {
@@ -69,6 +98,8 @@ cell_up() {
 	local n="$1" i j
 
 	CELL_N="$n"
+	[ "$DLOCK_TIME_SCALE" = 1 ] ||
+		echo "# DLOCK_TIME_SCALE=$DLOCK_TIME_SCALE: $(cell_timing), wait limits x$DLOCK_TIME_SCALE"
 	ip link add dlcbr type bridge || return 1
 	ip link set dlcbr up
 	for i in $(seq 1 "$n"); do
@@ -80,9 +111,9 @@ cell_up() {
 		ns "$i" ip link set eth0 up
 	done
 	for i in $(seq 1 "$n"); do
-		# shellcheck disable=SC2086 # CELL_TIMING is a list of words
+		# shellcheck disable=SC2046 # the timing is a list of words
 		ns "$i" "$DLCELL" set id="$i" cell="$CELL_ID" addr="10.77.0.$i" \
-			port=7477 $CELL_TIMING || return 1
+			port=7477 $(cell_timing) || return 1
 		for j in $(seq 1 "$n"); do
 			[ "$i" = "$j" ] && continue
 			ns "$i" "$DLCELL" peer-add id="$j" addr="10.77.0.$j" \
@@ -137,7 +168,9 @@ cell_leader() {
 
 # wait_leader MS [NODES...]: until the nodes agree on a leader; prints it.
 wait_leader() {
-	local ms="$1" start now l
+	local ms start now l
+
+	ms="$(scaled "$1")"
 	shift
 	start=$(date +%s%N)
 	while :; do
@@ -155,8 +188,9 @@ wait_leader() {
 # each (in parallel, so the namespace switches do not add up), sees a
 # leader within MS of that poller's start.  Prints each node's time.
 elect_all() {
-	local ms="$1" i rc=0 pids=()
+	local ms i rc=0 pids=()
 
+	ms="$(scaled "$1")"
 	for i in $(seq 1 "$CELL_N"); do
 		ns "$i" "$DLCELL" wait-leader "$ms" > "/tmp/dlc-elect.$i" 2>&1 &
 		pids+=($!)
