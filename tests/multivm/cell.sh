@@ -109,10 +109,13 @@ if [ "$me" = "$leader" ]; then
 	check "guest $me (leader) is granted EX on dead" \
 		wait_grep "$MV_SHARE/dead.out" granted 60
 elif [ "$me" = "$holder" ]; then
-	"$DLCELL" hold mv fo EX 30 > "$LOG.fo" 2>&1 &
+	# Held until this script ends it, however long the failover takes
+	# on a loaded host; the output is shared so the other survivor can
+	# tell that the hold is still on when it tries.
+	DLCELL_STAMP=fo "$DLCELL" hold mv fo EX 600 > "$MV_SHARE/fo.out" 2>&1 &
 	fpid=$!
 	check "guest $me (follower) is granted EX on fo" \
-		wait_grep "$LOG.fo" granted 60
+		wait_grep "$MV_SHARE/fo.out" granted 60
 fi
 barrier fo-held || bail "failover: locks held"
 if [ "$me" = "$waiter" ]; then
@@ -151,8 +154,15 @@ done
 check "the $(alive | wc -l) survivors agree on leader $new" [ "$agree" = 1 ]
 
 if [ "$me" = "$waiter" ]; then
-	"$DLCELL" try mv fo EX > /dev/null 2>&1
-	check "guest $holder's lock fo is still held after failover" [ $? -eq 3 ]
+	"$DLCELL" try mv fo EX > "$LOG.try" 2>&1
+	trc=$?
+	check "guest $holder's lock fo is still held after failover (try: $trc)" \
+		[ "$trc" -eq 3 ]
+	if [ "$trc" -ne 3 ]; then
+		sed 's/^/# try: /' "$LOG.try"
+		sed 's/^/# fo.out: /' "$MV_SHARE/fo.out"
+		echo "# now: $(date +%s.%N)"
+	fi
 	# Lease 5 s + lock delay 2 s, with room for a loaded TCG host.
 	check "guest $me is granted the dead guest's lock after its lease" \
 		wait_grep "$LOG.dead" granted 90

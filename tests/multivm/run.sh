@@ -128,8 +128,14 @@ for i in $(seq 1 "$nodes"); do
 	while read -r a; do
 		qargs+=(--qemu-arg "$a")
 	done < <(guest_qemu_args "$i")
+	# N one-vCPU TCG guests on a loaded two-core host: a guest can go
+	# without CPU for tens of seconds (5 guests at load 23 went 38 s while
+	# booting), which the default 21 s RCU stall timeout reports with a
+	# Call Trace that fails the run.  A real lockup lasts; 120 s (of 300
+	# at most) still catches it.
 	bash "$REPO_DIR/tests/vm/run.sh" "${vm_args[@]}" --name "$name-$i" \
 		--smp 1 --mem "$mem" --timeout "$timeout" "${qargs[@]}" \
+		--append rcupdate.rcu_cpu_stall_timeout=120 \
 		-- bash "$REPO_DIR/tests/multivm/guest.sh" "$i" "$nodes" "$script" \
 		> "$share/vm.$i.log" 2>&1 &
 	pids+=($!)
