@@ -27,6 +27,8 @@
 #define DL_PEER_HASH_BITS	8
 #define DL_LOCAL_HASH_BITS	6
 #define DL_EVENT_BODY_MAX	128	/* an encoded DL_OP_EVENT, lvb included */
+/* Heartbeats awaiting their LEASE: a lease's worth (session.c sends four). */
+#define DL_HB_OUT		4
 
 /*
  * The node-level grant cache (cache.c).  A cached cell lock is held by a
@@ -331,7 +333,17 @@ struct dl_node {
 	bool lease_held;		/* a lease was granted and not lost */
 	u64 lease_until_ns;
 	u64 hb_seq;
-	u64 hb_sent_ns;			/* send time of heartbeat hb_seq */
+	/*
+	 * The last heartbeats sent, at hb_out[seq % DL_HB_OUT]: a LEASE
+	 * answering any of them renews from its send time, so answers
+	 * slower than the heartbeat interval still count.
+	 */
+	struct dl_hb_out {
+		u64 seq;		/* 0: free, or answered already */
+		u64 sent_ns;
+		u64 session;		/* node->session when sent */
+		bool hello;		/* our HELLO went with it */
+	} hb_out[DL_HB_OUT];
 	u64 hb_next_ns;
 	u32 hb_probe;			/* members: voter to ask when leaderless */
 	u32 hb_unanswered;		/* heartbeats since the last LEASE */

@@ -283,11 +283,15 @@ static void dl_session_send_hb(struct dl_node *node, u32 dst, u64 now)
 	struct dl_wire_heartbeat hb = { .seq = ++node->hb_seq };
 	struct dl_wire_hello he = { .incarnation = node->session,
 				    .role = (u8)node->cfg.role };
+	struct dl_hb_out *out = &node->hb_out[hb.seq % DL_HB_OUT];
 	u8 body[32];
 	int n;
 
 	node->cause = DL_CAUSE_SESSION;
-	node->hb_sent_ns = now;
+	out->seq = hb.seq;
+	out->sent_ns = now;
+	out->session = node->session;
+	out->hello = node->hello_due;
 	node->hb_unanswered++;
 	if (node->hello_due) {
 		n = dl_wire_enc_hello(body, sizeof(body), &he);
@@ -362,6 +366,7 @@ static int dl_session_on_lease(struct dl_node *node, struct dl_peer *peer,
 			       const struct dl_wire_op *op)
 {
 	struct dl_wire_lease ls;
+	struct dl_hb_out *out;
 	int err = dl_wire_dec_lease(op, &ls);
 
 	if (err)
@@ -374,16 +379,24 @@ static int dl_session_on_lease(struct dl_node *node, struct dl_peer *peer,
 	if (peer->id != node->leader)
 		return 0;
 	/*
-	 * Only the answer to the last heartbeat counts: its send time is the
-	 * start the node may count from (seq 0 is a new leader's greeting).
+	 * The answer to one of our last heartbeats of this session: its send
+	 * time is the start the node may count from (seq 0 is a new leader's
+	 * greeting).  Not only the last one's: when a round trip takes more
+	 * than a quarter lease (a loaded host, a slow kernel) every answer
+	 * comes back after the next heartbeat has left, and a node that
+	 * waited for the last one's would lose its lease while every
+	 * heartbeat was answered.  The HELLO of a new session is known to
+	 * have arrived when a heartbeat it went with is answered.
 	 */
-	if (ls.seq && ls.seq == node->hb_seq) {
-		dl_session_rtt_sample(peer, dl_node_now(node) -
-				      node->hb_sent_ns);
-		dl_session_renew(node, node->hb_sent_ns +
+	out = &node->hb_out[ls.seq % DL_HB_OUT];
+	if (ls.seq && out->seq == ls.seq && out->session == node->session) {
+		dl_session_rtt_sample(peer, dl_node_now(node) - out->sent_ns);
+		dl_session_renew(node, out->sent_ns +
 				 dl_session_own_lease(node, ls.lease_ms));
 		node->hb_unanswered = 0;
-		node->hello_due = false;
+		if (out->hello)
+			node->hello_due = false;
+		out->seq = 0;
 	}
 	return 0;
 }

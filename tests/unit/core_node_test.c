@@ -227,6 +227,43 @@ TEST(lease_expiry_hands_lock_over_after_revoke)
 }
 
 /*
+ * A slow cell: every heartbeat is answered, but its LEASE arrives after the
+ * next heartbeat has left (a round trip longer than a quarter lease, well
+ * under the lease).  The answers must still renew the leases; a node that
+ * counted only the answer to its latest heartbeat lost its lease while
+ * every heartbeat was answered.
+ */
+TEST(lease_renewed_when_answers_cross_the_next_heartbeat)
+{
+	struct dl_node_status st;
+	struct cell *c;
+	int i, l;
+
+	cell_timeouts = (struct dl_node_timeouts){
+		.election_ms = 2000, .heartbeat_ms = 100, .lease_ms = 2000,
+		.lock_delay_ms = 4000,
+	};
+	c = cell_new(3, 1);
+	cell_timeouts = (struct dl_node_timeouts){ 0 };
+	run_ms(c, 10000);
+	l = leader_idx(c);
+	ASSERT_GE(l, 0);
+	/*
+	 * 600 ms round trips: over lease / 4 (500), under the leader's own
+	 * Raft lease (election / 2, 1000), which it needs to answer.
+	 */
+	c->latency = 300 * MS;
+	run_ms(c, 20000);
+	EXPECT_EQ(l, leader_idx(c));
+	for (i = 0; i < c->n; i++) {
+		dl_node_get_status(c->node[i], &st);
+		EXPECT_TRUE(st.lease_valid);
+		EXPECT_EQ(0, dl_node_counters(c->node[i])->leases_lost);
+	}
+	cell_free(c);
+}
+
+/*
  * A follower that still hears the leader but cannot answer must not keep
  * its lease on the strength of the leader's APPENDs (simulator finding 5).
  */

@@ -6,7 +6,8 @@
  * recorded.  Shared by core_node_test.c, core_cache_test.c and
  * core_coord_node_test.c; include it after kselftest_harness.h, env_unit.h
  * and node.h.  Set cell_election before cell_new() for a Bully or Ring
- * cell (default Raft).
+ * cell (default Raft), cell_timeouts for other timing; a cell's latency
+ * delays every datagram.
  */
 #ifndef DLOCK_TEST_NODE_CELL_H
 #define DLOCK_TEST_NODE_CELL_H
@@ -23,6 +24,7 @@ struct rec_ev {
 
 struct pkt {
 	struct pkt *next;
+	u64 due;			/* delivered once the clock reaches it */
 	u32 dst;
 	size_t len;
 	u8 buf[DL_WIRE_MTU];
@@ -37,6 +39,7 @@ struct cell {
 	bool cut[MAXN];			/* isolated: drops to and from */
 	bool mute[MAXN];		/* one-way: drops what it sends */
 	u32 cut_from, cut_to;		/* drop one direction, if non-zero */
+	u64 latency;			/* one-way, every datagram (ns) */
 	u64 now;
 	struct pkt *head, **tail;
 	struct rec_ev ev[MAXN][MAXEV];
@@ -63,6 +66,7 @@ static int hook_send(struct dl_env *env, u32 dst, const void *buf, size_t len)
 	    (c->cut_from == env->node_id && c->cut_to == dst))
 		return 0;
 	p = calloc(1, sizeof(*p));
+	p->due = c->now + c->latency;
 	p->dst = dst;
 	p->len = len;
 	memcpy(p->buf, buf, len);
@@ -87,6 +91,7 @@ static void on_event(void *host, const struct dl_lock_event *ev)
 static const struct dl_node_ops ops = { .lock_event = on_event };
 
 static u32 cell_election;	/* of the cells the next cell_new() makes */
+static struct dl_node_timeouts cell_timeouts;	/* theirs (0: defaults) */
 
 static void cell_add_at(struct cell *c, int i, u32 id, bool voter,
 			u32 n_voters, u64 incarnation)
@@ -95,7 +100,7 @@ static void cell_add_at(struct cell *c, int i, u32 id, bool voter,
 		.node_id = id, .cell_id = 1, .incarnation = incarnation,
 		.rejoin = incarnation > 1, .election = cell_election,
 		.role = voter ? DL_NODE_VOTER : DL_NODE_MEMBER,
-		.n_voters = n_voters,
+		.n_voters = n_voters, .timeouts = cell_timeouts,
 	};
 	int k;
 
@@ -167,7 +172,8 @@ static void settle(struct cell *c)
 					c->env[i].timer_deadline_ns);
 			abort();
 		}
-		while ((p = c->head)) {
+		/* one latency for all: the queue stays in due order */
+		while ((p = c->head) && p->due <= c->now) {
 			c->head = p->next;
 			if (!c->head)
 				c->tail = &c->head;
