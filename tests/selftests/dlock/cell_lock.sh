@@ -55,10 +55,11 @@ else
 fi
 
 # Node 2 holds r1 for 10 s (checks below must fit in it, even on a slow
-# TCG guest); node 3 cannot have it meanwhile.
-ns 2 "$DLCELL" hold test r1 EX 10 > "$OUT.h2" 2>&1 &
+# TCG guest; DLOCK_TIME_SCALE times that on a slower kernel); node 3
+# cannot have it meanwhile.
+ns 2 "$DLCELL" hold test r1 EX $(($(scaled 10000) / 1000)) > "$OUT.h2" 2>&1 &
 h2=$!
-check "node 2 is granted EX" wait_file "$OUT.h2" granted 20
+check "node 2 is granted EX" wait_file "$OUT.h2" granted $(($(scaled 20000) / 1000))
 ns 3 "$DLCELL" try test r1 EX > "$OUT.t3" 2>&1
 check "node 3's NOQUEUE request fails while node 2 holds it" \
 	[ $? -eq 3 ]
@@ -86,10 +87,10 @@ check "fencing token grows ($t2 -> $t1)" [ "${t1:-0}" -gt "${t2:-0}" ]
 # Killing a holder closes its fd: the lock goes for the whole cell.
 "$DLCELL" -n "dlc1" hold test r2 EX 300 > "$OUT.k1" 2>&1 &
 k1=$!
-check "node 1 is granted r2" wait_file "$OUT.k1" granted 20
+check "node 1 is granted r2" wait_file "$OUT.k1" granted $(($(scaled 20000) / 1000))
 kill -9 "$k1"
 wait "$k1" 2>/dev/null
-timeout 20 "$DLCELL" -n "dlc3" hold test r2 EX 0 > "$OUT.k3" 2>&1
+timeout $(($(scaled 20000) / 1000)) "$DLCELL" -n "dlc3" hold test r2 EX 0 > "$OUT.k3" 2>&1
 check "after SIGKILL of the holder, node 3 is granted r2" grep -q granted "$OUT.k3"
 
 # 8 processes over 3 nodes, COUNT_N increments each, one EX lock.
