@@ -600,6 +600,59 @@ TEST(lagging_follower_gets_snapshot)
 	tc_free(c);
 }
 
+/*
+ * A state machine that cannot apply (out of memory, issue 7): the entry is
+ * not counted as applied, replication and commit go on, no snapshot is
+ * taken beyond what was applied, and once it can the same entries are
+ * handed over again, each exactly once, in order (tc_apply checks).
+ */
+TEST(refused_apply_is_retried_while_replication_goes_on)
+{
+	struct dl_raft_config cfg = { .snapshot_threshold = 20,
+				      .snapshot_trailing = 5 };
+	struct tc_cluster *c = tc_new(3, 3, 77, &cfg);
+	struct dl_raft_status st;
+	u32 leader, f, i;
+	u64 last = 0, before;
+
+	ASSERT_NE(NULL, c);
+	leader = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, leader);
+	f = leader == 1 ? 2 : 1;
+	before = c->n[f].applied;
+	c->n[f].refuse_applies = 1000000;
+	c->n[leader].refuse_applies = 1000000;
+	for (i = 1; i <= 60; i++) {
+		last = tc_propose(c, leader, i);
+		ASSERT_NE(0, last);
+		if (i % 10 == 0)
+			tc_run(c, 2 * MS);
+	}
+	tc_run(c, 200 * MS);
+	/* committed everywhere, applied nowhere but on the third node */
+	EXPECT_EQ(last, dl_raft_commit_index(c->n[leader].r));
+	EXPECT_EQ(last, dl_raft_commit_index(c->n[f].r));
+	EXPECT_EQ(last, c->n[6 - leader - f].applied);
+	EXPECT_EQ(before, c->n[f].applied);
+	EXPECT_GT(c->n[f].refused, 1);
+	dl_raft_status(c->n[f].r, &st);
+	EXPECT_EQ(before, st.applied);
+	EXPECT_LE(st.snapshot_index, st.applied);
+	dl_raft_status(c->n[leader].r, &st);
+	EXPECT_LE(st.snapshot_index, st.applied);
+	EXPECT_LT(st.applied, last);
+	/* memory again: the same entries, once each */
+	c->n[f].refuse_applies = 0;
+	c->n[leader].refuse_applies = 0;
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	for (i = 1; i <= last; i++) {
+		EXPECT_EQ(c->n[leader].sm[i].term, c->n[f].sm[i].term);
+		EXPECT_EQ(c->n[leader].sm[i].val, c->n[f].sm[i].val);
+	}
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
 /* Counts the snapshot chunks sent to one node (finding 7: a flood). */
 static u32 chunk_to;
 static unsigned long chunks_sent;
