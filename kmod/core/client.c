@@ -292,10 +292,33 @@ static void dl_client_timeout(struct dl_node *node, struct dl_request *rq,
 	dl_client_send(node, cancel, now);
 }
 
+static void dl_client_unlock_orphan(struct dl_node *node,
+				    struct dl_local_lock *lk);
+
+/* Orphans whose undo found no memory: try again (rare; a full scan). */
+static void dl_client_orphans_retry(struct dl_node *node)
+{
+	struct dl_local_lock *lk, *tmp;
+	u32 i;
+
+	node->orphans_retry = false;
+	for (i = 0; i < DL_ARRAY_SIZE(node->local_hash); i++)
+		dl_list_for_each_entry_safe(lk, tmp, &node->local_hash[i],
+					    link)
+			if (lk->state == DL_LL_ORPHAN && !lk->pending &&
+			    lk->mode != DL_MODE_NONE)
+				dl_client_unlock_orphan(node, lk);
+}
+
 u64 dl_client_timer(struct dl_node *node, u64 now)
 {
 	struct dl_request *rq, *tmp;
 	u64 next = DL_NEVER;
+
+	if (node->orphans_retry)
+		dl_client_orphans_retry(node);
+	if (node->orphans_retry)
+		next = now + dl_ms(node->cfg.timeouts.retry_ms);
 
 	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link) {
 		if (now >= rq->deadline_ns) {
@@ -341,14 +364,21 @@ static void dl_client_convert_back(struct dl_node *node,
 	dl_request_submit(node, rq);
 }
 
-/* Undo a grant nobody waits for any more (the owner timed out). */
+/*
+ * Undo a grant nobody waits for any more (the owner timed out).  Without
+ * memory for the UNLOCK the lock stays an orphan and dl_client_timer()
+ * tries again: forgetting it would leave the cell lock held by an owner
+ * that no longer waits for it, blocking everyone else until the owner is
+ * released.
+ */
 static void dl_client_unlock_orphan(struct dl_node *node,
 				    struct dl_local_lock *lk)
 {
 	struct dl_request *rq = dl_request_new(node, DL_REQ_UNLOCK);
 
 	if (!rq) {
-		dl_local_free(node, lk);
+		lk->state = DL_LL_ORPHAN;
+		node->orphans_retry = true;
 		return;
 	}
 	rq->lock = lk;
@@ -940,6 +970,7 @@ int dl_node_release_owner(struct dl_node *node, u64 owner)
 		return -EINVAL;
 	dl_classic_release_owner(node, owner);
 	dl_node_enter(node, true);
+	dl_local_drop_deferred(node, owner);
 	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link)
 		if (rq->cmd.owner.id == owner && rq->kind != DL_REQ_LS)
 			dl_request_free(node, rq);

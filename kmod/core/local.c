@@ -203,6 +203,23 @@ void dl_local_deliver_deferred(struct dl_node *node)
 }
 
 /*
+ * Owner @owner is released: the events still deferred for it (made inside
+ * an earlier call, such as an apply that resumed there) must not reach it
+ * afterwards.  Lockspace answers (DONE) stay: those requests outlive it.
+ */
+void dl_local_drop_deferred(struct dl_node *node, u64 owner)
+{
+	struct dl_deferred *d, *tmp;
+
+	dl_list_for_each_entry_safe(d, tmp, &node->deferred, link) {
+		if (d->ev.owner != owner || d->ev.type == DL_LEV_DONE)
+			continue;
+		dl_list_del(&d->link);
+		dl_free(d);
+	}
+}
+
+/*
  * Our lease is gone: every lock of every local owner is lost.  Holders get
  * REVOKED with the token they held; requests still waiting fail with
  * -ENOLINK.  The cell releases the locks itself (EXPIRE_NODE, or the new

@@ -364,6 +364,7 @@ struct dl_node {
 	 */
 	struct dl_list cell_owners[1 << DL_LOCAL_HASH_BITS];
 	bool cell_owners_lost;
+	bool orphans_retry;		/* an orphan's undo lacked memory */
 
 	/* the grant cache, see cache.c */
 	struct dl_list glock_hash[1 << DL_CACHE_HASH_BITS];
@@ -479,6 +480,7 @@ void dl_local_revoke_all(struct dl_node *node);
 void dl_local_destroy(struct dl_node *node);
 void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev);
 void dl_local_deliver_deferred(struct dl_node *node);
+void dl_local_drop_deferred(struct dl_node *node, u64 owner);
 void dl_local_owner_in_cell(struct dl_node *node, u64 owner);
 bool dl_local_owner_forget(struct dl_node *node, u64 owner);
 void dl_local_owners_reset(struct dl_node *node);

@@ -431,4 +431,59 @@ TEST(leader_whose_allocations_fail_converges)
 	victim_run(_metadata, true);
 }
 
+/*
+ * A lock granted after its request timed out is undone by the node (an
+ * UNLOCK of the orphan).  When that node has no memory for the UNLOCK, the
+ * orphan must be kept and undone later, not forgotten: forgotten, the cell
+ * lock stayed held by an owner that no longer waits for it, and every
+ * other request for the resource waited for ever.
+ */
+TEST(late_grant_undone_once_memory_returns)
+{
+	struct cell *c = cell_ready(_metadata);
+	int l = leader_idx(c), f, g;
+	struct dl_lock_args la = {
+		.lockspace = (const u8 *)LS, .ls_len = strlen(LS),
+		.resource = (const u8 *)"x", .res_len = 1,
+		.mode = DL_MODE_EX,
+	};
+	u64 req, held, orphan, third;
+	int waited;
+
+	ASSERT_GE(l, 0);
+	f = follower_idx(c, -1);
+	g = follower_idx(c, f);
+	la.owner = 1;
+	ASSERT_EQ(0, dl_node_lock(c->node[g], &la, &req, &held));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, g, DL_LEV_GRANTED, held));
+	/* f's request waits behind it and times out while f has no memory */
+	la.owner = 2;
+	la.timeout_ms = 50;
+	ASSERT_EQ(0, dl_node_lock(c->node[f], &la, &req, &orphan));
+	run_ms(c, 20);
+	fail_off();
+	unit_fail_alloc.node_id = c->id[f];
+	unit_fail_alloc.permille = 1000;
+	run_ms(c, 100);
+	ASSERT_NE(NULL, find_ev(c, f, DL_LEV_FAILED, orphan));
+	EXPECT_EQ(-ETIMEDOUT, find_ev(c, f, DL_LEV_FAILED, orphan)->ev.status);
+	/* the holder lets go: the orphan is granted, f cannot undo it now */
+	ASSERT_EQ(0, dl_node_unlock(c->node[g], 1, held, NULL, 0));
+	run_ms(c, 200);
+	EXPECT_GT(unit_fail_alloc.failed, 0);
+	fail_off();
+	/* memory again: the orphan is undone and a third owner gets it */
+	la.owner = 3;
+	la.timeout_ms = 0;
+	ASSERT_EQ(0, dl_node_lock(c->node[g], &la, &req, &third));
+	for (waited = 0; waited < 10000 &&
+	     !find_ev(c, g, DL_LEV_GRANTED, third); waited += 10)
+		run_ms(c, 10);
+	EXPECT_NE(NULL, find_ev(c, g, DL_LEV_GRANTED, third));
+	run_ms(c, 3000);	/* f catches up */
+	EXPECT_TRUE(replicas_agree(c));
+	cell_free(c);
+}
+
 TEST_HARNESS_MAIN
