@@ -42,7 +42,8 @@ alive() {
 }
 
 # barrier NAME: wait until every guest still alive has reached NAME.
-# Fails after MV_WAIT_S seconds (a guest that never came up).
+# Fails at once when a guest that has not reached it has ended (the host
+# writes ended.I), else after MV_WAIT_S seconds.
 barrier() {
 	local i missing _
 
@@ -50,7 +51,14 @@ barrier() {
 	for _ in $(seq 1 $((MV_WAIT_S * 10))); do
 		missing=0
 		for i in $(alive); do
-			[ -e "$MV_SHARE/bar.$1.$i" ] || missing=1
+			[ -e "$MV_SHARE/bar.$1.$i" ] && continue
+			# A guest that ended (failed boot, failed script) without
+			# a kill request never comes: fail now, not at the timeout.
+			if [ -e "$MV_SHARE/ended.$i" ]; then
+				echo "# barrier $1: guest $i has ended"
+				return 1
+			fi
+			missing=1
 		done
 		[ "$missing" = 1 ] || return 0
 		sleep 0.1
@@ -71,15 +79,16 @@ kill_guest() {
 	return 1
 }
 
-# mv_cell_up: configure this guest as node MV_NODE of the cell, the other
+# mv_cell_up: configure this guest as node MV_NODE of the cell (CELL_TIMING
+# scaled by DLOCK_TIME_SCALE, as cell_lib.sh's cell_up does), the other
 # guests as its peers, and start it (the key goes last, after a barrier, so
 # no node starts before its peers are configured).
 mv_cell_up() {
 	local j
 
-	# shellcheck disable=SC2086 # CELL_TIMING is a list of words
+	# shellcheck disable=SC2046 # the timing is a list of words
 	"$DLCELL" set id="$MV_NODE" cell="$CELL_ID" addr="10.78.0.$MV_NODE" \
-		port=7477 $CELL_TIMING || return 1
+		port=7477 $(cell_timing) || return 1
 	for j in $(seq 1 "$MV_NODES"); do
 		[ "$j" != "$MV_NODE" ] || continue
 		"$DLCELL" peer-add id="$j" addr="10.78.0.$j" port=7477 || return 1
