@@ -6,9 +6,10 @@
  *
  * Receive is bounded: the socket hook (softirq) only queues skbs, at most
  * DLOCK_RXQ_MAX of them, and counts what it drops; it allocates nothing.
- * The work then copies each datagram into the node's buffer, checks cell,
+ * The work then drains the queue under one hold of dn->lock and in one
+ * core entry: it copies each datagram into the node's buffer, checks cell,
  * sender, seal and replay window in that order, and hands the plaintext to
- * the core, all under dn->lock like every other call into the core.
+ * the core.
  */
 
 #include "netlink.h"
@@ -131,6 +132,15 @@ static void dlock_node_rx_one(struct dlock_node *node, struct sk_buff *skb)
 	dl_node_recv(node->core, node->plainbuf, len - DLOCK_SEAL_OVERHEAD);
 }
 
+/*
+ * Drain the receive queue under one hold of dn->lock and in one core entry
+ * (dl_node_rx_begin/end): whatever the datagrams of one drain cause leaves
+ * in one datagram per destination, and the requests they carry become one
+ * Raft entry.  Taking the mutex once per datagram cost a sleep and a
+ * wake-up per datagram whenever a client held it, and gave every reply and
+ * APPEND its own packet.  The budget bounds how long the clients' ioctls
+ * and the timer wait for the mutex.
+ */
 static void dlock_node_rx_work(struct work_struct *work)
 {
 	struct dlock_node *node = container_of(work, struct dlock_node,
@@ -139,18 +149,27 @@ static void dlock_node_rx_work(struct work_struct *work)
 	struct sk_buff *skb;
 	int n;
 
+	if (skb_queue_empty_lockless(&node->rxq))
+		return;
+	mutex_lock(&dn->lock);
+	if (node->dead) {
+		mutex_unlock(&dn->lock);
+		while ((skb = skb_dequeue(&node->rxq))) {
+			dlock_node_drop(node, DLOCK_DROP_NOT_RUNNING);
+			kfree_skb(skb);
+		}
+		return;
+	}
+	dl_node_rx_begin(node->core);
 	for (n = 0; n < DLOCK_RX_BUDGET; n++) {
 		skb = skb_dequeue(&node->rxq);
 		if (!skb)
-			return;
-		mutex_lock(&dn->lock);
-		if (node->dead)
-			dlock_node_drop(node, DLOCK_DROP_NOT_RUNNING);
-		else
-			dlock_node_rx_one(node, skb);
-		mutex_unlock(&dn->lock);
+			break;
+		dlock_node_rx_one(node, skb);
 		consume_skb(skb);
 	}
+	dl_node_rx_end(node->core);
+	mutex_unlock(&dn->lock);
 	/* More left: let other work (the timer) run in between. */
 	if (!skb_queue_empty_lockless(&node->rxq))
 		queue_work(node->wq, &node->rx_work);

@@ -29,6 +29,7 @@ static const struct {
 } dl_ctr_scalars[] = {
 	DL_CTR_SCALAR(tx_datagrams),
 	DL_CTR_SCALAR(rx_datagrams),
+	DL_CTR_SCALAR(rx_batches),
 	DL_CTR_SCALAR(tx_bytes),
 	DL_CTR_SCALAR(rx_bytes),
 	DL_CTR_SCALAR(tx_errors),

@@ -30,6 +30,8 @@ enum dl_cause {
  * struct dl_counters - one node's counters; monotonic, never reset
  * @tx_datagrams: datagrams handed to the host
  * @rx_datagrams: datagrams accepted
+ * @rx_batches: receive batches (dl_node_rx_begin()): rx_datagrams over
+ *	this is how many datagrams one core entry handled on average
  * @tx_bytes: their bytes
  * @rx_bytes: their bytes
  * @tx_errors: sends the host refused
@@ -60,6 +62,7 @@ enum dl_cause {
 struct dl_counters {
 	u64 tx_datagrams;
 	u64 rx_datagrams;
+	u64 rx_batches;
 	u64 tx_bytes;
 	u64 rx_bytes;
 	u64 tx_errors;

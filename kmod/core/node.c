@@ -676,7 +676,8 @@ int dl_node_recv(struct dl_node *node, const void *buf, size_t len)
 			goto drop;
 	}
 
-	dl_node_enter(node, false);
+	if (!node->in_rx_batch)
+		dl_node_enter(node, false);
 	node->ctr.rx_datagrams++;
 	node->ctr.rx_bytes += len;
 	dl_session_heard(node, peer, &hdr);
@@ -689,11 +690,25 @@ int dl_node_recv(struct dl_node *node, const void *buf, size_t len)
 				   "op %s from %u: %d", dl_wire_op_name(op.type),
 				   peer->id, err);
 	}
-	dl_node_leave(node);
+	if (!node->in_rx_batch)
+		dl_node_leave(node);
 	return 0;
 drop:
 	node->ctr.drops[dl_wire_drop_index(err)]++;
 	return err;
+}
+
+void dl_node_rx_begin(struct dl_node *node)
+{
+	dl_node_enter(node, false);
+	node->in_rx_batch = true;
+	node->ctr.rx_batches++;
+}
+
+void dl_node_rx_end(struct dl_node *node)
+{
+	node->in_rx_batch = false;
+	dl_node_leave(node);
 }
 
 void dl_node_timer(struct dl_node *node)

@@ -202,6 +202,27 @@ void dl_node_destroy(struct dl_node *node);
 int dl_node_recv(struct dl_node *node, const void *buf, size_t len);
 
 /**
+ * dl_node_rx_begin() - open one core entry for a batch of datagrams
+ * @node: node
+ *
+ * Every dl_node_recv() until dl_node_rx_end() runs inside this one entry:
+ * what the datagrams cause is sent when the batch ends, one datagram per
+ * destination, and the lock-table commands they carry are proposed as one
+ * entry (so the leader sends one APPEND per follower for the whole batch,
+ * not one per request).  A host that drains a receive queue calls this
+ * once per drain.  Nothing but dl_node_recv() may be called in between.
+ */
+void dl_node_rx_begin(struct dl_node *node);
+
+/**
+ * dl_node_rx_end() - close the batch dl_node_rx_begin() opened
+ * @node: node
+ *
+ * Proposes, sends and re-arms the timer as any entry point's end does.
+ */
+void dl_node_rx_end(struct dl_node *node);
+
+/**
  * dl_node_timer() - the env timer fired
  * @node: node
  *

@@ -388,6 +388,8 @@ struct dl_node {
 	struct dl_counters ctr;
 	bool in_entry;
 	bool in_request;
+	/* between dl_node_rx_begin() and dl_node_rx_end() */
+	bool in_rx_batch;
 };
 
 static inline u64 dl_node_now(struct dl_node *node)

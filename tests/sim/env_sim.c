@@ -150,6 +150,18 @@ void sim_env_init(struct sim *s, struct dl_env *e, u32 idx)
 	e->timer.kind = EV_TIMER;
 	e->timer.embedded = true;
 	e->timer.idx = idx;
+	e->rx_drain.kind = EV_RX_DRAIN;
+	e->rx_drain.embedded = true;
+	e->rx_drain.idx = idx;
+	e->rxq_tail = &e->rxq;
+	{
+		/* its own stream: the other draws of a seed stay as they were */
+		u64 rng = seed_mix(s->seed, 2000 + idx);
+
+		/* one node in four takes every datagram alone */
+		if (rng_below(&rng, 4))
+			e->rx_batch_ns = 1 + rng_below(&rng, SIM_RX_BATCH_MAX_NS);
+	}
 	/* machines booted at different times: the core must not care */
 	e->offset_ns = NS_PER_SEC + rng_below(&e->rng, 1000 * NS_PER_SEC);
 	if (s->cfg->faults & (1U << F_SKEW)) {

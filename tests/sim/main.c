@@ -237,6 +237,9 @@ static void print_summary(const struct sim_cfg *cfg, u32 passed, u32 failed,
 		       " stopped %" PRIu64 " times; %" PRIu64 " replica tables"
 		       " compared equal\n", cfg->fail_alloc_pm, n->alloc_failed,
 		       c->apply_stalls, n->replicas_compared);
+	printf("# receive batches: %" PRIu64 " drains of more than one"
+	       " datagram, %.2f datagrams each\n", n->rx_batches,
+	       ratio(n->rx_batched, n->rx_batches));
 	printf("# datagrams %" PRIu64 " (%" PRIu64 " bytes), retries %" PRIu64
 	       ", leases lost %" PRIu64 ", nodes expired %" PRIu64 "\n",
 	       c->tx_datagrams, c->tx_bytes, c->retries, c->leases_lost,

@@ -100,38 +100,101 @@ int net_send(struct dl_env *from, u32 dst_id, const void *buf, size_t len)
 	return 0;
 }
 
-void net_deliver(struct sim *s, struct sim_ev *ev)
+static void net_recv_one(struct sim *s, struct dl_env *to, struct sim_ev *ev)
+{
+	int err = dl_node_recv(to->node, ev->data, ev->len);
+
+	if (err) {
+		s->n.recv_errors++;
+		if (s->cfg->verbose > 1)
+			sim_logf(s, "n%u dropped datagram from n%u: %d",
+				 to->id, ev->src + 1, err);
+	}
+}
+
+/*
+ * A datagram arrives.  Returns true when the node's receive queue took it
+ * (it is freed by the drain), false when the caller frees it.
+ */
+bool net_deliver(struct sim *s, struct sim_ev *ev)
 {
 	u64 t0;
 	struct dl_env *to = &s->envs[ev->idx];
 	u64 h = 0xcbf29ce484222325ULL;
 	u32 i;
-	int err;
 
 	for (i = 0; i < ev->len; i++)
 		h = (h ^ ev->data[i]) * 0x100000001b3ULL;
 	trace_mix(s, h ^ ((u64)ev->src << 40) ^ ((u64)ev->idx << 20));
 	if (!to->up) {
 		s->n.dropped_down++;
-		return;
+		return false;
 	}
 	s->n.delivered++;
 	if (s->cfg->layer == LAYER_RAFT) {
 		raft_layer_recv(s, to, ev->data, ev->len);
-		return;
+		return false;
+	}
+	if (to->rx_batch_ns) {
+		ev->next = NULL;
+		*to->rxq_tail = ev;
+		to->rxq_tail = &ev->next;
+		to->rxq_len++;
+		if (!to->rx_drain.hi.queued)
+			sim_queue(s, &to->rx_drain, s->now + to->rx_batch_ns);
+		return true;
 	}
 	sim_enter(to, &t0);
 	sim_fail_alloc_arm(s);
-	err = dl_node_recv(to->node, ev->data, ev->len);
+	net_recv_one(s, to, ev);
 	sim_fail_alloc_disarm();
 	sim_leave(to, t0);
-	if (err) {
-		s->n.recv_errors++;
-		if (s->cfg->verbose > 1)
-			sim_logf(s, "n%u dropped datagram from n%u: %d",
-				 to->id, ev->idx + 1, err);
-	}
 	sim_node_observe(s, to);
+	return false;
+}
+
+/* Free what waits in @e's receive queue (a crash, the end of a run). */
+void net_rx_purge(struct dl_env *e)
+{
+	struct sim_ev *ev;
+
+	while ((ev = e->rxq)) {
+		e->rxq = ev->next;
+		free(ev);
+	}
+	e->rxq_tail = &e->rxq;
+	e->rxq_len = 0;
+}
+
+/* The whole receive queue in one core entry, as the kernel's work does. */
+void net_rx_drain(struct sim *s, struct dl_env *e)
+{
+	struct sim_ev *ev;
+	u64 t0;
+
+	if (!e->up || !e->rxq) {
+		net_rx_purge(e);
+		return;
+	}
+	trace_mix(s, 0xd7a1ULL ^ ((u64)e->idx << 32) ^ e->rxq_len);
+	if (e->rxq_len > 1) {
+		s->n.rx_batches++;
+		s->n.rx_batched += e->rxq_len;
+	}
+	sim_enter(e, &t0);
+	sim_fail_alloc_arm(s);
+	dl_node_rx_begin(e->node);
+	while ((ev = e->rxq)) {
+		e->rxq = ev->next;
+		net_recv_one(s, e, ev);
+		free(ev);
+	}
+	e->rxq_tail = &e->rxq;
+	e->rxq_len = 0;
+	dl_node_rx_end(e->node);
+	sim_fail_alloc_disarm();
+	sim_leave(e, t0);
+	sim_node_observe(s, e);
 }
 
 void net_heal(struct sim *s)

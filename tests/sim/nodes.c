@@ -68,6 +68,7 @@ void node_collect_counters(struct sim *s, struct dl_env *e)
 	c = dl_node_counters(e->node);
 	t->tx_datagrams += c->tx_datagrams;
 	t->rx_datagrams += c->rx_datagrams;
+	t->rx_batches += c->rx_batches;
 	t->tx_bytes += c->tx_bytes;
 	t->rx_bytes += c->rx_bytes;
 	t->tx_errors += c->tx_errors;
@@ -112,6 +113,9 @@ void node_crash(struct sim *s, struct dl_env *e)
 	else
 		dl_node_destroy(node);
 	heap_remove(&s->q, &e->timer.hi);
+	/* what waited in its receive queue dies with it */
+	heap_remove(&s->q, &e->rx_drain.hi);
+	net_rx_purge(e);
 	e->crashes++;
 	s->n.crashes++;
 	if (e->voter)

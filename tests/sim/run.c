@@ -90,7 +90,11 @@ static void dispatch(struct sim *s, struct sim_ev *ev)
 		run_timer(s, &s->envs[ev->idx]);
 		break;
 	case EV_DELIVER:
-		net_deliver(s, ev);
+		if (net_deliver(s, ev))
+			return;	/* in the node's receive queue */
+		break;
+	case EV_RX_DRAIN:
+		net_rx_drain(s, &s->envs[ev->idx]);
 		break;
 	case EV_CLIENT:
 		if (s->cfg->layer == LAYER_RAFT)
@@ -328,6 +332,7 @@ void sim_teardown(struct sim *s)
 		struct dl_env *e = &s->envs[i];
 		struct dl_node *node = e->node;
 
+		net_rx_purge(e);
 		if (!e->up)
 			continue;
 		node_collect_counters(s, e);

@@ -24,6 +24,9 @@
 #define NS_PER_MS	((u64)1000000)
 #define NS_PER_SEC	((u64)1000000000)
 
+/* Longest wait of a receive drain (the kernel: its work's wake-up). */
+#define SIM_RX_BATCH_MAX_NS	(500 * (u64)1000)
+
 /* Fault kinds, as --faults names them. */
 enum sim_fault {
 	F_CRASH,
@@ -87,6 +90,7 @@ enum sim_ev_kind {
 	EV_RESTART,		/* bring a crashed node back (allocated) */
 	EV_SETUP,		/* retry creating the lockspace (embedded) */
 	EV_CRASH,		/* crash a voter that just voted (allocated) */
+	EV_RX_DRAIN,		/* a node drains its receive queue (embedded) */
 };
 
 struct sim_ev {
@@ -95,6 +99,7 @@ struct sim_ev {
 	bool embedded;		/* not freed after it runs */
 	u32 idx;		/* node or client index */
 	u32 src;		/* sender's node index (EV_DELIVER) */
+	struct sim_ev *next;	/* in a node's receive queue (EV_DELIVER) */
 	u32 len;
 	u8 data[];
 };
@@ -121,6 +126,17 @@ struct dl_env {
 	struct sim_ev timer;
 	u8 side;		/* partition side */
 	bool in_call;		/* inside a core entry point */
+	/*
+	 * Receive batching, as the kernel's receive work drains its queue:
+	 * with rx_batch_ns set, an arriving datagram waits in @rxq and a drain
+	 * @rx_batch_ns after the first one hands the whole queue to the core
+	 * in one dl_node_rx_begin()/dl_node_rx_end() entry.  Zero: every
+	 * datagram is its own dl_node_recv() entry.  Drawn per node per run.
+	 */
+	u64 rx_batch_ns;
+	struct sim_ev *rxq, **rxq_tail;
+	u32 rxq_len;
+	struct sim_ev rx_drain;
 	u32 last_state;
 	u64 crashes;
 };
@@ -152,6 +168,7 @@ struct client {
 struct sim_counts {
 	u64 sent, delivered, dropped_loss, dropped_part, dropped_down, dups;
 	u64 recv_errors;
+	u64 rx_batches, rx_batched;	/* drains of more than one datagram */
 	u64 events, locks, trylocks, timeouts_req, cancels, releases;
 	u64 granted, failed, unlocked, revoked, blocking, stale_events;
 	u64 fail_by_errno[8];	/* EAGAIN, ETIMEDOUT, ECANCELED, other... */
@@ -250,7 +267,9 @@ void sim_node_observe(struct sim *s, struct dl_env *e);
 
 /* net.c */
 int net_send(struct dl_env *from, u32 dst_id, const void *buf, size_t len);
-void net_deliver(struct sim *s, struct sim_ev *ev);
+bool net_deliver(struct sim *s, struct sim_ev *ev);
+void net_rx_drain(struct sim *s, struct dl_env *e);
+void net_rx_purge(struct dl_env *e);
 void net_heal(struct sim *s);
 struct dl_env *sim_env_by_id(struct sim *s, u32 id);
 
