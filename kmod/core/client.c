@@ -33,6 +33,50 @@
 #include "classic.h"
 #include "node_priv.h"
 
+/* ---- Retransmission delay ------------------------------------------------ */
+
+/*
+ * The first retransmission of a request waits the retransmission timeout
+ * (RTO) of RFC 6298: srtt + 4 rttvar over the round trips of requests
+ * answered without a retransmission (Karn's rule: the answer to a
+ * retransmitted request could be the first transmission's).  A fixed delay
+ * retransmitted every request of a cell slower than it, which added load
+ * exactly when the cell was slowest.  retry_ms is the floor (a fast cell
+ * keeps its old behaviour, and a lost datagram still costs only that), the
+ * lease the cap (later retries double up to it anyway).
+ */
+u32 dl_client_rto_ms(const struct dl_node *node)
+{
+	const struct dl_node_timeouts *t = &node->cfg.timeouts;
+	u64 rto_ms;
+
+	if (!node->srtt_ns)
+		return t->retry_ms;
+	rto_ms = (node->srtt_ns + 4 * node->rttvar_ns + DL_NS_PER_MS - 1) /
+		 DL_NS_PER_MS;
+	return (u32)DL_MAX(DL_MIN(rto_ms, (u64)t->lease_ms),
+			   (u64)t->retry_ms);
+}
+
+/* An answer to @rq arrived: one round-trip sample, if it may give one. */
+static void dl_client_rtt_sample(struct dl_node *node, struct dl_request *rq)
+{
+	u64 now = dl_node_now(node), r, d;
+
+	if (!rq->rtt_from_ns)
+		return;
+	r = now > rq->rtt_from_ns ? now - rq->rtt_from_ns : 0;
+	rq->rtt_from_ns = 0;
+	if (!node->srtt_ns) {
+		node->srtt_ns = DL_MAX(r, 1ULL);
+		node->rttvar_ns = r / 2;
+		return;
+	}
+	d = r > node->srtt_ns ? r - node->srtt_ns : node->srtt_ns - r;
+	node->rttvar_ns = node->rttvar_ns - node->rttvar_ns / 4 + d / 4;
+	node->srtt_ns = DL_MAX(node->srtt_ns - node->srtt_ns / 8 + r / 8, 1ULL);
+}
+
 struct dl_request *dl_request_new(struct dl_node *node, u32 kind)
 {
 	struct dl_request *rq = dl_zalloc(sizeof(*rq));
@@ -42,8 +86,10 @@ struct dl_request *dl_request_new(struct dl_node *node, u32 kind)
 	rq->kind = kind;
 	rq->req_id = node->next_req_id++;
 	rq->deadline_ns = DL_NEVER;
-	rq->backoff_ms = node->cfg.timeouts.retry_ms;
+	rq->backoff_ms = dl_client_rto_ms(node);
 	dl_list_add_tail(&rq->link, &node->requests);
+	dl_list_add_tail(&rq->hlink,
+			 &node->req_hash[dl_local_hash(rq->req_id)]);
 	node->n_requests++;
 	return rq;
 }
@@ -55,17 +101,20 @@ void dl_request_free(struct dl_node *node, struct dl_request *rq)
 	if (rq->glock && rq->glock->pending == rq)
 		rq->glock->pending = NULL;
 	dl_list_del(&rq->link);
+	dl_list_del(&rq->hlink);
 	node->n_requests--;
 	dl_free(rq);
 }
 
+/* Every answer looks its request up: by hash, not along the whole list. */
 struct dl_request *dl_request_find(struct dl_node *node, u64 req_id)
 {
 	struct dl_request *rq;
 
 	if (!req_id)
 		return NULL;
-	dl_list_for_each_entry(rq, &node->requests, link)
+	dl_list_for_each_entry(rq, &node->req_hash[dl_local_hash(req_id)],
+			       hlink)
 		if (rq->req_id == req_id)
 			return rq;
 	return NULL;
@@ -130,14 +179,21 @@ static int dl_client_propose(struct dl_node *node, const struct dl_lt_cmd *cmd,
 static u64 dl_client_floor(struct dl_node *node, const struct dl_request *rq)
 {
 	const struct dl_request *it;
-	u64 floor = rq->req_id;
 
-	dl_list_for_each_entry(it, &node->requests, link)
-		if (it->kind != DL_REQ_LOCAL && it->req_id < floor &&
+	/*
+	 * node->requests is in ascending req_id order (dl_request_new() adds
+	 * at the tail), so the first of the owner's is the floor and nothing
+	 * after @rq can be lower: the walk stops there.
+	 */
+	dl_list_for_each_entry(it, &node->requests, link) {
+		if (it == rq || it->req_id >= rq->req_id)
+			break;
+		if (it->kind != DL_REQ_LOCAL &&
 		    dl_lt_cmd_has_floor(it->cmd.type) &&
 		    it->cmd.owner.id == rq->cmd.owner.id)
-			floor = it->req_id;
-	return floor;
+			return it->req_id;
+	}
+	return rq->req_id;
 }
 
 static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
@@ -200,6 +256,9 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	}
 	if (rq->sent)
 		node->ctr.retries++;
+	/* only a request's one transmission to a remote leader is timed */
+	rq->rtt_from_ns = !rq->sent && !dl_node_is_leader(node) &&
+			  node->leader ? now : 0;
 	rq->sent = true;
 	if (rq->acked) {
 		/* queued at the leader: poll for a lost answer now and then */
@@ -226,7 +285,7 @@ void dl_client_resend_all(struct dl_node *node)
 
 	dl_list_for_each_entry(rq, &node->requests, link) {
 		rq->acked = false;
-		rq->backoff_ms = node->cfg.timeouts.retry_ms;
+		rq->backoff_ms = dl_client_rto_ms(node);
 		rq->retry_ns = now;
 	}
 }
@@ -486,6 +545,8 @@ void dl_client_event(struct dl_node *node, const struct dl_wire_event *ev)
 
 	if (ev->session != node->session)
 		return;	/* for a session we already gave up */
+	if (rq)
+		dl_client_rtt_sample(node, rq);
 	switch (ev->kind) {
 	case DL_WEV_GRANTED:
 		if (rq && rq->glock)
@@ -737,6 +798,22 @@ static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
 	return 0;
 }
 
+/*
+ * (Leader) our own request @req_id was applied and waits in a queue: as a
+ * remote one told so by a RESPONSE, it only polls from now on.  Re-proposing
+ * it every backoff while it waited put one dedup-answered command per
+ * waiter into the log over and over under contention.
+ */
+void dl_client_queued(struct dl_node *node, u64 req_id, u64 session)
+{
+	struct dl_request *rq = dl_request_find(node, req_id);
+
+	if (!rq || session != node->session || rq->kind != DL_REQ_LOCK)
+		return;
+	rq->acked = true;
+	rq->retry_ns = dl_node_now(node) + dl_ms(node->cfg.timeouts.lease_ms);
+}
+
 int dl_client_recv(struct dl_node *node, struct dl_peer *peer,
 		   const struct dl_wire_hdr *hdr, const struct dl_wire_op *op)
 {
@@ -753,6 +830,7 @@ int dl_client_recv(struct dl_node *node, struct dl_peer *peer,
 		rq = dl_request_find(node, rs.req_id);
 		if (!rq)
 			return 0;
+		dl_client_rtt_sample(node, rq);
 		if (rs.status) {
 			dl_client_failed(node, rq, rs.status);
 		} else {

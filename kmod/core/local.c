@@ -29,11 +29,6 @@ struct dl_cell_owner {
 	u64 id;
 };
 
-static u32 dl_local_hash(u64 id)
-{
-	return (u32)((id * 0x9e3779b97f4a7c15ULL) >> (64 - DL_LOCAL_HASH_BITS));
-}
-
 void dl_local_init(struct dl_node *node)
 {
 	u32 i;
@@ -42,6 +37,7 @@ void dl_local_init(struct dl_node *node)
 		dl_list_init(&node->local_hash[i]);
 		dl_list_init(&node->lt_hash[i]);
 		dl_list_init(&node->cell_owners[i]);
+		dl_list_init(&node->req_hash[i]);
 	}
 	dl_list_init(&node->deferred);
 	dl_cache_init(node);

@@ -202,7 +202,12 @@ static int dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
 	 * recovered by the poll, which the table answers from its record).
 	 */
 	if (!err && !ac.answered && cmd->type == DL_LT_CMD_LOCK &&
-	    cmd->owner.node != node->cfg.node_id && dl_node_is_leader(node)) {
+	    cmd->owner.node == node->cfg.node_id && dl_node_is_leader(node)) {
+		/* the leader's own: the same, without a message */
+		dl_client_queued(node, cmd->req_id, cmd->owner.incarnation);
+	} else if (!err && !ac.answered && cmd->type == DL_LT_CMD_LOCK &&
+		   cmd->owner.node != node->cfg.node_id &&
+		   dl_node_is_leader(node)) {
 		struct dl_wire_response rs = {
 			.req_id = cmd->req_id, .status = 0, .index = index,
 		};

@@ -138,9 +138,15 @@ enum dl_req_kind {
  * @deadline_ns: owner's timeout, DL_NEVER when none
  * @retry_ns: next retransmission
  * @backoff_ms: current retransmission interval
+ * @hlink: in node->req_hash by @req_id
+ * @rtt_from_ns: when its only transmission to a remote leader left, 0 when
+ *	it cannot give a round-trip sample (retransmitted: Karn's rule;
+ *	proposed locally; already sampled)
  */
 struct dl_request {
 	struct dl_list link;
+	struct dl_list hlink;
+	u64 rtt_from_ns;
 	u32 kind;
 	u64 req_id;
 	u64 cookie;
@@ -350,7 +356,15 @@ struct dl_node {
 	bool hello_due;
 
 	/* local owners */
-	struct dl_list requests;
+	struct dl_list requests;	/* by req_id, ascending */
+	struct dl_list req_hash[1 << DL_LOCAL_HASH_BITS];
+	/*
+	 * Round trip of a request to the leader and back, smoothed as TCP
+	 * does (RFC 6298): the first retransmission waits srtt + 4 rttvar,
+	 * within [retry_ms, lease_ms].  0 until the first sample.
+	 */
+	u64 srtt_ns;
+	u64 rttvar_ns;
 	u32 n_requests;
 	u64 next_req_id;
 	u64 next_local_id;
@@ -391,6 +405,12 @@ struct dl_node {
 	/* between dl_node_rx_begin() and dl_node_rx_end() */
 	bool in_rx_batch;
 };
+
+/* Bucket of a node-local id (lock, request, owner) in its hash tables. */
+static inline u32 dl_local_hash(u64 id)
+{
+	return (u32)((id * 0x9e3779b97f4a7c15ULL) >> (64 - DL_LOCAL_HASH_BITS));
+}
 
 static inline u64 dl_node_now(struct dl_node *node)
 {
@@ -465,6 +485,8 @@ void dl_client_fail_all(struct dl_node *node, int err);
 u64 dl_client_timer(struct dl_node *node, u64 now);
 struct dl_request *dl_request_new(struct dl_node *node, u32 kind);
 struct dl_request *dl_request_find(struct dl_node *node, u64 req_id);
+u32 dl_client_rto_ms(const struct dl_node *node);
+void dl_client_queued(struct dl_node *node, u64 req_id, u64 session);
 int dl_client_check_request(struct dl_node *node, u32 src,
 			    const struct dl_wire_op *op);
 void dl_request_submit(struct dl_node *node, struct dl_request *rq);

@@ -15,6 +15,7 @@
 #include "env_unit.h"
 #include "counters.h"
 #include "node.h"
+#include "raft.h"
 #include "wire.h"
 
 #include "node_cell.h"
@@ -151,6 +152,55 @@ TEST(lock_unlock_from_follower_counts_messages)
 	EXPECT_EQ(1, dl_node_counters(c->node[f])->releases);
 	fprintf(stderr, "# ops per acquire %llu, per release %llu\n",
 		(unsigned long long)acq, (unsigned long long)rel);
+	cell_free(c);
+}
+
+/*
+ * Two followers' REQUESTs handed to the leader in one receive batch
+ * (dl_node_rx_begin/end, as the kernel's receive work drains its queue):
+ * one Raft entry, so one APPEND per follower instead of one per request,
+ * and both granted.
+ */
+#define APPEND_OP	(DL_OP_RAFT_BASE + DL_RAFT_MSG_APPEND)
+
+TEST(receive_batch_is_one_entry)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f1 = follower_idx(c, -1);
+	int f2 = follower_idx(c, f1);
+	const struct dl_counters *lc;
+	u64 lk1, lk2, appends, batches;
+	struct pkt *p, *q[2];
+	int n = 0;
+
+	ASSERT_GE(l, 0);
+	ASSERT_EQ(0, lock(c, f1, 5, "a", DL_MODE_EX, 0, 0, &lk1));
+	ASSERT_EQ(0, lock(c, f2, 6, "b", DL_MODE_EX, 0, 0, &lk2));
+	/* exactly the two REQUESTs are queued, both for the leader */
+	while ((p = c->head) && n < 2) {
+		c->head = p->next;
+		ASSERT_EQ(c->id[l], p->dst);
+		q[n++] = p;
+	}
+	ASSERT_EQ(2, n);
+	ASSERT_EQ(NULL, c->head);
+	c->tail = &c->head;
+	lc = dl_node_counters(c->node[l]);
+	appends = lc->tx_ops[APPEND_OP];
+	batches = lc->rx_batches;
+	dl_node_rx_begin(c->node[l]);
+	for (n = 0; n < 2; n++) {
+		EXPECT_EQ(0, dl_node_recv(c->node[l], q[n]->buf, q[n]->len));
+		free(q[n]);
+	}
+	/* nothing leaves before the batch ends */
+	EXPECT_EQ(appends, lc->tx_ops[APPEND_OP]);
+	dl_node_rx_end(c->node[l]);
+	EXPECT_EQ(batches + 1, lc->rx_batches);
+	EXPECT_EQ(appends + 2, lc->tx_ops[APPEND_OP]);
+	run_ms(c, 5);
+	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, lk1));
+	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, lk2));
 	cell_free(c);
 }
 
