@@ -16,6 +16,9 @@
  *     pair NS LS LABEL           1 client: EX lock + unlock, same resource
  *     tput LS CLIENTS NS...      CLIENTS over the nodes, distinct resources
  *     handoff LS CLIENTS NS...   CLIENTS over the nodes, one resource
+ *     ceiling CLIENTS NS         what the guest can do at all with CLIENTS
+ *                                threads: empty ioctls/s, and wake-ups/s of
+ *                                blocked threads (pipe ping-pong pairs)
  *     failover LS CLIENT_NS LEADER_NS
  *                                cut the leader's eth0, time to first grant
  *     memory LS NS COUNT         slab/MemFree per held lock and idle resource
@@ -553,6 +556,134 @@ static int cmd_handoff(int argc, char **argv)
 	return 0;
 }
 
+/* ---- ceiling: the guest's ioctl and wake-up rate, no cell -------------- */
+
+/*
+ * A lock+unlock pair costs the client two blocking ioctls, each ended by a
+ * wake-up from the node's kworker, and the kworkers themselves are woken
+ * by the network.  This measures the two floors with CLIENTS threads on the
+ * same vCPUs the cell runs on, so that a throughput can be read as a
+ * fraction of what the guest can do at all.
+ */
+struct ceil_thread {
+	pthread_t th;
+	const char *ns;
+	int fd_in, fd_out;	/* pipe ends (ping-pong), or -1 */
+	bool leader;		/* sends first */
+	uint64_t ops;
+};
+
+static void *ceil_ioctl_thread(void *arg)
+{
+	struct ceil_thread *t = arg;
+	struct dlock_version v;
+	int fd;
+
+	enter_netns(t->ns);
+	fd = open("/dev/dlock", O_RDWR | O_CLOEXEC);
+	pthread_barrier_wait(&start_barrier);
+	if (fd < 0)
+		return NULL;
+	while (!stop_clients) {
+		if (ioctl(fd, DLOCK_IOC_VERSION, &v) < 0)
+			break;
+		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *ceil_wake_thread(void *arg)
+{
+	struct ceil_thread *t = arg;
+	char b = 0;
+
+	pthread_barrier_wait(&start_barrier);
+	if (t->leader && write(t->fd_out, &b, 1) != 1)
+		return NULL;
+	while (!stop_clients) {
+		if (read(t->fd_in, &b, 1) != 1)
+			break;
+		__atomic_store_n(&t->ops, t->ops + 1, __ATOMIC_RELAXED);
+		if (write(t->fd_out, &b, 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+static double ceil_run(struct ceil_thread *th, unsigned int n,
+		       void *(*fn)(void *))
+{
+	struct timespec ts;
+	uint64_t t0, t1, total = 0, before = 0;
+	unsigned int i;
+
+	stop_clients = false;
+	pthread_barrier_init(&start_barrier, NULL, n + 1);
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i].th, NULL, fn, &th[i]))
+			die("pthread_create: %s", strerror(errno));
+	pthread_barrier_wait(&start_barrier);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		before += __atomic_load_n(&th[i].ops, __ATOMIC_RELAXED);
+	ts.tv_sec = (time_t)run_secs;
+	ts.tv_nsec = (long)((run_secs - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+	for (i = 0; i < n; i++)
+		total += __atomic_load_n(&th[i].ops, __ATOMIC_RELAXED);
+	total -= before;
+	t1 = now_ns();
+	stop_clients = true;
+	/* a thread blocked in read() is released by closing its pipe */
+	for (i = 0; i < n; i++)
+		if (th[i].fd_out >= 0)
+			close(th[i].fd_out);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i].th, NULL);
+	for (i = 0; i < n; i++)
+		if (th[i].fd_in >= 0)
+			close(th[i].fd_in);
+	pthread_barrier_destroy(&start_barrier);
+	return total / ((t1 - t0) / 1e9);
+}
+
+static int cmd_ceiling(int argc, char **argv)
+{
+	static struct ceil_thread th[MAX_CLIENTS];
+	double ioctls, wakes;
+	unsigned int n, i;
+	int ab[2], ba[2];
+
+	if (argc != 2)
+		die("usage: ceiling CLIENTS NS");
+	n = strtoul(argv[0], NULL, 0);
+	if (n < 2 || n > MAX_CLIENTS || n % 2)
+		die("CLIENTS must be even, 2..%d", MAX_CLIENTS);
+	for (i = 0; i < n; i++) {
+		memset(&th[i], 0, sizeof(th[i]));
+		th[i].ns = argv[1];
+		th[i].fd_in = th[i].fd_out = -1;
+	}
+	ioctls = ceil_run(th, n, ceil_ioctl_thread);
+	for (i = 0; i < n; i += 2) {
+		if (pipe(ab) || pipe(ba))
+			die("pipe: %s", strerror(errno));
+		memset(&th[i], 0, sizeof(th[i]));
+		memset(&th[i + 1], 0, sizeof(th[i + 1]));
+		th[i].fd_out = ab[1];
+		th[i + 1].fd_in = ab[0];
+		th[i + 1].fd_out = ba[1];
+		th[i].fd_in = ba[0];
+		th[i].leader = true;
+	}
+	/* each op counted is one wake-up of a thread blocked in read() */
+	wakes = ceil_run(th, n, ceil_wake_thread);
+	result("ceiling", "ceiling", "clients ioctl_s wakeups_s",
+	       (double)n, ioctls, wakes);
+	return 0;
+}
+
 /* ---- failover ----------------------------------------------------------- */
 
 struct link_cut {
@@ -768,7 +899,7 @@ static int cmd_memory(int argc, char **argv)
 	struct dev d[MEM_FILES];
 	struct pollfd pfd[MEM_FILES];
 	unsigned long count, sent = 0, granted = 0, blocking = 0;
-	unsigned long inflight[MEM_FILES] = { 0 };
+	unsigned long inflight[MEM_FILES] = { 0 }, window = MEM_WINDOW;
 	uint64_t t0, t1, t2, stop;
 	char res[32];
 	ssize_t n;
@@ -779,6 +910,12 @@ static int cmd_memory(int argc, char **argv)
 	count = strtoul(argv[2], NULL, 0);
 	if (!count)
 		die("COUNT must be > 0");
+	/* BENCH_MEM_WINDOW: another depth per file (the dedup check) */
+	if (getenv("BENCH_MEM_WINDOW")) {
+		window = strtoul(getenv("BENCH_MEM_WINDOW"), NULL, 0);
+		if (!window)
+			die("BENCH_MEM_WINDOW must be > 0");
+	}
 	enter_netns(argv[1]);
 	settle();
 	mem_read(&base);
@@ -799,7 +936,7 @@ static int cmd_memory(int argc, char **argv)
 			count = sent;
 		}
 		for (f = 0; f < MEM_FILES; f++) {
-			while (sent < count && inflight[f] < MEM_WINDOW) {
+			while (sent < count && inflight[f] < window) {
 				snprintf(res, sizeof(res), "m%lu", sent);
 				lock_req(&req, &d[f], res, DLOCK_LKF_ASYNC, 0);
 				if (ioctl(d[f].fd, DLOCK_IOC_LOCK, &req) < 0)
@@ -835,9 +972,8 @@ static int cmd_memory(int argc, char **argv)
 	}
 	if (!count)
 		die("no lock requested within the time budget");
-	if (blocking)
-		printf("# memory: %lu blocking notifications for locks nobody else wants\n",
-		       blocking);
+	printf("# memory: %lu in flight per file, %lu blocking notifications for locks nobody else wants\n",
+	       window, blocking);
 	t1 = now_ns();
 	settle();
 	mem_read(&held);
@@ -891,7 +1027,8 @@ static void usage(void)
 		"usage: dlock-bench [--json] [--iters N] [--secs S] [--mem-secs S] CMD ARGS\n"
 		"  udp NS_A NS_B ADDR_B | ioctl NS | pair NS LS LABEL |\n"
 		"  tput LS CLIENTS NS... | handoff LS CLIENTS NS... |\n"
-		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT\n");
+		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT |\n"
+		"  ceiling CLIENTS NS\n");
 	exit(2);
 }
 
@@ -904,7 +1041,7 @@ int main(int argc, char **argv)
 		{ "udp", cmd_udp }, { "ioctl", cmd_ioctl },
 		{ "pair", cmd_pair }, { "tput", cmd_tput },
 		{ "handoff", cmd_handoff }, { "failover", cmd_failover },
-		{ "memory", cmd_memory },
+		{ "memory", cmd_memory }, { "ceiling", cmd_ceiling },
 	};
 	unsigned int i;
 
