@@ -66,7 +66,9 @@ enum dl_node_state {
  * @lock_delay_ms: extra wait after a lease expires before its locks go
  * @skew_ppm: bound on clock rate difference between any two nodes, in
  *	parts per million; the lease arithmetic adds this margin
- * @retry_ms: first retransmission delay of a request (doubles, capped)
+ * @retry_ms: least first retransmission delay of a request; the delay is
+ *	the measured round trip's RTO when longer (client.c), then doubles,
+ *	capped at lease_ms
  *
  * Zero fields take defaults (150, 50, 1000, 500, 1000, 100).  They must
  * satisfy heartbeat_ms < election_ms and heartbeat_ms < lease_ms.
