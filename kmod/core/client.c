@@ -256,9 +256,12 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	}
 	if (rq->sent)
 		node->ctr.retries++;
-	/* only a request's one transmission to a remote leader is timed */
-	rq->rtt_from_ns = !rq->sent && !dl_node_is_leader(node) &&
-			  node->leader ? now : 0;
+	/*
+	 * Only a request's first transmission is timed: to a remote leader
+	 * until its answer, or on the leader from its proposal to its apply
+	 * (the leader retransmits its own requests too, by proposing again).
+	 */
+	rq->rtt_from_ns = !rq->sent && node->leader ? now : 0;
 	rq->sent = true;
 	if (rq->acked) {
 		/* queued at the leader: poll for a lost answer now and then */
@@ -810,6 +813,7 @@ void dl_client_queued(struct dl_node *node, u64 req_id, u64 session)
 
 	if (!rq || session != node->session || rq->kind != DL_REQ_LOCK)
 		return;
+	dl_client_rtt_sample(node, rq);
 	rq->acked = true;
 	rq->retry_ns = dl_node_now(node) + dl_ms(node->cfg.timeouts.lease_ms);
 }

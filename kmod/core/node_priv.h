@@ -139,9 +139,9 @@ enum dl_req_kind {
  * @retry_ns: next retransmission
  * @backoff_ms: current retransmission interval
  * @hlink: in node->req_hash by @req_id
- * @rtt_from_ns: when its only transmission to a remote leader left, 0 when
- *	it cannot give a round-trip sample (retransmitted: Karn's rule;
- *	proposed locally; already sampled)
+ * @rtt_from_ns: when its only transmission left (or, on the leader, was
+ *	proposed), 0 when it cannot give a round-trip sample (retransmitted:
+ *	Karn's rule; no leader known; already sampled)
  */
 struct dl_request {
 	struct dl_list link;
