@@ -48,6 +48,7 @@ static const struct {
 	DL_CTR_SCALAR(cache_drops),
 	DL_CTR_SCALAR(cache_blocked),
 	DL_CTR_SCALAR(apply_stalls),
+	DL_CTR_SCALAR(follower_commits),
 };
 
 int dl_counters_foreach(const struct dl_counters *c,

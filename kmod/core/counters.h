@@ -58,6 +58,9 @@ enum dl_cause {
  * @cache_blocked: BLOCKING notifications for cached cell locks
  * @apply_stalls: times applying the log stopped at a command that failed
  *	for memory here (it is applied again later; see node.c)
+ * @follower_commits: (Raft follower) commits this node proved itself from
+ *	an APPEND, the leader and it being a quorum: its owners' grants and
+ *	unlocks completed without waiting for the leader's EVENT
  */
 struct dl_counters {
 	u64 tx_datagrams;
@@ -85,6 +88,7 @@ struct dl_counters {
 	u64 cache_drops;
 	u64 cache_blocked;
 	u64 apply_stalls;
+	u64 follower_commits;
 };
 
 /** dl_cause_name() - short name of an enum dl_cause, for dumps. */

@@ -223,6 +223,8 @@ static int dl_er_recv(struct dl_node *node, u32 from,
 	err = dl_raft_step(r, &m, now);
 	if (err)
 		return err;
+	if (m.type == DL_RAFT_MSG_APPEND)
+		node->ctr.follower_commits = dl_raft_own_commits(r);
 	if (m.type == DL_RAFT_MSG_APPEND_RESP && m.term == node->term &&
 	    dl_raft_role(r) == DL_RAFT_LEADER) {
 		dl_session_follower_ack(node, from);

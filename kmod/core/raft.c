@@ -1111,6 +1111,11 @@ u64 dl_raft_applied_index(const struct dl_raft *r)
 	return r->applied;
 }
 
+u64 dl_raft_own_commits(const struct dl_raft *r)
+{
+	return r->own_commits;
+}
+
 u64 dl_raft_last_index(const struct dl_raft *r)
 {
 	return dl_raft_log_last(&r->log);
@@ -1146,6 +1151,7 @@ void dl_raft_status(const struct dl_raft *r, struct dl_raft_status *st)
 	st->applied = r->applied;
 	st->snapshot_index = r->snap.valid ? r->snap.index : 0;
 	st->voting = r->voting;
+	st->own_commits = r->own_commits;
 	st->nr_voters = r->conf.nr;
 	for (i = 0; i < r->conf.nr; i++) {
 		st->voters[i] = r->conf.ids[i];

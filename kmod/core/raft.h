@@ -333,6 +333,9 @@ struct dl_raft_config {
  * @nr_voters: voters in the current configuration
  * @voters: their ids
  * @match: leader only: match index of each voter (own: last index)
+ * @own_commits: times this node, as a follower, moved its commit index on
+ *	its own (it and the leader are a quorum, raft_replicate.c) before
+ *	the leader told it
  */
 struct dl_raft_status {
 	enum dl_raft_role role;
@@ -349,6 +352,7 @@ struct dl_raft_status {
 	u32 nr_voters;
 	u32 voters[DL_RAFT_MAX_VOTERS];
 	u64 match[DL_RAFT_MAX_VOTERS];
+	u64 own_commits;
 };
 
 struct dl_raft;
@@ -478,6 +482,8 @@ u32 dl_raft_leader(const struct dl_raft *r);
 u64 dl_raft_commit_index(const struct dl_raft *r);
 u64 dl_raft_applied_index(const struct dl_raft *r);
 u64 dl_raft_last_index(const struct dl_raft *r);
+/* Commits this node proved as a follower (see dl_raft_status.own_commits). */
+u64 dl_raft_own_commits(const struct dl_raft *r);
 /* Leader only: @id's match index; 0 if unknown or not leader. */
 u64 dl_raft_peer_match(const struct dl_raft *r, u32 id);
 const char *dl_raft_role_name(enum dl_raft_role role);

@@ -145,6 +145,7 @@ struct dl_raft {
 	u64 commit;
 	u64 applied;
 	bool need_snapshot;		/* dropped the log for a new epoch */
+	u64 own_commits;		/* follower: commits it proved itself */
 
 	/* Configuration: the latest in the log is in force */
 	struct dl_raft_conf conf;

@@ -499,6 +499,51 @@ static void commit_to(struct dl_raft *r, u64 index)
 }
 
 /*
+ * Follower-side commit: the entry at @index, just stored by us from an
+ * APPEND of our term's leader, is committed if the leader and we make a
+ * quorum of the configuration.  An entry of the current term stored on a
+ * majority of voters is committed (Raft's Leader Completeness argument
+ * needs no more than that; that the leader counts the acks is only how it
+ * learns it).  We know of two copies: ours, and the leader's, which
+ * appended the entry before it sent it and never drops its own entries
+ * while it leads.  So with a quorum of two (2 or 3 voters) the requester's
+ * node may apply at once instead of waiting a round trip for the leader's
+ * commit; with more voters it cannot prove a majority alone and waits.
+ *
+ * Each guard is needed (Documentation/protocol.rst, "Committing on the
+ * follower"):
+ *   - we vote (not catching up, no snapshot awaited): a copy held by a
+ *     node that does not vote does not make elections see it;
+ *   - we and the leader are both voters of the configuration, and it is
+ *     committed as far as we know: no change of voters is pending in our
+ *     log.  One uncommitted change can follow in the leader's log (one at
+ *     a time, single-server), and any majority of a set one server away
+ *     from ours still meets {leader, us};
+ *   - the entry is of the current term: an older term's entry on a
+ *     majority can still be overwritten (Figure 8), exactly as for the
+ *     leader's own count.  Entries before it commit with it (Log
+ *     Matching).
+ */
+static void commit_with_leader(struct dl_raft *r, const struct dl_raft_msg *m,
+			       u64 index)
+{
+	u64 t;
+
+	if (index <= r->commit || !r->voting || r->need_snapshot ||
+	    r->role != DL_RAFT_FOLLOWER || r->leader != m->from ||
+	    m->term != r->term)
+		return;
+	if (dl_raft_quorum(r) > 2 || r->conf_index > r->commit ||
+	    !dl_raft_conf_has(&r->conf, r->cfg.self_id) ||
+	    !dl_raft_conf_has(&r->conf, m->from))
+		return;
+	if (dl_raft_log_term(&r->log, index, &t) || t != r->term)
+		return;
+	r->commit = index;
+	r->own_commits++;
+}
+
+/*
  * Append the entries after m->index, which matches our log.  An entry we
  * hold with another term is where our log diverges: drop from there on.
  * Returns the last index now known to match the leader's log.
@@ -583,6 +628,8 @@ int dl_raft_recv_append(struct dl_raft *r, const struct dl_raft_msg *m,
 		   t == m->log_term) {
 		resp.index = append_entries(r, m);
 		commit_to(r, DL_MIN(m->commit, resp.index));
+		if (m->nr_entries)
+			commit_with_leader(r, m, resp.index);
 	} else {
 		resp.flags = DL_RAFT_F_REJECT;
 		resp.index = m->index;

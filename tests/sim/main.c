@@ -241,9 +241,10 @@ static void print_summary(const struct sim_cfg *cfg, u32 passed, u32 failed,
 	       " datagram, %.2f datagrams each\n", n->rx_batches,
 	       ratio(n->rx_batched, n->rx_batches));
 	printf("# datagrams %" PRIu64 " (%" PRIu64 " bytes), retries %" PRIu64
-	       ", leases lost %" PRIu64 ", nodes expired %" PRIu64 "\n",
+	       ", leases lost %" PRIu64 ", nodes expired %" PRIu64
+	       ", commits proved by followers %" PRIu64 "\n",
 	       c->tx_datagrams, c->tx_bytes, c->retries, c->leases_lost,
-	       c->nodes_expired);
+	       c->nodes_expired, c->follower_commits);
 	printf("%u passed, %u failed\n", passed, failed);
 }
 

@@ -93,6 +93,7 @@ void node_collect_counters(struct sim *s, struct dl_env *e)
 	t->cache_drops += c->cache_drops;
 	t->cache_blocked += c->cache_blocked;
 	t->apply_stalls += c->apply_stalls;
+	t->follower_commits += c->follower_commits;
 	t->nodes_expired += c->nodes_expired;
 	t->revoked += c->revoked;
 }

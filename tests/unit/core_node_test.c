@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 #include "env_unit.h"
 #include "counters.h"
+#include "locktable.h"
 #include "node.h"
 #include "raft.h"
 #include "wire.h"
@@ -201,6 +202,170 @@ TEST(receive_batch_is_one_entry)
 	run_ms(c, 5);
 	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, lk1));
 	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, lk2));
+	cell_free(c);
+}
+
+struct snap_buf {
+	u8 *p;
+	size_t len;
+};
+
+static int snap_sink(void *ctx, const void *buf, size_t len)
+{
+	struct snap_buf *b = ctx;
+
+	b->p = realloc(b->p, b->len + len);
+	memcpy(b->p + b->len, buf, len);
+	b->len += len;
+	return 0;
+}
+
+/* Do the first @n nodes' lock tables serialize to the same bytes? */
+static bool same_tables(struct cell *c, int n)
+{
+	struct snap_buf first = { 0 }, other;
+	bool same = true;
+	int i;
+
+	dl_lt_snapshot_save(dl_node_lt(c->node[0]), snap_sink, &first);
+	for (i = 1; i < n; i++) {
+		memset(&other, 0, sizeof(other));
+		dl_lt_snapshot_save(dl_node_lt(c->node[i]), snap_sink, &other);
+		if (other.len != first.len ||
+		    memcmp(other.p, first.p, first.len))
+			same = false;
+		free(other.p);
+	}
+	free(first.p);
+	return same;
+}
+
+/*
+ * Deliver queued datagrams one at a time, the clock standing still (timers
+ * due now still fire, e.g. deferred events), until node @i has recorded
+ * an event @type for @lock_id.  Counts the datagrams each node received
+ * meanwhile in @rx (by index).  Returns false if the cell went quiet first.
+ */
+static bool deliver_until_ev(struct cell *c, int i, u32 type, u64 lock_id,
+			     int *rx)
+{
+	int k;
+
+	for (;;) {
+		struct pkt *p;
+		bool fired = false;
+
+		for (k = 0; k < c->n; k++) {
+			struct dl_env *e = &c->env[k];
+
+			if (c->node[k] && e->timer_armed &&
+			    e->timer_deadline_ns <= c->now) {
+				e->timer_armed = false;
+				dl_node_timer(c->node[k]);
+				fired = true;
+			}
+		}
+		if (find_ev(c, i, type, lock_id))
+			return true;
+		p = c->head;
+		if (!p) {
+			if (fired)
+				continue;
+			return false;
+		}
+		c->head = p->next;
+		if (!c->head)
+			c->tail = &c->head;
+		k = idx_of(c, p->dst);
+		if (k >= 0 && c->node[k]) {
+			rx[k]++;
+			dl_node_recv(c->node[k], p->buf, p->len);
+		}
+		free(p);
+	}
+}
+
+/*
+ * With three voters the requester's node and the leader are a majority:
+ * the follower applies its own LOCK (and UNLOCK) as soon as the leader's
+ * APPEND is stored, one REQUEST/APPEND exchange, without waiting for the
+ * leader to count acknowledgements and send the EVENT (two round trips).
+ * The EVENT still comes and must not deliver the grant a second time.
+ */
+TEST(follower_pair_completes_in_one_exchange_each_with_3_voters)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f = follower_idx(c, -1), o = follower_idx(c, f);
+	int rx[MAXN] = { 0 }, k;
+	const struct rec_ev *g, *g2;
+	u64 lk, lk2, before;
+
+	ASSERT_GE(l, 0);
+	settle(c);
+	before = dl_node_counters(c->node[f])->follower_commits;
+	ASSERT_EQ(0, lock(c, f, 5, "one", DL_MODE_EX, 0, 0, &lk));
+	ASSERT_TRUE(deliver_until_ev(c, f, DL_LEV_GRANTED, lk, rx));
+	/* the leader heard the REQUEST only, the follower the APPEND only */
+	EXPECT_EQ(1, rx[l]);
+	EXPECT_EQ(1, rx[f]);
+	g = find_ev(c, f, DL_LEV_GRANTED, lk);
+	EXPECT_GT(g->ev.token, 0);
+	EXPECT_GT(dl_node_counters(c->node[f])->follower_commits, before);
+	/* once the others applied too: one table, the same token */
+	run_ms(c, 20);
+	for (k = 0; k < 3; k++) {
+		struct dl_lt_stats st;
+
+		dl_lt_get_stats(dl_node_lt(c->node[k]), &st);
+		EXPECT_EQ(g->ev.token, st.token_seq);
+		EXPECT_EQ(1, st.granted);
+	}
+	EXPECT_TRUE(same_tables(c, 3));
+
+	memset(rx, 0, sizeof(rx));
+	ASSERT_EQ(0, dl_node_unlock(c->node[f], 5, lk, NULL, 0));
+	ASSERT_TRUE(deliver_until_ev(c, f, DL_LEV_UNLOCKED, lk, rx));
+	EXPECT_EQ(1, rx[l]);
+	EXPECT_EQ(1, rx[f]);
+
+	/* the leader's EVENTs arrive later and change nothing */
+	run_ms(c, 50);
+	EXPECT_EQ(1, count_ev(c, f, DL_LEV_GRANTED, lk));
+	EXPECT_EQ(1, count_ev(c, f, DL_LEV_UNLOCKED, lk));
+	EXPECT_EQ(1, dl_node_counters(c->node[f])->acquires);
+	EXPECT_EQ(1, dl_node_counters(c->node[f])->releases);
+	EXPECT_TRUE(same_tables(c, 3));
+
+	/* the same lock again from the other follower: a larger token */
+	memset(rx, 0, sizeof(rx));
+	ASSERT_EQ(0, lock(c, o, 6, "one", DL_MODE_EX, 0, 0, &lk2));
+	ASSERT_TRUE(deliver_until_ev(c, o, DL_LEV_GRANTED, lk2, rx));
+	EXPECT_EQ(1, rx[l]);
+	g2 = find_ev(c, o, DL_LEV_GRANTED, lk2);
+	EXPECT_GT(g2->ev.token, g->ev.token);
+	cell_free(c);
+}
+
+/*
+ * With five voters the follower and the leader are two of five: it cannot
+ * prove a majority alone, so its grant waits for the leader's commit (the
+ * leader must hear an APPEND_RESP before the grant can reach the follower).
+ */
+TEST(follower_waits_for_leader_with_5_voters)
+{
+	struct cell *c = cell_ready(_metadata, 5, 0);
+	int l = leader_idx(c), f = follower_idx(c, -1);
+	int rx[MAXN] = { 0 };
+	u64 lk;
+
+	ASSERT_GE(l, 0);
+	settle(c);
+	ASSERT_EQ(0, lock(c, f, 5, "five", DL_MODE_EX, 0, 0, &lk));
+	ASSERT_TRUE(deliver_until_ev(c, f, DL_LEV_GRANTED, lk, rx));
+	EXPECT_LE(3, rx[l]);	/* REQUEST and at least two APPEND_RESPs */
+	EXPECT_EQ(0, dl_node_counters(c->node[f])->follower_commits);
+	run_ms(c, 50);
+	EXPECT_EQ(1, count_ev(c, f, DL_LEV_GRANTED, lk));
 	cell_free(c);
 }
 

@@ -1172,6 +1172,192 @@ TEST(reform_other_survivor_adopts_new_epoch)
 	tc_free(c);
 }
 
+/* ---- follower-side commit (raft_replicate.c, commit_with_leader) ---- */
+
+/*
+ * Three voters: the leader's APPEND alone lets the follower commit and
+ * apply the entry (the leader and it are a majority), before any answer
+ * reaches the leader.  The old core waited for the leader's next APPEND.
+ */
+TEST(follower_commits_own_append_with_3_voters)
+{
+	struct tc_cluster *c = tc_new(3, 3, 21, NULL);
+	u32 l, f, o;
+	u64 idx, commit_l;
+
+	ASSERT_NE(NULL, c);
+	l = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, l);
+	tc_run(c, 100 * MS);
+	f = l % 3 + 1;
+	o = f % 3 + 1;
+	/* only leader -> f carries anything: no answer reaches the leader */
+	tc_isolate(c, o, true);
+	c->cut[f][l] = true;
+	commit_l = dl_raft_commit_index(c->n[l].r);
+	idx = tc_propose(c, l, 77);
+	ASSERT_NE(0, idx);
+	dl_raft_flush(c->n[l].r, c->now);
+	tc_run(c, 2 * MS);
+	EXPECT_EQ(commit_l, dl_raft_commit_index(c->n[l].r));
+	EXPECT_EQ(idx, dl_raft_commit_index(c->n[f].r));
+	EXPECT_EQ(idx, c->n[f].applied);
+	EXPECT_EQ(77, c->n[f].sm[idx].val);
+	EXPECT_LE(1, dl_raft_own_commits(c->n[f].r));
+	tc_heal(c);
+	ASSERT_TRUE(tc_wait_applied(c, idx, 1000 * MS));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/* Five voters: the same APPEND proves only two copies of five. */
+TEST(follower_waits_for_leader_commit_with_5_voters)
+{
+	struct tc_cluster *c = tc_new(5, 5, 22, NULL);
+	u32 l, f, i;
+	u64 idx, commit_f;
+
+	ASSERT_NE(NULL, c);
+	l = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, l);
+	tc_run(c, 100 * MS);
+	f = l % 5 + 1;
+	for (i = 1; i <= 5; i++)
+		if (i != l && i != f)
+			tc_isolate(c, i, true);
+	c->cut[f][l] = true;
+	commit_f = dl_raft_commit_index(c->n[f].r);
+	idx = tc_propose(c, l, 78);
+	ASSERT_NE(0, idx);
+	dl_raft_flush(c->n[l].r, c->now);
+	tc_run(c, 2 * MS);
+	EXPECT_EQ(idx, dl_raft_last_index(c->n[f].r));
+	EXPECT_EQ(commit_f, dl_raft_commit_index(c->n[f].r));
+	EXPECT_EQ(0, dl_raft_own_commits(c->n[f].r));
+	tc_heal(c);
+	ASSERT_TRUE(tc_wait_applied(c, idx, 1000 * MS));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/* Hand node @to an APPEND of node @from's, as its leader of @term. */
+static int fc_append(struct tc_cluster *c, u32 to, u32 from, u64 term,
+		     u64 prev, u64 prev_term, u64 commit,
+		     const struct dl_raft_entry *e, u32 n)
+{
+	struct dl_raft_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DL_RAFT_MSG_APPEND;
+	m.from = from;
+	m.to = to;
+	m.incarnation = c->n[from].inc;
+	m.to_incarnation = c->n[to].inc;
+	m.term = term;
+	m.index = prev;
+	m.log_term = prev_term;
+	m.commit = commit;
+	m.ctx = c->now;
+	m.nr_entries = n;
+	m.entries = n ? e : NULL;
+	return dl_raft_step(c->n[to].r, &m, c->now);
+}
+
+static const u32 fc_v1 = 5, fc_v2 = 6, fc_v3 = 7;
+
+#define FC_ENT(t, ty, p, l) \
+	((struct dl_raft_entry){ .term = (t), .type = (ty), .len = (l), \
+				 .data = (p) })
+
+/*
+ * What a follower may not commit on its own, message by message (node 2
+ * of {1, 2, 3} fed by hand, leader 1): entries of an older term, an entry
+ * it could not store, a pending change of voters, a catching-up node, a
+ * cell of five.
+ */
+TEST(follower_commit_refuses_what_it_cannot_prove)
+{
+	struct tc_cluster *c = tc_new(3, 3, 23, NULL);
+	struct dl_raft_entry e[2];
+	u8 conf12[8] = { 1, 0, 0, 0, 2, 0, 0, 0 };
+	struct dl_raft_msg hb;
+	struct dl_raft *r;
+
+	ASSERT_NE(NULL, c);
+	r = c->n[2].r;
+	/* entries of term 1 carried by term 2's leader: Figure 8 applies */
+	e[0] = FC_ENT(1, DL_RAFT_ENTRY_NORMAL, &fc_v1, 4);
+	e[1] = FC_ENT(1, DL_RAFT_ENTRY_NORMAL, &fc_v2, 4);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 0, 0, 0, e, 2));
+	EXPECT_EQ(2, dl_raft_last_index(r));
+	EXPECT_EQ(0, dl_raft_commit_index(r));
+	EXPECT_EQ(0, c->n[2].applied);
+	/* not stored: a gap before it (index 5 unknown here) */
+	e[0] = FC_ENT(2, DL_RAFT_ENTRY_NORMAL, &fc_v3, 4);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 5, 2, 0, e, 1));
+	EXPECT_EQ(2, dl_raft_last_index(r));
+	EXPECT_EQ(0, dl_raft_commit_index(r));
+	/* a heartbeat carries nothing to store */
+	memset(&hb, 0, sizeof(hb));
+	hb.type = DL_RAFT_MSG_APPEND;
+	hb.flags = DL_RAFT_F_HEARTBEAT;
+	hb.from = 1;
+	hb.to = 2;
+	hb.incarnation = c->n[1].inc;
+	hb.to_incarnation = c->n[2].inc;
+	hb.term = 2;
+	ASSERT_EQ(0, dl_raft_step(r, &hb, c->now));
+	EXPECT_EQ(0, dl_raft_commit_index(r));
+	/* an entry of term 2 after them: all three commit with it */
+	e[0] = FC_ENT(2, DL_RAFT_ENTRY_NOOP, NULL, 0);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 2, 1, 0, e, 1));
+	EXPECT_EQ(3, dl_raft_commit_index(r));
+	EXPECT_EQ(3, c->n[2].applied);
+	EXPECT_EQ(5, c->n[2].sm[1].val);
+	EXPECT_EQ(1, dl_raft_own_commits(r));
+	/* a change of voters (to {1, 2}) is pending: wait for the leader */
+	e[0] = FC_ENT(2, DL_RAFT_ENTRY_CONFIG, conf12, 8);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 3, 2, 3, e, 1));
+	EXPECT_EQ(3, dl_raft_commit_index(r));
+	e[0] = FC_ENT(2, DL_RAFT_ENTRY_NORMAL, &fc_v1, 4);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 4, 2, 3, e, 1));
+	EXPECT_EQ(3, dl_raft_commit_index(r));
+	/* the leader says the change committed: own commits resume */
+	e[0] = FC_ENT(2, DL_RAFT_ENTRY_NORMAL, &fc_v2, 4);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 5, 2, 4, e, 1));
+	EXPECT_EQ(6, dl_raft_commit_index(r));
+	EXPECT_EQ(6, c->n[2].applied);
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+
+	/* a node catching up (restarted) does not count, so proves nothing */
+	c = tc_new(3, 3, 24, NULL);
+	ASSERT_NE(NULL, c);
+	tc_crash(c, 2);
+	ASSERT_EQ(0, tc_start(c, 2, false));
+	e[0] = FC_ENT(2, DL_RAFT_ENTRY_NOOP, NULL, 0);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 0, 0, 0, e, 1));
+	EXPECT_EQ(1, dl_raft_last_index(c->n[2].r));
+	EXPECT_EQ(0, dl_raft_commit_index(c->n[2].r));
+	tc_free(c);
+
+	/* five voters: two copies of five prove nothing */
+	c = tc_new(5, 5, 25, NULL);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, fc_append(c, 2, 1, 2, 0, 0, 0, e, 1));
+	EXPECT_EQ(1, dl_raft_last_index(c->n[2].r));
+	EXPECT_EQ(0, dl_raft_commit_index(c->n[2].r));
+	tc_free(c);
+
+	/* a leader that is no voter of ours (removed, still leading) */
+	c = tc_new(4, 3, 26, NULL);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, fc_append(c, 2, 4, 2, 0, 0, 0, e, 1));
+	EXPECT_EQ(1, dl_raft_last_index(c->n[2].r));
+	EXPECT_EQ(0, dl_raft_commit_index(c->n[2].r));
+	tc_free(c);
+}
+
 TEST(membership_add_and_remove)
 {
 	struct tc_cluster *c = tc_new(4, 3, 101, NULL);
