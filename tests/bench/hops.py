@@ -22,6 +22,7 @@ the latest send with the same source and destination before it; the
 encap callback and the work start in between are taken as its own (one
 client runs, so hops rarely overlap; the counts say how many matched).
 """
+import bisect
 import re
 import statistics
 import sys
@@ -69,6 +70,8 @@ def main():
     seg = defaultdict(lambda: defaultdict(list))
     seal, unseal = [], []
     ioc_in, ioc = {}, defaultdict(list)
+    rx_log = []             # (time, op) of every datagram the cores took
+    win = defaultdict(list)  # ioctl cmd -> [(t0, t1)]
 
     for t, ev, pid, a in evs:
         if ev == "dlh_tx":
@@ -82,6 +85,7 @@ def main():
             last_work[pid] = t
         elif ev == "dlh_rx":
             op = OPS.get(a.get("op"), "op%#x" % a.get("op", 0))
+            rx_log.append((t, op))
             tx = last_tx.get((a.get("src"), a.get("dst")))
             w = last_work.get(pid)
             if tx is None or w is None or w < tx:
@@ -112,6 +116,7 @@ def main():
         elif ev == "dlh_iocr" and pid in ioc_in:
             t0, cmd = ioc_in.pop(pid)
             ioc[cmd].append(t - t0)
+            win[cmd].append((t0, t))
 
     cols = ["hop", "send", "wake", "lock+open", "core"]
     print("# per hop, us: median / p90 (n), first op of the datagram")
@@ -129,9 +134,24 @@ def main():
             print("# %s alone: median %.1f us, p90 %.1f us (%d)"
                   % (name, statistics.median(v), pct(v, 90), len(v)))
     for cmd, v in sorted(ioc.items(), key=lambda kv: -len(kv[1])):
-        if len(v) >= 10:
-            print("# ioctl %#x: median %.1f us, p90 %.1f us (%d)"
-                  % (cmd, statistics.median(v), pct(v, 90), len(v)))
+        if len(v) < 10:
+            continue
+        print("# ioctl %#x: median %.1f us, p90 %.1f us (%d)"
+              % (cmd, statistics.median(v), pct(v, 90), len(v)))
+        # what the cell received while the call waited: its critical path
+        per = defaultdict(list)
+        times = [t for t, _ in rx_log]
+        for t0, t1 in win[cmd]:
+            lo, hi = bisect.bisect_left(times, t0), bisect.bisect_right(times, t1)
+            seen = defaultdict(int)
+            for _, op in rx_log[lo:hi]:
+                seen[op] += 1
+            for op in set(o for _, o in rx_log):
+                per[op].append(seen[op])
+        print("#   datagrams received in the cell during the call, mean: " +
+              ", ".join("%s %.2f" % (op, sum(n) / len(n))
+                        for op, n in sorted(per.items())
+                        if sum(n)))
 
 
 if __name__ == "__main__":
