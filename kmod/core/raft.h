@@ -22,7 +22,10 @@
  * Extensions to textbook Raft (Ongaro's thesis, chapters 3, 4, 6, 9):
  * PreVote, CheckQuorum, leader lease, single-server membership changes,
  * batching and pipelining, chunked InstallSnapshot, catch-up of restarted
- * nodes, and an explicit re-form of a cell that lost its majority.
+ * nodes, an explicit re-form of a cell that lost its majority, and, with
+ * two or three voters, a follower that commits an entry of the current
+ * term as soon as it stores it (it and the leader are a majority; see
+ * commit_with_leader() in raft_replicate.c).
  *
  * Incarnations (a restarted voter has lost its log and its vote):
  *
