@@ -53,12 +53,18 @@ struct dlock_file_ls {
 	u32 len;
 };
 
-/* What the file knows of a lock it holds, for LOCK_INFO. */
+/*
+ * What the file knows of a lock it holds, for LOCK_INFO.  A file may hold
+ * a million locks, most without a value block: those records are 16 bytes
+ * (kmalloc-16), and only a grant that carried a value block gets room for
+ * one (DLOCK_LVB_MAX, @lvb_room).
+ */
 struct dlock_file_lock {
 	u64 token;
-	u32 mode;
-	u32 lvb_len;
-	u8 lvb[DLOCK_LVB_MAX];
+	u8 mode;
+	u8 lvb_len;
+	u8 lvb_room;
+	u8 lvb[];
 };
 
 /*
@@ -140,22 +146,39 @@ static bool dlock_file_quiet(struct dlock_file *df, u64 lock_id)
 static void dlock_file_track(struct dlock_file *df, const struct dl_lock_event *ev)
 {
 	struct dlock_file_lock *fl;
+	u32 lvb_len;
 
 	switch (ev->type) {
 	case DL_LEV_GRANTED:
+		lvb_len = min_t(u32, ev->lvb_len, DLOCK_LVB_MAX);
 		fl = xa_load(&df->locks, ev->lock_id);
-		if (!fl) {
-			fl = kzalloc(sizeof(*fl), GFP_KERNEL);
-			if (!fl || xa_err(xa_store(&df->locks, ev->lock_id, fl,
-						   GFP_KERNEL))) {
-				kfree(fl);
-				return;
+		if (!fl || lvb_len > fl->lvb_room) {
+			u32 room = lvb_len ? DLOCK_LVB_MAX : 0;
+			struct dlock_file_lock *nfl;
+
+			nfl = kzalloc(struct_size(nfl, lvb, room), GFP_KERNEL);
+			if (nfl) {
+				nfl->lvb_room = room;
+				/* replacing an entry never allocates */
+				if (xa_err(xa_store(&df->locks, ev->lock_id,
+						    nfl, GFP_KERNEL))) {
+					kfree(nfl);
+					nfl = NULL;
+				} else {
+					kfree(fl);
+					fl = nfl;
+				}
 			}
+			if (!fl)
+				return;
+			/* no room for the new value block: none is shown */
+			if (lvb_len > fl->lvb_room)
+				lvb_len = 0;
 		}
 		fl->token = ev->token;
 		fl->mode = ev->mode;
-		fl->lvb_len = min_t(u32, ev->lvb_len, DLOCK_LVB_MAX);
-		memcpy(fl->lvb, ev->lvb, fl->lvb_len);
+		fl->lvb_len = lvb_len;
+		memcpy(fl->lvb, ev->lvb, lvb_len);
 		break;
 	case DL_LEV_UNLOCKED:
 	case DL_LEV_REVOKED:

@@ -15,6 +15,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -134,6 +135,70 @@ void *dl_zalloc(size_t size)
 void dl_free(const void *p)
 {
 	kvfree(p);
+}
+
+/*
+ * Typed objects (core/env.h): one kmem_cache per type, of the type's exact
+ * size, created on the type's first allocation (the core declares its
+ * types statically and never registers them) and destroyed at unload.
+ * The mutex orders creation; afterwards the cache pointer is read with
+ * acquire semantics and never changes until dlock_obj_caches_destroy().
+ */
+static DEFINE_MUTEX(dlock_obj_mutex);
+static struct dl_objtype *dlock_obj_types;
+
+static struct kmem_cache *dlock_obj_cache(struct dl_objtype *type)
+{
+	/* pairs with the release below: a cache seen is fully created */
+	struct kmem_cache *cache = smp_load_acquire(&type->host);
+
+	if (likely(cache))
+		return cache;
+	mutex_lock(&dlock_obj_mutex);
+	cache = type->host;
+	if (!cache) {
+		cache = kmem_cache_create(type->name, type->size, 0, 0, NULL);
+		if (cache) {
+			type->next = dlock_obj_types;
+			dlock_obj_types = type;
+			/* publish only a created cache, see above */
+			smp_store_release(&type->host, cache);
+		}
+	}
+	mutex_unlock(&dlock_obj_mutex);
+	return cache;
+}
+
+void *dl_obj_zalloc(struct dl_objtype *type)
+{
+	struct kmem_cache *cache;
+
+	if (dlock_should_fail_alloc(type->size))
+		return NULL;
+	cache = dlock_obj_cache(type);
+	return cache ? kmem_cache_zalloc(cache, GFP_KERNEL) : NULL;
+}
+
+void dl_obj_free(struct dl_objtype *type, const void *p)
+{
+	if (p)
+		kmem_cache_free(type->host, (void *)p);
+}
+
+/* At unload, after every node (and so every object) is gone. */
+void dlock_obj_caches_destroy(void)
+{
+	struct dl_objtype *type, *next;
+
+	mutex_lock(&dlock_obj_mutex);
+	for (type = dlock_obj_types; type; type = next) {
+		next = type->next;
+		kmem_cache_destroy(type->host);
+		type->host = NULL;
+		type->next = NULL;
+	}
+	dlock_obj_types = NULL;
+	mutex_unlock(&dlock_obj_mutex);
 }
 
 /* The core names the node in its messages; only the level is ours. */

@@ -63,6 +63,7 @@ err_chardev:
 err_netlink:
 	dlock_netns_uninit();
 err_netns:
+	dlock_obj_caches_destroy();
 	dlock_fail_alloc_exit();
 	return ret;
 }
@@ -72,6 +73,7 @@ static void __exit dlock_mod_exit(void)
 	dlock_chardev_uninit();
 	dlock_genetlink_uninit();
 	dlock_netns_uninit();
+	dlock_obj_caches_destroy();
 	dlock_fail_alloc_exit();
 }
 

@@ -176,6 +176,9 @@ u64 dlock_node_drops(struct dlock_node *node, unsigned int reason);
 /* Initialize the env of a new node (env.c). */
 void dlock_env_init(struct dl_env *env);
 
+/* Destroy the typed objects' caches (env.c), at unload, nodes all gone. */
+void dlock_obj_caches_destroy(void);
+
 /*
  * The debugfs fault attribute that fails dl_zalloc() (env.c): created at
  * module load, removed at unload; nothing on kernels without

@@ -43,9 +43,16 @@ void dl_local_init(struct dl_node *node)
 	dl_cache_init(node);
 }
 
+/*
+ * A node holds one of these per lock of its local owners, as many as the
+ * cell's table holds for it: a cache of the exact size (core/env.h).
+ */
+static DL_OBJTYPE(dl_local_lock_type, "dlock_local_lock",
+		  sizeof(struct dl_local_lock));
+
 struct dl_local_lock *dl_local_new(struct dl_node *node, u64 owner)
 {
-	struct dl_local_lock *lk = dl_zalloc(sizeof(*lk));
+	struct dl_local_lock *lk = dl_obj_zalloc(&dl_local_lock_type);
 
 	if (!lk)
 		return NULL;
@@ -104,7 +111,7 @@ void dl_local_free(struct dl_node *node, struct dl_local_lock *lk)
 	dl_list_del(&lk->link);
 	dl_list_del(&lk->lt_link);
 	node->n_local--;
-	dl_free(lk);
+	dl_obj_free(&dl_local_lock_type, lk);
 }
 
 /* Owner @owner sends the cell a request: it will need a RELEASE_OWNER. */

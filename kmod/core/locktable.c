@@ -112,11 +112,11 @@ static void lt_emit_granted(struct lt_ctx *c, const struct dl_lt_owner *owner,
 	};
 
 	if (lk) {
-		out.ls_id = lk->res->ls->id;
-		out.ls_flags = lk->res->ls->flags;
+		out.ls_id = lt_lock_res(lk)->ls->id;
+		out.ls_flags = lt_lock_res(lk)->ls->flags;
 		out.lock_id = lk->id;
 		if (valblk) {
-			const struct lt_res *r = lk->res;
+			const struct lt_res *r = lt_lock_res(lk);
 
 			out.lvb = r->lvb ? r->lvb : lt_zero_lvb;
 			out.lvb_len = r->ls->lvb_len;
@@ -346,7 +346,7 @@ static void lt_grant(struct lt_ctx *c, struct lt_lock *lk)
 	lk->token = ++lt->token_seq;
 	lk->bast_sent = 0;
 	lt_lock_enqueue(lt, lk, LT_Q_GRANT);
-	lk->res->recheck_blocking = true;
+	lt_lock_res(lk)->recheck_blocking = true;
 	lt_dd_settle(lk->owner, lk->req_id, lk->id, LT_DD_GRANTED, 0,
 		     lk->gr_mode, lk->token);
 	lt_emit_granted(c, &lk->owner->key, lk->req_id, lk, lk->gr_mode,
@@ -701,11 +701,11 @@ static int lt_cmd_convert(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	bool down, write;
 	int err;
 
-	if (!lk || lk->owner != o || lk->res->ls->id != cmd->ls_id) {
+	r = lk ? lt_lock_res(lk) : NULL;
+	if (!lk || lk->owner != o || r->ls->id != cmd->ls_id) {
 		lt_fail(c, cmd, -ENOENT);
 		return 0;
 	}
-	r = lk->res;
 	if (lk->queue != LT_Q_GRANT) {
 		lt_fail(c, cmd, -EBUSY);
 		return 0;
@@ -788,7 +788,7 @@ static int lt_cmd_unlock(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 		lt_fail(c, cmd, -ENOENT);
 		return 0;
 	}
-	r = lk->res;
+	r = lt_lock_res(lk);
 	ls_id = r->ls->id;
 	if (lk->queue != LT_Q_GRANT) {
 		lt_fail(c, cmd, -EBUSY);
@@ -844,14 +844,14 @@ static int lt_cmd_cancel(struct lt_ctx *c, const struct dl_lt_cmd *cmd)
 	if (lt_dd_reserve(lt, o, cmd))
 		return -ENOMEM;
 	lock_id = lk->id;
-	ls_id = lk->res->ls->id;
+	ls_id = lt_lock_res(lk)->ls->id;
 	pending = lk->req_id;
 	lt_dd_settle(o, pending, lock_id, LT_DD_FAILED, -ECANCELED, 0, 0);
 	lt_emit_simple(c, DL_LT_OUT_FAILED, &o->key, pending, lock_id, ls_id,
 		       -ECANCELED);
 	if (lk->queue == LT_Q_CONVERT) {
 		lt_convert_abort(lt, lk);
-		lt_mark_dirty(lt, lk->res);
+		lt_mark_dirty(lt, lt_lock_res(lk));
 	} else {
 		lt_lock_release(lt, lk);
 	}
@@ -902,7 +902,7 @@ static void lt_revoke_owner(struct lt_ctx *c, struct lt_owner *o)
 	struct lt_lock *lk, *tmp;
 
 	dl_list_for_each_entry_safe(lk, tmp, &o->locks, owner_node) {
-		u32 ls_id = lk->res->ls->id;
+		u32 ls_id = lt_lock_res(lk)->ls->id;
 
 		/* a pending request is answered first (also a conversion) */
 		if (lk->queue != LT_Q_GRANT) {
@@ -922,7 +922,7 @@ static void lt_revoke_owner(struct lt_ctx *c, struct lt_owner *o)
 			};
 
 			if (dl_mode_writes_lvb(lk->gr_mode))
-				lk->res->lvb_invalid = true;
+				lt_lock_res(lk)->lvb_invalid = true;
 			lt_emit(c, &out);
 		}
 		lt_lock_release(c->lt, lk);

@@ -5,9 +5,11 @@
  * tables, lt_cmd.c: command codec, lt_query.c: read-only views,
  * lt_snapshot.c: snapshot).  Not for users of the table.
  *
- * Memory layout is chosen for the "1,000,000 held locks" target: a lock is
- * ~90 bytes, a resource ~120 bytes plus its name, and a value block is only
- * allocated once something is written to it (until then it reads as zeros).
+ * Memory layout is chosen for the "1,000,000 held locks" target: a held
+ * lock nobody else wants is one object of 216 bytes on x86-64 (resource,
+ * lock and a name of up to 8 bytes, from a cache of that exact size), the
+ * hash tables add about 8 more, and a value block is only allocated once
+ * something is written to it (until then it reads as zeros).
  */
 #ifndef DLOCK_CORE_LT_INTERNAL_H
 #define DLOCK_CORE_LT_INTERNAL_H
@@ -117,8 +119,10 @@ struct lt_hnode {
 
 /*
  * Chained hash table of intrusive nodes, power-of-two buckets, doubled when
- * the load passes 1.  Lookups walk one bucket; the caller compares keys.
- * Iteration order of buckets is never used for anything replicated.
+ * the load reaches LT_HTAB_GROW_LOAD and halved when it falls below
+ * 1 / LT_HTAB_SHRINK_DIV (lt_hash.c).  Lookups walk one bucket; the caller
+ * compares keys.  Iteration order of buckets is never used for anything
+ * replicated.
  */
 struct lt_htab {
 	struct lt_hnode **buckets;
@@ -126,13 +130,15 @@ struct lt_htab {
 	u64 count;
 	/* the key hash of a node, for rehashing on resize */
 	u64 (*hash_of)(const struct lt_hnode *n);
+	/* the table's memory account (dl_lt.mem), for resizes */
+	size_t *mem;
 };
 
 int lt_htab_init(struct lt_htab *h, u64 (*hash_of)(const struct lt_hnode *n),
 		 size_t *mem);
 void lt_htab_free(struct lt_htab *h, size_t *mem);
 /* Insert; grows the table when it can (a failed grow only costs speed). */
-void lt_htab_add(struct lt_htab *h, struct lt_hnode *n, u64 hash, size_t *mem);
+void lt_htab_add(struct lt_htab *h, struct lt_hnode *n, u64 hash);
 void lt_htab_del(struct lt_htab *h, struct lt_hnode *n, u64 hash);
 
 static inline struct lt_hnode *lt_htab_bucket(const struct lt_htab *h,
@@ -218,6 +224,44 @@ struct lt_ls {
 	u64 nlocks;
 };
 
+/*
+ * A lock: its place on a resource's queue, in its owner's list and in the
+ * lock id hash.  Its resource is not stored here: see lt_lock_res().
+ */
+struct lt_lock {
+	struct lt_hnode hnode;		/* lt->lock_hash, key id */
+	struct dl_list res_node;	/* one of res's three queues */
+	struct dl_list owner_node;	/* owner->locks */
+	struct lt_owner *owner;
+	u64 id;
+	u64 token;			/* of the current grant; 0 if none */
+	u64 req_id;			/* pending request (or the last one) */
+	u8 gr_mode;			/* DL_MODE_NONE while a new request */
+	u8 rq_mode;			/* DL_MODE_NONE unless waiting */
+	u8 queue;			/* enum lt_queue */
+	u8 flags;			/* DL_LKF_* of the pending request */
+	u8 bast_sent;			/* modes already sent in BLOCKING */
+	u8 mark;			/* scratch for deadlock search */
+	bool in_slot;			/* it is its resource's @slot */
+};
+
+/*
+ * A lock beyond its resource's first: allocated on its own (lt_lock_type),
+ * with the pointer to its resource that the slot lock does without.
+ */
+struct lt_lock_ext {
+	struct lt_lock lk;
+	struct lt_res *res;
+};
+
+/*
+ * A resource exists only while it has a lock, and most resources have
+ * exactly one (a lock nobody else wants): so a resource carries one lock
+ * in @slot, and a held lock on an uncontended resource is ONE allocation
+ * of resource, lock and name (lt_res_type[], by name length), with no
+ * pointer from the lock back to the resource.  Further locks on the same
+ * resource are struct lt_lock_ext.
+ */
 struct lt_res {
 	struct lt_hnode hnode;		/* lt->res_hash, key (ls id, name) */
 	struct dl_list ls_node;		/* ls->resources */
@@ -231,7 +275,9 @@ struct lt_res {
 	bool lvb_invalid;
 	bool dirty;
 	bool recheck_blocking;		/* queues changed: see lt_res_process */
-	u8 name_len;
+	bool slot_used;			/* @slot is a live lock */
+	u8 name_len;			/* here, in @slot's alignment gap */
+	struct lt_lock slot;		/* the first lock, see above */
 	u8 name[];
 };
 
@@ -240,23 +286,6 @@ enum lt_queue {
 	LT_Q_CONVERT = 1,
 	LT_Q_WAIT = 2,
 	LT_Q_MAX = LT_Q_WAIT,
-};
-
-struct lt_lock {
-	struct lt_hnode hnode;		/* lt->lock_hash, key id */
-	struct dl_list res_node;	/* one of res's three queues */
-	struct dl_list owner_node;	/* owner->locks */
-	struct lt_res *res;
-	struct lt_owner *owner;
-	u64 id;
-	u64 token;			/* of the current grant; 0 if none */
-	u64 req_id;			/* pending request (or the last one) */
-	u8 gr_mode;			/* DL_MODE_NONE while a new request */
-	u8 rq_mode;			/* DL_MODE_NONE unless waiting */
-	u8 queue;			/* enum lt_queue */
-	u8 flags;			/* DL_LKF_* of the pending request */
-	u8 bast_sent;			/* modes already sent in BLOCKING */
-	u8 mark;			/* scratch for deadlock search */
 };
 
 struct dl_lt {
@@ -338,9 +367,12 @@ static inline struct dl_list *lt_res_queue(struct lt_res *res, u8 queue)
 	return &res->waitq;
 }
 
-static inline size_t lt_res_size(u8 name_len)
+/* The resource a lock is on. */
+static inline struct lt_res *lt_lock_res(const struct lt_lock *lk)
 {
-	return sizeof(struct lt_res) + name_len;
+	if (lk->in_slot)
+		return dl_container_of(lk, struct lt_res, slot);
+	return dl_container_of(lk, struct lt_lock_ext, lk)->res;
 }
 
 #endif /* DLOCK_CORE_LT_INTERNAL_H */

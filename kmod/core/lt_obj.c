@@ -27,6 +27,50 @@ void lt_free(struct dl_lt *lt, const void *p, size_t size)
 	lt->mem -= size;
 }
 
+/*
+ * The typed objects of a held lock (core/env.h): resources in four size
+ * classes by name length (names are 1..64 bytes; most are short), and the
+ * locks beyond a resource's first.
+ */
+#define LT_RES_CLASSES	4
+#define LT_RES_OBJ(bytes) (offsetof(struct lt_res, name) + (bytes))
+
+static struct dl_objtype lt_res_type[LT_RES_CLASSES] = {
+	{ .name = "dlock_lt_res8", .size = LT_RES_OBJ(8) },
+	{ .name = "dlock_lt_res16", .size = LT_RES_OBJ(16) },
+	{ .name = "dlock_lt_res32", .size = LT_RES_OBJ(32) },
+	{ .name = "dlock_lt_res64", .size = LT_RES_OBJ(DL_LT_NAME_MAX) },
+};
+
+static DL_OBJTYPE(lt_lock_type, "dlock_lt_lock", sizeof(struct lt_lock_ext));
+
+static unsigned int lt_res_class(u8 name_len)
+{
+	if (name_len <= 8)
+		return 0;
+	if (name_len <= 16)
+		return 1;
+	if (name_len <= 32)
+		return 2;
+	return 3;
+}
+
+static void *lt_obj_alloc(struct dl_lt *lt, struct dl_objtype *type)
+{
+	void *p = dl_obj_zalloc(type);
+
+	if (p)
+		lt->mem += type->size;
+	return p;
+}
+
+static void lt_obj_free(struct dl_lt *lt, struct dl_objtype *type,
+			const void *p)
+{
+	dl_obj_free(type, p);
+	lt->mem -= type->size;
+}
+
 u64 lt_res_hash(u32 ls_id, const u8 *name, size_t len)
 {
 	return lt_hash_bytes(ls_id, name, len);
@@ -135,14 +179,15 @@ struct lt_res *lt_res_find(const struct dl_lt *lt, u32 ls_id, const u8 *name,
 struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
 			  u8 len, bool want_lvb)
 {
-	struct lt_res *r = lt_alloc(lt, lt_res_size(len));
+	struct dl_objtype *type = &lt_res_type[lt_res_class(len)];
+	struct lt_res *r = lt_obj_alloc(lt, type);
 
 	if (!r)
 		return NULL;
 	if (want_lvb) {
 		r->lvb = lt_alloc(lt, ls->lvb_len);
 		if (!r->lvb) {
-			lt_free(lt, r, lt_res_size(len));
+			lt_obj_free(lt, type, r);
 			return NULL;
 		}
 	}
@@ -153,8 +198,7 @@ struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
 	dl_list_init(&r->convertq);
 	dl_list_init(&r->waitq);
 	dl_list_add_tail(&r->ls_node, &ls->resources);
-	lt_htab_add(&lt->res_hash, &r->hnode, lt_res_hash(ls->id, name, len),
-		    &lt->mem);
+	lt_htab_add(&lt->res_hash, &r->hnode, lt_res_hash(ls->id, name, len));
 	ls->nres++;
 	lt->nres++;
 	return r;
@@ -174,7 +218,7 @@ void lt_res_free(struct dl_lt *lt, struct lt_res *r)
 	r->ls->nres--;
 	lt->nres--;
 	lt_free(lt, r->lvb, r->ls->lvb_len);
-	lt_free(lt, r, lt_res_size(r->name_len));
+	lt_obj_free(lt, &lt_res_type[lt_res_class(r->name_len)], r);
 }
 
 /* Make sure the value block has storage, before anything changes. */
@@ -215,7 +259,7 @@ struct lt_owner *lt_owner_new(struct dl_lt *lt, const struct dl_lt_owner *key)
 	o->key = *key;
 	dl_list_init(&o->locks);
 	dl_list_add_tail(&o->lt_node, &lt->owners);
-	lt_htab_add(&lt->owner_hash, &o->hnode, lt_owner_hash(key), &lt->mem);
+	lt_htab_add(&lt->owner_hash, &o->hnode, lt_owner_hash(key));
 	lt->nowners++;
 	return o;
 }
@@ -253,7 +297,7 @@ struct lt_node_floor *lt_floor_new(struct dl_lt *lt, u32 node, u64 inc)
 	f->node = node;
 	f->incarnation = inc;
 	dl_list_add_tail(&f->lt_node, &lt->nodes);
-	lt_htab_add(&lt->node_hash, &f->hnode, lt_hash_u64(node), &lt->mem);
+	lt_htab_add(&lt->node_hash, &f->hnode, lt_hash_u64(node));
 	return f;
 }
 
@@ -273,18 +317,30 @@ struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id)
 /*
  * Allocate a lock, hash it and put it at the tail of its owner's list.  The
  * caller sets the modes and calls lt_lock_enqueue().  Lock ids only grow, so
- * appending keeps the owner's list in ascending id order.
+ * appending keeps the owner's list in ascending id order.  The resource's
+ * own slot is used when it is free: the first lock of a new resource never
+ * fails to allocate.
  */
 struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 			    struct lt_res *res, u64 id)
 {
-	struct lt_lock *lk = lt_alloc(lt, sizeof(*lk));
+	struct lt_lock *lk;
 
-	if (!lk)
-		return NULL;
+	if (!res->slot_used) {
+		lk = &res->slot;
+		memset(lk, 0, sizeof(*lk));
+		lk->in_slot = true;
+		res->slot_used = true;
+	} else {
+		struct lt_lock_ext *ext = lt_obj_alloc(lt, &lt_lock_type);
+
+		if (!ext)
+			return NULL;
+		ext->res = res;
+		lk = &ext->lk;
+	}
 	lk->id = id;
 	lk->owner = o;
-	lk->res = res;
 	lk->gr_mode = DL_MODE_NONE;
 	lk->rq_mode = DL_MODE_NONE;
 	dl_list_init(&lk->res_node);
@@ -292,7 +348,7 @@ struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 	o->nlocks++;
 	res->ls->nlocks++;
 	lt->nlocks++;
-	lt_htab_add(&lt->lock_hash, &lk->hnode, lt_hash_u64(id), &lt->mem);
+	lt_htab_add(&lt->lock_hash, &lk->hnode, lt_hash_u64(id));
 	return lk;
 }
 
@@ -313,27 +369,31 @@ void lt_lock_unnew(struct dl_lt *lt, struct lt_lock *lk)
 /* Put @lk at the tail of @queue, keeping the counters right. */
 void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
 {
+	struct lt_res *r = lt_lock_res(lk);
+
 	lk->queue = queue;
-	dl_list_add_tail(&lk->res_node, lt_res_queue(lk->res, queue));
+	dl_list_add_tail(&lk->res_node, lt_res_queue(r, queue));
 	if (queue != LT_Q_GRANT) {
 		lt->nwaiting++;
-		lk->res->recheck_blocking = true;
+		r->recheck_blocking = true;
 	}
 	if (lk->gr_mode != DL_MODE_NONE) {
-		lk->res->gcount[lk->gr_mode]++;
+		r->gcount[lk->gr_mode]++;
 		lt->ngranted++;
 	}
 }
 
 void lt_lock_dequeue(struct dl_lt *lt, struct lt_lock *lk)
 {
+	struct lt_res *r = lt_lock_res(lk);
+
 	dl_list_del(&lk->res_node);
 	if (lk->queue != LT_Q_GRANT) {
 		lt->nwaiting--;
-		lk->res->recheck_blocking = true;
+		r->recheck_blocking = true;
 	}
 	if (lk->gr_mode != DL_MODE_NONE) {
-		lk->res->gcount[lk->gr_mode]--;
+		r->gcount[lk->gr_mode]--;
 		lt->ngranted--;
 	}
 }
@@ -354,7 +414,7 @@ void lt_mark_dirty(struct dl_lt *lt, struct lt_res *r)
 /* Remove and free a lock; its resource is processed at settle time. */
 void lt_lock_release(struct dl_lt *lt, struct lt_lock *lk)
 {
-	struct lt_res *r = lk->res;
+	struct lt_res *r = lt_lock_res(lk);
 
 	lt_lock_dequeue(lt, lk);
 	dl_list_del(&lk->owner_node);
@@ -362,7 +422,11 @@ void lt_lock_release(struct dl_lt *lt, struct lt_lock *lk)
 	r->ls->nlocks--;
 	lt->nlocks--;
 	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
-	lt_free(lt, lk, sizeof(*lk));
+	if (lk->in_slot)
+		r->slot_used = false;
+	else
+		lt_obj_free(lt, &lt_lock_type,
+			    dl_container_of(lk, struct lt_lock_ext, lk));
 	lt_mark_dirty(lt, r);
 }
 

@@ -67,10 +67,12 @@ u64 dl_lt_walk_ls(const struct dl_lt *lt, u64 skip, dl_lt_ls_fn fn,
 static void lt_lock_fill(const struct lt_lock *lk,
 			 struct dl_lt_lock_info *info)
 {
+	const struct lt_res *r = lt_lock_res(lk);
+
 	memset(info, 0, sizeof(*info));
-	info->ls_id = lk->res->ls->id;
-	info->res_len = lk->res->name_len;
-	info->res = lk->res->name;
+	info->ls_id = r->ls->id;
+	info->res_len = r->name_len;
+	info->res = r->name;
 	info->lock_id = lk->id;
 	info->owner = lk->owner->key;
 	info->mode = lk->gr_mode;
@@ -114,17 +116,19 @@ int dl_lt_lock_get(const struct dl_lt *lt, u64 lock_id,
 		   struct dl_lt_lock_info *info, u8 *lvb, bool *lvb_valid)
 {
 	const struct lt_lock *lk = lt_lock_find(lt, lock_id);
+	const struct lt_res *r;
 
 	if (!lk)
 		return -ENOENT;
+	r = lt_lock_res(lk);
 	lt_lock_fill(lk, info);
 	if (lvb) {
 		memset(lvb, 0, DL_LT_LVB_MAX);
-		if (lk->res->lvb)
-			memcpy(lvb, lk->res->lvb, lk->res->ls->lvb_len);
+		if (r->lvb)
+			memcpy(lvb, r->lvb, r->ls->lvb_len);
 	}
 	if (lvb_valid)
-		*lvb_valid = !lk->res->lvb_invalid;
+		*lvb_valid = !r->lvb_invalid;
 	return 0;
 }
 
@@ -166,7 +170,7 @@ static int lt_check_res(const struct dl_lt *lt, const struct lt_res *r,
 			bool want_gr = q != LT_Q_WAIT;
 			bool want_rq = q != LT_Q_GRANT;
 
-			if (lk->queue != q || lk->res != r ||
+			if (lk->queue != q || lt_lock_res(lk) != r ||
 			    lt_lock_find(lt, lk->id) != lk)
 				return -EUCLEAN;
 			if (has_gr != want_gr || has_rq != want_rq)
