@@ -126,6 +126,32 @@ static bool transfer_moving(const struct dl_raft *r, u64 now)
 	return false;
 }
 
+/*
+ * When to compact (snapshot the state machine and drop the log up to it):
+ *
+ *  - snapshot_threshold entries were applied since the last snapshot;
+ *  - nothing was applied for an election timeout and the snapshot is
+ *    behind: a table that emptied after a million locks would otherwise
+ *    keep its million-lock snapshot, and the log of its release, until
+ *    snapshot_threshold more entries come.  Once per quiet spell, and a
+ *    spell must last 16 times what the last compaction took, so that a
+ *    big table with a lock now and then spends at most about 1/16 of its
+ *    time on these.
+ */
+static bool compaction_due(struct dl_raft *r, u64 since, u64 now)
+{
+	u64 quiet = DL_MAX((u64)r->cfg.election_max_ms * DL_RAFT_NS_PER_MS,
+			   16 * r->compact_cost_ns);
+
+	if (r->applied != r->quiet_applied) {
+		r->quiet_applied = r->applied;
+		r->quiet_since_ns = now;
+	} else if (r->applied > since && now - r->quiet_since_ns >= quiet) {
+		return true;
+	}
+	return r->applied - since >= r->cfg.snapshot_threshold;
+}
+
 void dl_raft_maybe_compact(struct dl_raft *r, u64 now)
 {
 	u64 since = r->snap.valid ? r->snap.index : r->log.base_index;
@@ -133,12 +159,12 @@ void dl_raft_maybe_compact(struct dl_raft *r, u64 now)
 
 	if (!r->ops->snapshot_save)
 		return;
-	if (r->applied - since < r->cfg.snapshot_threshold ||
-	    transfer_moving(r, now)) {
+	if (!compaction_due(r, since, now) || transfer_moving(r, now)) {
 		dl_raft_trim_log(r, now);
 		return;
 	}
 	err = dl_raft_compact_auto(r, now);
+	r->compact_cost_ns = dl_env_now_ns(r->cfg.env) - now;
 	if (err)
 		dl_env_log(r->cfg.env, DL_LOG_WARN,
 			   "raft %u: compaction failed: %d", r->cfg.self_id,

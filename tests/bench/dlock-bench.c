@@ -826,8 +826,8 @@ static void mem_read(struct mem *m)
 }
 
 /* Commentary: the slab caches that grew most from A to B, per lock. */
-static void mem_top(const struct mem *a, const struct mem *b,
-		    unsigned long count)
+static void mem_top(const char *what, const struct mem *a,
+		    const struct mem *b, unsigned long count)
 {
 	bool shown[MAX_CACHES] = { false };
 	unsigned int i, j, k;
@@ -852,9 +852,33 @@ static void mem_top(const struct mem *a, const struct mem *b,
 		if (at < 0)
 			break;
 		shown[at] = true;
-		printf("# slab %-24s %+8.1f B per lock\n", b->cache[at].name,
-		       best / count);
+		printf("# slab %s%-24s %+8.1f B per lock\n", what,
+		       b->cache[at].name, best / count);
 	}
+}
+
+/*
+ * Bytes from A to B in the caches whose name starts with PREFIX: the lock
+ * table's own caches are "dlock_lt_" (core/lt_obj.c), one set per kernel
+ * shared by every replica in it.  Only meaningful when the kernel does not
+ * merge caches of similar size into one name (the bench VM boots with
+ * slab_nomerge).
+ */
+static double mem_prefix(const struct mem *a, const struct mem *b,
+			 const char *prefix)
+{
+	double d = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < b->n_caches; i++) {
+		if (strncmp(b->cache[i].name, prefix, strlen(prefix)))
+			continue;
+		d += (double)b->cache[i].bytes;
+		for (j = 0; j < a->n_caches; j++)
+			if (!strcmp(a->cache[j].name, b->cache[i].name))
+				d -= (double)a->cache[j].bytes;
+	}
+	return d;
 }
 
 /* Let the cell settle (RCU frees, replication to followers) before reading. */
@@ -874,22 +898,22 @@ static void settle(void)
 
 /*
  * Requests in flight per file in the memory run, and files.  The lock
- * table recognizes a retransmitted request only among an owner's last
- * DL_LT_DEDUP_SLOTS (16) requests (core/locktable.h), and the node
- * retransmits a request that takes longer than retry_ms (100 ms) to be
- * answered, which a loaded TCG guest often does: with more than 16 in
- * flight per owner a retransmission can be executed a second time (seen
- * as a blocking notification on a lock nobody else wants).  So stay under
- * 16 per file, and use several files (owners) for depth.
+ * table remembers every request of an owner since its oldest unanswered
+ * one (up to DL_LT_DEDUP_MAX, 1024: core/locktable.h), so a retransmitted
+ * request is never executed twice, and 128 in flight per file is safe; a
+ * blocking notification on these locks nobody else wants would say
+ * otherwise, and is counted.  Few files keep each file's lock ids (one
+ * node-wide sequence, shared by the files) dense in its xarray.
  */
-#define MEM_WINDOW	12
-#define MEM_FILES	8
+#define MEM_WINDOW	128
+#define MEM_FILES	4
 
 /*
  * Hold COUNT EX locks on distinct resources through MEM_FILES files,
  * asynchronously, MEM_WINDOW requests in flight on each; read the kernel's
  * memory with all held, then close the files (the cell releases the locks)
- * and read it again: what stays is the idle resources.
+ * and read it again: what stays is the idle resources.  REPLICAS (default
+ * 3) is the number of voters whose lock tables share this kernel.
  */
 static int cmd_memory(int argc, char **argv)
 {
@@ -898,15 +922,16 @@ static int cmd_memory(int argc, char **argv)
 	static struct mem base, held, after;
 	struct dev d[MEM_FILES];
 	struct pollfd pfd[MEM_FILES];
-	unsigned long count, sent = 0, granted = 0, blocking = 0;
+	unsigned long count, sent = 0, granted = 0, blocking = 0, replicas;
 	unsigned long inflight[MEM_FILES] = { 0 }, window = MEM_WINDOW;
+	double table_b;
 	uint64_t t0, t1, t2, stop;
 	char res[32];
 	ssize_t n;
 	int ret, i, f;
 
-	if (argc != 3)
-		die("usage: memory LS NS COUNT");
+	if (argc != 3 && argc != 4)
+		die("usage: memory LS NS COUNT [REPLICAS]");
 	count = strtoul(argv[2], NULL, 0);
 	if (!count)
 		die("COUNT must be > 0");
@@ -916,6 +941,9 @@ static int cmd_memory(int argc, char **argv)
 		if (!window)
 			die("BENCH_MEM_WINDOW must be > 0");
 	}
+	replicas = argc == 4 ? strtoul(argv[3], NULL, 0) : 3;
+	if (!replicas)
+		die("REPLICAS must be > 0");
 	enter_netns(argv[1]);
 	settle();
 	mem_read(&base);
@@ -977,7 +1005,7 @@ static int cmd_memory(int argc, char **argv)
 	t1 = now_ns();
 	settle();
 	mem_read(&held);
-	mem_top(&base, &held, count);
+	mem_top("", &base, &held, count);
 	for (f = 0; f < MEM_FILES; f++)
 		close(d[f].fd);
 	/*
@@ -1005,17 +1033,29 @@ static int cmd_memory(int argc, char **argv)
 	t2 = now_ns();
 	settle();
 	mem_read(&after);
+	mem_top("left after release: ", &base, &after, count);
+	table_b = mem_prefix(&base, &held, "dlock_lt_");
+	printf("# memory: lock table caches (dlock_lt_*) %.1f B per lock in"
+	       " %lu replicas, %.1f B per replica; the rest of the slab %.1f B"
+	       " per lock (the holder node's local lock and file record, the"
+	       " Raft log)\n", table_b / count, replicas,
+	       table_b / count / replicas,
+	       ((double)held.slab_bytes - base.slab_bytes - table_b) / count);
 	result("memory", "locks", "count hold_s locks_s release_s "
 	       "slab_per_lock_b "
 	       "memfree_per_lock_b slab_per_idle_res_b memfree_per_idle_res_b "
-	       "slab_held_mb",
+	       "slab_held_mb blocking replicas table_slab_per_lock_replica_b "
+	       "other_slab_per_lock_b",
 	       (double)count, (t1 - t0) / 1e9, count / ((t1 - t0) / 1e9),
 	       (t2 - t1) / 1e9,
 	       ((double)held.slab_bytes - base.slab_bytes) / count,
 	       ((double)base.free_kb - held.free_kb) * 1024 / count,
 	       ((double)after.slab_bytes - base.slab_bytes) / count,
 	       ((double)base.free_kb - after.free_kb) * 1024 / count,
-	       ((double)held.slab_bytes - base.slab_bytes) / 1048576.0);
+	       ((double)held.slab_bytes - base.slab_bytes) / 1048576.0,
+	       (double)blocking, (double)replicas,
+	       table_b / count / replicas,
+	       ((double)held.slab_bytes - base.slab_bytes - table_b) / count);
 	return 0;
 }
 
@@ -1027,8 +1067,10 @@ static void usage(void)
 		"usage: dlock-bench [--json] [--iters N] [--secs S] [--mem-secs S] CMD ARGS\n"
 		"  udp NS_A NS_B ADDR_B | ioctl NS | pair NS LS LABEL |\n"
 		"  tput LS CLIENTS NS... | handoff LS CLIENTS NS... |\n"
-		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT |\n"
-		"  ceiling CLIENTS NS\n");
+		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT [REPLICAS] |
+"
+		"  ceiling CLIENTS NS
+");
 	exit(2);
 }
 
