@@ -314,6 +314,17 @@ struct lt_lock *lt_lock_find(const struct dl_lt *lt, u64 id)
 	return NULL;
 }
 
+/* Give a lock's memory back: its resource's slot, or its own object. */
+static void lt_lock_free(struct dl_lt *lt, struct lt_res *r,
+			 struct lt_lock *lk)
+{
+	if (lk->in_slot)
+		r->slot_used = false;
+	else
+		lt_obj_free(lt, &lt_lock_type,
+			    dl_container_of(lk, struct lt_lock_ext, lk));
+}
+
 /*
  * Allocate a lock, hash it and put it at the tail of its owner's list.  The
  * caller sets the modes and calls lt_lock_enqueue().  Lock ids only grow, so
@@ -358,12 +369,14 @@ struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
  */
 void lt_lock_unnew(struct dl_lt *lt, struct lt_lock *lk)
 {
+	struct lt_res *r = lt_lock_res(lk);
+
 	dl_list_del(&lk->owner_node);
 	lk->owner->nlocks--;
-	lk->res->ls->nlocks--;
+	r->ls->nlocks--;
 	lt->nlocks--;
 	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
-	lt_free(lt, lk, sizeof(*lk));
+	lt_lock_free(lt, r, lk);
 }
 
 /* Put @lk at the tail of @queue, keeping the counters right. */
@@ -422,11 +435,7 @@ void lt_lock_release(struct dl_lt *lt, struct lt_lock *lk)
 	r->ls->nlocks--;
 	lt->nlocks--;
 	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
-	if (lk->in_slot)
-		r->slot_used = false;
-	else
-		lt_obj_free(lt, &lt_lock_type,
-			    dl_container_of(lk, struct lt_lock_ext, lk));
+	lt_lock_free(lt, r, lk);
 	lt_mark_dirty(lt, r);
 }
 

@@ -177,7 +177,6 @@ struct dl_raft {
 	u64 rx_leader_term;		/* ... and its term */
 	u64 quiet_applied;		/* @applied when it last moved ... */
 	u64 quiet_since_ns;		/* ... and when: idle compaction */
-	u64 compact_cost_ns;		/* what the last compaction took */
 
 	/* Scratch for building an APPEND (kept off the kernel stack) */
 	struct dl_raft_entry scratch[DL_RAFT_MAX_ENTRIES];

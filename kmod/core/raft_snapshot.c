@@ -130,18 +130,22 @@ static bool transfer_moving(const struct dl_raft *r, u64 now)
  * When to compact (snapshot the state machine and drop the log up to it):
  *
  *  - snapshot_threshold entries were applied since the last snapshot;
- *  - nothing was applied for an election timeout and the snapshot is
- *    behind: a table that emptied after a million locks would otherwise
- *    keep its million-lock snapshot, and the log of its release, until
- *    snapshot_threshold more entries come.  Once per quiet spell, and a
- *    spell must last 16 times what the last compaction took, so that a
- *    big table with a lock now and then spends at most about 1/16 of its
- *    time on these.
+ *  - nothing was applied for a quiet spell and the snapshot is behind: a
+ *    table that emptied after a million locks would otherwise keep its
+ *    million-lock snapshot, and the log of its release, until
+ *    snapshot_threshold more entries come.  Once per quiet spell; a spell
+ *    is an election timeout, or DL_RAFT_QUIET_NS_PER_BYTE per byte of the
+ *    current snapshot when that is longer (17 s for the ~67 MB of a
+ *    million-lock table), so that a big table with a lock now and then
+ *    is not serialized again after every one.  Deterministic (no clock
+ *    read of its own), like everything else here.
  */
+#define DL_RAFT_QUIET_NS_PER_BYTE	256ULL
+
 static bool compaction_due(struct dl_raft *r, u64 since, u64 now)
 {
 	u64 quiet = DL_MAX((u64)r->cfg.election_max_ms * DL_RAFT_NS_PER_MS,
-			   16 * r->compact_cost_ns);
+			   DL_RAFT_QUIET_NS_PER_BYTE * r->snap.len);
 
 	if (r->applied != r->quiet_applied) {
 		r->quiet_applied = r->applied;
@@ -164,7 +168,6 @@ void dl_raft_maybe_compact(struct dl_raft *r, u64 now)
 		return;
 	}
 	err = dl_raft_compact_auto(r, now);
-	r->compact_cost_ns = dl_env_now_ns(r->cfg.env) - now;
 	if (err)
 		dl_env_log(r->cfg.env, DL_LOG_WARN,
 			   "raft %u: compaction failed: %d", r->cfg.self_id,
