@@ -1067,10 +1067,8 @@ static void usage(void)
 		"usage: dlock-bench [--json] [--iters N] [--secs S] [--mem-secs S] CMD ARGS\n"
 		"  udp NS_A NS_B ADDR_B | ioctl NS | pair NS LS LABEL |\n"
 		"  tput LS CLIENTS NS... | handoff LS CLIENTS NS... |\n"
-		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT [REPLICAS] |
-"
-		"  ceiling CLIENTS NS
-");
+		"  failover LS CLIENT_NS LEADER_NS | memory LS NS COUNT [REPLICAS] |\n"
+		"  ceiling CLIENTS NS\n");
 	exit(2);
 }
 
