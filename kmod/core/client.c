@@ -769,7 +769,9 @@ static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
 	if (cmd.owner.incarnation < peer->session)
 		return -ESTALE;	/* its node gave that session up */
 	/* a new session's first word: its old locks go first */
-	dl_session_new_session(node, peer, peer->id, cmd.owner.incarnation);
+	/* not proposed (memory): the next request or HELLO tries again */
+	(void)dl_session_new_session(node, peer, peer->id,
+				     cmd.owner.incarnation);
 	if (cmd.owner.incarnation != peer->max_req_session) {
 		peer->max_req_session = cmd.owner.incarnation;
 		peer->max_req_id = 0;

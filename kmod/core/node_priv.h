@@ -81,6 +81,8 @@
  * @last_heard_ns: when we last accepted a datagram from it
  * @lease_until_ns: (leader) its lease as the leader counts it
  * @expired: (leader) EXPIRE_NODE proposed since it was last heard
+ * @hello_refused: (leader) its HELLO came in a datagram whose heartbeat we
+ *	must not answer: its NODE_INCARNATION could not be proposed
  * @max_req_id: (leader) highest REQUEST id seen from its session
  * @max_req_session: the session @max_req_id belongs to
  * @tx: datagram being filled for it during this entry point, or NULL
@@ -100,6 +102,7 @@ struct dl_peer {
 	u64 rtt_probe_ns;
 	u64 lease_until_ns;
 	bool expired;
+	bool hello_refused;
 	u64 max_req_id;
 	u64 max_req_session;
 	/* leader: REVOKED events sent to this member, not yet acknowledged */
@@ -463,7 +466,7 @@ int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
 		    const struct dl_wire_op *op);
 void dl_session_follower_ack(struct dl_node *node, u32 from);
 void dl_session_became_leader(struct dl_node *node);
-void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
+int dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
 			    u32 node_id, u64 session);
 u64 dl_session_timer(struct dl_node *node, u64 now);
 bool dl_session_lease_valid(struct dl_node *node);

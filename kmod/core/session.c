@@ -258,23 +258,30 @@ static int dl_session_on_event_ack(struct dl_node *node, struct dl_peer *peer,
 	return 0;	/* acknowledged twice */
 }
 
-/* Leader: propose NODE_INCARNATION when a peer announces a new session. */
-void dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
-			    u32 node_id, u64 session)
+/*
+ * Leader: propose NODE_INCARNATION when a peer announces a new session.
+ * Return: 0 when proposed (or known already), else the error of
+ * dl_node_propose(): the caller must see that the HELLO comes again.
+ */
+int dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
+			   u32 node_id, u64 session)
 {
 	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_NODE_INCARNATION };
 	u32 saved = node->cause;
+	int err;
 
 	if (peer && session <= peer->session)
-		return;
+		return 0;
 	if (peer)
 		dl_session_revokes_drop(peer, session);
 	cmd.owner.node = node_id;
 	cmd.owner.incarnation = session;
 	node->cause = DL_CAUSE_SESSION;
-	if (!dl_node_propose(node, &cmd) && peer)
+	err = dl_node_propose(node, &cmd);
+	if (!err && peer)
 		peer->session = session;
 	node->cause = saved;
+	return err;
 }
 
 /* Send a heartbeat (and the HELLO of a new session) to @dst. */
@@ -291,12 +298,20 @@ static void dl_session_send_hb(struct dl_node *node, u32 dst, u64 now)
 	out->seq = hb.seq;
 	out->sent_ns = now;
 	out->session = node->session;
-	out->hello = node->hello_due;
+	out->hello = false;
 	node->hb_unanswered++;
 	if (node->hello_due) {
+		/*
+		 * Only a HELLO that was queued counts as sent with this
+		 * heartbeat.  Were a HELLO that failed for memory counted,
+		 * the answer to the heartbeat would end the HELLOs: no
+		 * leader would propose NODE_INCARNATION, and the old
+		 * session's locks would stay in the cell for good.
+		 */
 		n = dl_wire_enc_hello(body, sizeof(body), &he);
-		if (n > 0)
-			dl_node_send_op(node, dst, DL_OP_HELLO, body, n);
+		if (n > 0 &&
+		    !dl_node_send_op(node, dst, DL_OP_HELLO, body, n))
+			out->hello = true;
 	}
 	n = dl_wire_enc_heartbeat(body, sizeof(body), &hb);
 	if (n > 0)
@@ -356,6 +371,11 @@ static int dl_session_on_heartbeat(struct dl_node *node, struct dl_peer *peer,
 		dl_session_send_redirect(node, peer->id, 0);
 		return 0;
 	}
+	if (peer->hello_refused) {
+		/* unanswered, the peer sends its HELLO again (on_hello) */
+		peer->hello_refused = false;
+		return 0;
+	}
 	peer->lease_until_ns = now + dl_ms(node->cfg.timeouts.lease_ms);
 	peer->expired = false;
 	dl_session_send_lease(node, peer->id, hb.seq);
@@ -411,8 +431,14 @@ static int dl_session_on_hello(struct dl_node *node, struct dl_peer *peer,
 		return err;
 	if (he.role != peer->role)
 		return DL_WIRE_EBODY;
-	if (dl_node_is_leader(node))
-		dl_session_new_session(node, peer, peer->id, he.incarnation);
+	/*
+	 * The answer to the heartbeat that follows is what ends the peer's
+	 * HELLOs: when NODE_INCARNATION could not be proposed, that answer
+	 * is withheld, so the HELLO comes again.
+	 */
+	if (dl_node_is_leader(node) &&
+	    dl_session_new_session(node, peer, peer->id, he.incarnation))
+		peer->hello_refused = true;
 	return 0;
 }
 
@@ -520,11 +546,11 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 				 dl_session_own_lease(node,
 						      node->cfg.timeouts.lease_ms));
 	if (leader) {
-		if (node->hello_due) {
-			dl_session_new_session(node, NULL, node->cfg.node_id,
-					       node->session);
+		/* not proposed (memory): again at the next timer call */
+		if (node->hello_due &&
+		    !dl_session_new_session(node, NULL, node->cfg.node_id,
+					    node->session))
 			node->hello_due = false;
-		}
 		if (now >= node->expire_check_ns)
 			node->expire_check_ns =
 				dl_session_expire_scan(node, now);
