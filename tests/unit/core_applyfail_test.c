@@ -15,6 +15,9 @@
  * there; once allocation works again the three replicas' snapshots are
  * identical, no request was answered with -ENOMEM, and every lock asked
  * for was granted.
+ *
+ * The session: a node's HELLO that failed for memory is sent again, so
+ * its old session's locks are released (NODE_INCARNATION).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,6 +485,96 @@ TEST(late_grant_undone_once_memory_returns)
 		run_ms(c, 10);
 	EXPECT_NE(NULL, find_ev(c, g, DL_LEV_GRANTED, third));
 	run_ms(c, 3000);	/* f catches up */
+	EXPECT_TRUE(replicas_agree(c));
+	cell_free(c);
+}
+
+/* Is a datagram for node index @i queued? */
+static bool pkt_queued_for(struct cell *c, int i)
+{
+	struct pkt *p;
+
+	for (p = c->head; p; p = p->next)
+		if (p->dst == c->id[i])
+			return true;
+	return false;
+}
+
+/*
+ * A follower whose lease ran out announces its new session with HELLO beside
+ * its heartbeats until one is answered; the leader then proposes
+ * NODE_INCARNATION, which releases the old session's locks.  A HELLO that
+ * failed for memory while the heartbeat beside it went out must not count
+ * as sent: counted, the heartbeat's answer ended the HELLOs, nothing
+ * released the old locks (the node still answers the leader, so it is never
+ * expired) and every other request for them waited for ever (dlock-sim
+ * --fail-alloc, request-unanswered, seed 300283).
+ */
+TEST(hello_lost_for_memory_is_sent_again)
+{
+	struct cell *c = cell_ready(_metadata);
+	int l = leader_idx(c), f, g, waited;
+	struct dl_lock_args la = {
+		.lockspace = (const u8 *)LS, .ls_len = strlen(LS),
+		.resource = (const u8 *)"x", .res_len = 1,
+		.mode = DL_MODE_EX,
+	};
+	const struct dl_counters *fc;
+	u64 req, held, next, hello, hb;
+	bool injected = false;
+
+	ASSERT_GE(l, 0);
+	f = follower_idx(c, -1);
+	g = follower_idx(c, f);
+	fc = dl_node_counters(c->node[f]);
+	la.owner = 1;
+	ASSERT_EQ(0, dl_node_lock(c->node[f], &la, &req, &held));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, f, DL_LEV_GRANTED, held));
+	/* f hears the leader but is not heard: its lease runs out */
+	c->mute[f] = true;
+	for (waited = 0; waited < 5000 && !fc->leases_lost; waited++)
+		run_ms(c, 1);
+	ASSERT_EQ(1, fc->leases_lost);
+	ASSERT_NE(NULL, find_ev(c, f, DL_LEV_REVOKED, held));
+	c->mute[f] = false;
+	/*
+	 * Heard again.  At f's next timer call with nothing queued for it,
+	 * its first allocation fails: that is the datagram of the HELLO, and
+	 * the heartbeat that follows gets a datagram of its own and is
+	 * answered.
+	 */
+	for (waited = 0; waited < 2000 && !injected; waited++) {
+		bool armed = c->env[f].timer_armed &&
+			     c->env[f].timer_deadline_ns <= c->now + MS &&
+			     !pkt_queued_for(c, f);
+
+		hello = fc->tx_ops[DL_OP_HELLO];
+		hb = fc->tx_ops[DL_OP_HEARTBEAT];
+		if (armed) {
+			fail_off();
+			unit_fail_alloc.node_id = c->id[f];
+			unit_fail_alloc.nth = 1;
+		}
+		run_ms(c, 1);
+		fail_off();
+		if (fc->tx_ops[DL_OP_HEARTBEAT] > hb) {
+			ASSERT_TRUE(armed);
+			ASSERT_EQ(hello, fc->tx_ops[DL_OP_HELLO]);
+			injected = true;
+		}
+	}
+	ASSERT_TRUE(injected);
+	/* the old session's lock is released: another owner gets it */
+	la.owner = 2;
+	ASSERT_EQ(0, dl_node_lock(c->node[g], &la, &req, &next));
+	for (waited = 0; waited < 10000 &&
+	     !find_ev(c, g, DL_LEV_GRANTED, next); waited += 10)
+		run_ms(c, 10);
+	EXPECT_NE(NULL, find_ev(c, g, DL_LEV_GRANTED, next));
+	/* by NODE_INCARNATION: the leader never expired f */
+	EXPECT_EQ(0, dl_node_counters(c->node[l])->nodes_expired);
+	run_ms(c, 1000);
 	EXPECT_TRUE(replicas_agree(c));
 	cell_free(c);
 }
