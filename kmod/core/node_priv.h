@@ -467,7 +467,7 @@ int dl_session_recv(struct dl_node *node, struct dl_peer *peer,
 void dl_session_follower_ack(struct dl_node *node, u32 from);
 void dl_session_became_leader(struct dl_node *node);
 int dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
-			    u32 node_id, u64 session);
+			   u32 node_id, u64 session);
 u64 dl_session_timer(struct dl_node *node, u64 now);
 bool dl_session_lease_valid(struct dl_node *node);
 void dl_session_rtt_probe(struct dl_node *node, u32 to);
