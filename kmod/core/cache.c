@@ -371,8 +371,15 @@ static void dl_glock_request(struct dl_node *node, struct dl_glock *g,
 {
 	struct dl_request *rq = dl_request_new(node, DL_REQ_LOCK);
 
-	if (!rq)
-		return;	/* tried again at the next event of this lock */
+	if (!rq) {
+		/*
+		 * The cache timer runs the glock again: waiting for the
+		 * next event of this lock could wait for ever (no other
+		 * local owner may come), the request never answered.
+		 */
+		node->cache_retry = true;
+		return;
+	}
 	rq->glock = g;
 	rq->cmd.type = DL_LT_CMD_LOCK;
 	rq->cmd.mode = mode;
@@ -406,8 +413,10 @@ static void dl_glock_release_cell(struct dl_node *node, struct dl_glock *g)
 	struct dl_request *rq = dl_request_new(node, write ? DL_REQ_UNLOCK :
 					       DL_REQ_RELEASE);
 
-	if (!rq)
-		return;	/* the idle timer tries again */
+	if (!rq) {
+		node->cache_retry = true;	/* the cache timer tries again */
+		return;
+	}
 	rq->glock = g;
 	rq->cmd.owner.id = g->owner;
 	if (write) {
@@ -430,8 +439,10 @@ static void dl_glock_cancel_cell(struct dl_node *node, struct dl_glock *g)
 {
 	struct dl_request *rq = dl_request_new(node, DL_REQ_CANCEL);
 
-	if (!rq)
+	if (!rq) {
+		node->cache_retry = true;	/* the cache timer tries again */
 		return;
+	}
 	rq->cmd.type = DL_LT_CMD_CANCEL;
 	rq->cmd.owner.id = g->owner;
 	if (g->pending->cmd.flags & DL_LKF_CONVERT)
@@ -955,15 +966,23 @@ void dl_cache_destroy(struct dl_node *node)
 u64 dl_cache_timer(struct dl_node *node, u64 now)
 {
 	struct dl_glock *g, *tmp;
+	u64 next = DL_NEVER;
 
+	/* a cell request that lacked memory: every glock asks again */
+	if (node->cache_retry) {
+		node->cache_retry = false;
+		dl_cache_run_all(node);
+		if (node->cache_retry)
+			next = now + dl_ms(DL_CACHE_RETRY_MS);
+	}
 	dl_list_for_each_entry_safe(g, tmp, &node->cache_lru, lru) {
 		u64 due = g->idle_since_ns + dl_ms(DL_CACHE_IDLE_MS);
 
 		if (now < due && node->n_cache_idle <= DL_CACHE_MAX_IDLE)
-			return due;
+			return DL_MIN(next, due);
 		dl_glock_release_cell(node, g);
 		if (!dl_list_empty(&g->lru))
 			return now;	/* out of memory: try again soon */
 	}
-	return DL_NEVER;
+	return next;
 }

@@ -44,6 +44,7 @@
 #define DL_CACHE_SEQ_DRAIN	(DL_CACHE_SEQ_MAX - (1U << 16))
 #define DL_CACHE_IDLE_MS	10000	/* an unused cached lock goes after */
 #define DL_CACHE_MAX_IDLE	1024	/* unused cached locks per node (LRU) */
+#define DL_CACHE_RETRY_MS	10	/* a cell request that lacked memory */
 /*
  * A member learns BLOCKING from an EVENT that nobody retransmits; were it
  * lost, a member that keeps using a cached lock would keep it from the
@@ -389,6 +390,7 @@ struct dl_node {
 	struct dl_list glock_lt_hash[1 << DL_CACHE_HASH_BITS];
 	struct dl_list cache_lru;
 	u32 n_cache_idle;
+	bool cache_retry;		/* a glock's cell request lacked memory */
 	u64 next_glock_owner;
 	struct dl_list cache_ls;
 
