@@ -64,6 +64,11 @@ batches+=("cache-v7|--cache --nodes 7 --seed 710001 --runs 200 --faults all")
 # tables byte for byte
 batches+=("failalloc-v3|--nodes 3 --seed 910001 --runs 200 --faults all --fail-alloc 100")
 batches+=("failalloc-v5|--nodes 5 --seed 960001 --runs 100 --faults all --fail-alloc 100")
+# requests never answered after an allocation failure (FINDINGS 11): each
+# range held a failing seed before the fix (300283, 400246, 940023); ~12 s
+batches+=("failalloc200-v3|--nodes 3 --seed 300001 --runs 300 --faults all --fail-alloc 200")
+batches+=("failalloc-v5-hello|--nodes 5 --seed 400001 --runs 300 --faults all --fail-alloc 100")
+batches+=("failalloc-cache-v3|--cache --nodes 3 --seed 940001 --runs 100 --faults all --fail-alloc 50")
 batches+=("cache-members20|--cache --nodes 3 --members 20 --clients 20 --ops 30 --duration 15 --seed 40001 --runs 30 --faults all")
 # the slides' algorithms (classic_sim.c): 600 seeded runs each, all faults
 for algo in bully ring ra; do
