@@ -430,12 +430,8 @@ void lt_lock_release(struct dl_lt *lt, struct lt_lock *lk)
 	struct lt_res *r = lt_lock_res(lk);
 
 	lt_lock_dequeue(lt, lk);
-	dl_list_del(&lk->owner_node);
-	lk->owner->nlocks--;
-	r->ls->nlocks--;
-	lt->nlocks--;
-	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
-	lt_lock_free(lt, r, lk);
+	/* the rest is what undoing a new lock does; @r outlives @lk */
+	lt_lock_unnew(lt, lk);
 	lt_mark_dirty(lt, r);
 }
 
