@@ -283,18 +283,6 @@ static struct cell *cell_ready(struct __test_metadata *_metadata)
 	return c;
 }
 
-static const struct rec_ev *find_ev(struct cell *c, int i, u32 type,
-				    u64 lock_id)
-{
-	int k;
-
-	for (k = 0; k < c->nev[i]; k++)
-		if (c->ev[i][k].ev.type == type &&
-		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
-			return &c->ev[i][k];
-	return NULL;
-}
-
 /* The replicas' tables, snapshotted: byte for byte the same? */
 static bool replicas_agree(struct cell *c)
 {

@@ -21,18 +21,6 @@
 
 #include "node_cell.h"
 
-static const struct rec_ev *find_ev(struct cell *c, int i, u32 type,
-				    u64 lock_id)
-{
-	int k;
-
-	for (k = 0; k < c->nev[i]; k++)
-		if (c->ev[i][k].ev.type == type &&
-		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
-			return &c->ev[i][k];
-	return NULL;
-}
-
 static int lock(struct cell *c, int i, u64 owner, const char *res, u32 mode,
 		u32 flags, u32 timeout_ms, u64 *lock_id)
 {

@@ -43,18 +43,6 @@ static u64 cause_ops(struct cell *c, int cause)
 	return sum;
 }
 
-static const struct rec_ev *find_ev(struct cell *c, int i, u32 type,
-				    u64 lock_id)
-{
-	int k;
-
-	for (k = 0; k < c->nev[i]; k++)
-		if (c->ev[i][k].ev.type == type &&
-		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
-			return &c->ev[i][k];
-	return NULL;
-}
-
 static int count_ev(struct cell *c, int i, u32 type, u64 lock_id)
 {
 	int k, n = 0;

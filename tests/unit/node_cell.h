@@ -213,6 +213,19 @@ static void run_ms(struct cell *c, u64 ms)
 	}
 }
 
+/* The first event of @type (and of @lock_id, unless 0) node @i recorded. */
+static __attribute__((unused)) const struct rec_ev *
+find_ev(struct cell *c, int i, u32 type, u64 lock_id)
+{
+	int k;
+
+	for (k = 0; k < c->nev[i]; k++)
+		if (c->ev[i][k].ev.type == type &&
+		    (!lock_id || c->ev[i][k].ev.lock_id == lock_id))
+			return &c->ev[i][k];
+	return NULL;
+}
+
 static __attribute__((unused)) int leader_idx(struct cell *c)
 {
 	struct dl_node_status st;
