@@ -512,7 +512,10 @@ static long dlock_ioctl_lock(struct dlock_file *df,
 		args.lvb = lvb;
 		args.lvb_len = req.lvb_len;
 	}
+	dl_node_hold_events(node->core);
 	ret = dl_node_lock(node->core, &args, &req_id, &lock_id);
+	if (ret || req.flags & DLOCK_LKF_ASYNC)
+		dl_node_deliver_events(node->core);
 	if (ret)
 		goto err_unlock;
 	if (req.flags & DLOCK_LKF_ASYNC) {
@@ -529,6 +532,12 @@ static long dlock_ioctl_lock(struct dlock_file *df,
 	list_add_tail(&w.entry, &df->waiters);
 	/* a grant from the node's cache completes here, no timer trip */
 	dl_node_deliver_events(node->core);
+	if (w.done) {
+		/* and the call ends without taking the mutex again */
+		dlock_file_unwait(df, &w);
+		mutex_unlock(&dn->lock);
+		goto done;
+	}
 	mutex_unlock(&dn->lock);
 
 	ret = wait_event_interruptible(df->wq, READ_ONCE(w.done));
@@ -546,7 +555,7 @@ static long dlock_ioctl_lock(struct dlock_file *df,
 		dlock_file_unwait(df, &w);
 		mutex_unlock(&dn->lock);
 	}
-
+done:
 	if (w.ev.type != DL_LEV_GRANTED)
 		return w.ev.status ? w.ev.status : -EIO;
 	req.lock_id = lock_id;
@@ -597,26 +606,33 @@ static long dlock_ioctl_unlock(struct dlock_file *df,
 		mutex_unlock(&dn->lock);
 		return -ENOTCONN;
 	}
+	dl_node_hold_events(node->core);
 	ret = dl_node_unlock(node->core, df->owner.id, req.lock_id, lvbp,
 			     lvbp ? req.lvb_len : 0);
 	if (ret) {
+		dl_node_deliver_events(node->core);
 		mutex_unlock(&dn->lock);
 		return ret;
 	}
 	w.lock_id = req.lock_id;
 	list_add_tail(&w.entry, &df->waiters);
+	/* a release of a cached lock's local share is done here */
 	dl_node_deliver_events(node->core);
-	mutex_unlock(&dn->lock);
-
-	/*
-	 * The release is under way whatever happens now; wait for the cell
-	 * to confirm it so the next holder can rely on it, unless a signal
-	 * says not to bother.
-	 */
-	ret = wait_event_interruptible(df->wq, READ_ONCE(w.done));
-	mutex_lock(&dn->lock);
-	dlock_file_unwait(df, &w);
-	mutex_unlock(&dn->lock);
+	if (w.done) {
+		dlock_file_unwait(df, &w);
+		mutex_unlock(&dn->lock);
+	} else {
+		mutex_unlock(&dn->lock);
+		/*
+		 * The release is under way whatever happens now; wait for
+		 * the cell to confirm it so the next holder can rely on it,
+		 * unless a signal says not to bother.
+		 */
+		ret = wait_event_interruptible(df->wq, READ_ONCE(w.done));
+		mutex_lock(&dn->lock);
+		dlock_file_unwait(df, &w);
+		mutex_unlock(&dn->lock);
+	}
 	/* Gone, but not released: its value block was not written. */
 	if (!ret && w.ev.type == DL_LEV_REVOKED)
 		return -ENOLCK;

@@ -436,7 +436,8 @@ void dl_node_leave(struct dl_node *node)
 	dl_node_tx_flush(node);
 	node->in_entry = false;
 	node->in_request = false;
-	if (!dl_list_empty(&node->deferred))
+	/* deferred events go on a timer call now, unless the host takes them */
+	if (!dl_list_empty(&node->deferred) && !node->host_delivers)
 		next = now;
 	if (next != DL_NEVER)
 		dl_env_timer_arm(node->env, next);

@@ -247,6 +247,19 @@ void dl_node_timer(struct dl_node *node);
 void dl_node_deliver_events(struct dl_node *node);
 
 /**
+ * dl_node_hold_events() - the host takes the next request call's events
+ * @node: node
+ *
+ * Called before a request call (dl_node_lock(), dl_node_unlock()...): the
+ * host promises to call dl_node_deliver_events() once that call returned,
+ * whatever it returned, still holding the node's serialization.  The
+ * call's deferred events then wait for it alone, and no timer call is
+ * armed for them, so a grant from the node's cache completes in the
+ * caller's own context: no timer, no worker, no second entry.
+ */
+void dl_node_hold_events(struct dl_node *node);
+
+/**
  * dl_node_peer_add() - add a member to the cell
  * @node: node
  * @peer_id: the member's node id

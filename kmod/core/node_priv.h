@@ -408,6 +408,11 @@ struct dl_node {
 	struct dl_counters ctr;
 	bool in_entry;
 	bool in_request;
+	/*
+	 * Set by dl_node_hold_events(): the host delivers the events of its
+	 * next request call itself, so that call arms no timer for them.
+	 */
+	bool host_delivers;
 	/* between dl_node_rx_begin() and dl_node_rx_end() */
 	bool in_rx_batch;
 };

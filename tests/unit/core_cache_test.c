@@ -515,4 +515,78 @@ TEST(lock_whose_cell_request_lacked_memory_is_granted)
 	cell_free(c);
 }
 
+/* Is node @i's timer armed for a call at the current time? */
+static bool timer_due(struct cell *c, int i)
+{
+	return c->env[i].timer_armed && c->env[i].timer_deadline_ns <= c->now;
+}
+
+/*
+ * A host that holds the events of its request call (the chardev does)
+ * gets a cached grant and release from dl_node_deliver_events() right
+ * after the call, with no timer call armed for them: in the kernel that
+ * timer is an hrtimer interrupt and a kworker which then competes with
+ * the caller for the node's mutex.  Without the hold the events wait for
+ * a timer call armed for "now", as before.  A hold ends with the delivery
+ * even when the call failed, so the next caller's events are not stuck.
+ */
+TEST(held_events_of_cached_retake_arm_no_timer)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int i = follower_idx(c, -1), k, nev;
+	u64 lk, tx;
+
+	ASSERT_NE(0, take(c, i, 1, "r", DL_MODE_EX, 0, &lk));
+	ASSERT_EQ(0, dl_node_unlock(c->node[i], 1, lk, NULL, 0));
+	run_ms(c, 10);
+	tx = ctr(c, i)->tx_datagrams;
+
+	/* without the hold: deferred to a timer call due now */
+	nev = c->nev[i];
+	ASSERT_EQ(0, lock(c, i, 2, "r", DL_MODE_EX, 0, 0, &lk));
+	EXPECT_EQ(nev, c->nev[i]);
+	EXPECT_TRUE(timer_due(c, i));
+	settle(c);
+	ASSERT_NE(NULL, last_ev(c, i, DL_LEV_GRANTED, lk));
+	ASSERT_EQ(0, dl_node_unlock(c->node[i], 2, lk, NULL, 0));
+	EXPECT_TRUE(timer_due(c, i));
+	settle(c);
+	ASSERT_NE(NULL, last_ev(c, i, DL_LEV_UNLOCKED, lk));
+
+	for (k = 0; k < 10; k++) {
+		const struct rec_ev *g;
+
+		nev = c->nev[i];
+		dl_node_hold_events(c->node[i]);
+		ASSERT_EQ(0, lock(c, i, 2, "r", DL_MODE_EX, 0, 0, &lk));
+		EXPECT_EQ(nev, c->nev[i]);	/* none inside the call */
+		EXPECT_FALSE(timer_due(c, i));
+		dl_node_deliver_events(c->node[i]);
+		g = last_ev(c, i, DL_LEV_GRANTED, lk);
+		ASSERT_NE(NULL, g);
+		EXPECT_EQ(nev + 1, c->nev[i]);
+		EXPECT_FALSE(timer_due(c, i));
+
+		dl_node_hold_events(c->node[i]);
+		ASSERT_EQ(0, dl_node_unlock(c->node[i], 2, lk, NULL, 0));
+		EXPECT_FALSE(timer_due(c, i));
+		dl_node_deliver_events(c->node[i]);
+		ASSERT_NE(NULL, last_ev(c, i, DL_LEV_UNLOCKED, lk));
+		EXPECT_FALSE(timer_due(c, i));
+	}
+	EXPECT_EQ(tx, ctr(c, i)->tx_datagrams);
+
+	/* a failed call's hold ends with its delivery */
+	dl_node_hold_events(c->node[i]);
+	EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[i], 2, lk, NULL, 0));
+	dl_node_deliver_events(c->node[i]);
+	nev = c->nev[i];
+	ASSERT_EQ(0, lock(c, i, 2, "r", DL_MODE_EX, 0, 0, &lk));
+	EXPECT_TRUE(timer_due(c, i));
+	settle(c);
+	EXPECT_EQ(nev + 1, c->nev[i]);
+	ASSERT_NE(NULL, last_ev(c, i, DL_LEV_GRANTED, lk));
+	cell_free(c);
+}
+
 TEST_HARNESS_MAIN
