@@ -47,6 +47,9 @@ enum dl_raft_vstate {
  * @next: next index to send (leader)
  * @match: highest index known to match ours (leader)
  * @probe_paused: PROBE: an APPEND is out, wait for a reply or heartbeat
+ * @pr_since_ns: PROBE: send time of the probe in flight; REPLICATE: when
+ *	the pipeline (re)started.  An answer to an APPEND sent before it is
+ *	stale (duplicated or late) and must not move the peer's state
  * @progress: match or snapshot offset moved since the last heartbeat
  * @active: heard from it since the last CheckQuorum round
  * @ack_ns: leader's send time of the newest APPEND it acknowledged
@@ -74,6 +77,7 @@ struct dl_raft_peer {
 	u64 next;
 	u64 match;
 	bool probe_paused;
+	u64 pr_since_ns;
 	bool progress;
 	bool active;
 	u64 ack_ns;

@@ -44,6 +44,7 @@ void dl_raft_leader_init_peer(struct dl_raft *r, struct dl_raft_peer *p)
 	p->next = dl_raft_log_last(&r->log) + 1;
 	p->match = 0;
 	p->probe_paused = false;
+	p->pr_since_ns = 0;
 	p->progress = false;
 	p->active = false;
 	p->ack_ns = 0;
@@ -181,6 +182,7 @@ void dl_raft_send_append(struct dl_raft *r, struct dl_raft_peer *p, u64 now,
 		inflight_push(p, prev + n);
 	} else if (p->pr == DL_RAFT_PR_PROBE) {
 		p->probe_paused = true;
+		p->pr_since_ns = now;
 	}
 	dl_raft_send(r, &m, p->id);
 }
@@ -357,11 +359,20 @@ static u64 find_conflict_by_term(const struct dl_raft *r, u64 index,
 	return index;
 }
 
+/*
+ * A refusal moves the peer only if it answers an APPEND of the current
+ * probe or pipeline (etcd's MaybeDecrTo, plus the send time: the network
+ * duplicates and reorders, so the index alone can match a refusal from an
+ * older round).  A stale one that reset the peer sent a new probe each
+ * time, and with the stale acceptances below fed the storm of FINDINGS 12.
+ */
 static void on_reject(struct dl_raft *r, struct dl_raft_peer *p,
 		      const struct dl_raft_msg *m, u64 now)
 {
 	u64 probe;
 
+	if (p->pr != DL_RAFT_PR_SNAPSHOT && m->ctx < p->pr_since_ns)
+		return;		/* sent before the current round */
 	if (m->flags & DL_RAFT_F_NEED_SNAPSHOT) {
 		dl_raft_send_snapshot(r, p, now, false);
 		return;
@@ -388,6 +399,7 @@ void dl_raft_recv_append_resp(struct dl_raft *r, const struct dl_raft_msg *m,
 			      u64 now)
 {
 	struct dl_raft_peer *p = dl_raft_peer_find(r, m->from);
+	bool raised;
 
 	if (!p)
 		return;
@@ -404,11 +416,23 @@ void dl_raft_recv_append_resp(struct dl_raft *r, const struct dl_raft_msg *m,
 	}
 	if (p->pr == DL_RAFT_PR_SNAPSHOT && m->index < p->snap_index)
 		return;
+	/*
+	 * PROBE -> REPLICATE only on an answer that raised match or answers
+	 * the probe in flight (etcd's MaybeUpdate).  A duplicated or late
+	 * acceptance at or below match switched a probing peer to REPLICATE,
+	 * whose burst of max_inflight APPENDs drew out-of-order refusals that
+	 * switched it back: the messages in flight grew geometrically (seed
+	 * 300934, FINDINGS 12).
+	 */
+	raised = m->index > p->match;
 	dl_raft_note_match(r, p, m->index);
 	inflight_free_to(p, m->index);
-	if (p->pr != DL_RAFT_PR_REPLICATE) {
+	if (p->pr == DL_RAFT_PR_SNAPSHOT ||
+	    (p->pr == DL_RAFT_PR_PROBE &&
+	     (raised || (m->index == p->match && m->ctx >= p->pr_since_ns)))) {
 		p->pr = DL_RAFT_PR_REPLICATE;
 		p->next = p->match + 1;
+		p->pr_since_ns = now;
 		dl_raft_inflight_reset(p);
 	}
 	dl_raft_maybe_commit(r);

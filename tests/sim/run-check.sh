@@ -68,6 +68,10 @@ batches+=("failalloc-v5|--nodes 5 --seed 960001 --runs 100 --faults all --fail-a
 # range held a failing seed before the fix (300283, 400246, 940023); ~12 s
 batches+=("failalloc200-v3|--nodes 3 --seed 300001 --runs 300 --faults all --fail-alloc 200")
 batches+=("failalloc-v5-hello|--nodes 5 --seed 400001 --runs 300 --faults all --fail-alloc 100")
+# an APPEND/APPEND_RESP storm (more than 2,000,000 events queued) fed by
+# stale answers that flipped a follower between probe and pipeline
+# (FINDINGS 12): seed 300934 failed before the fix
+batches+=("failalloc200-storm|--nodes 3 --seed 300931 --runs 10 --faults all --fail-alloc 200")
 batches+=("failalloc-cache-v3|--cache --nodes 3 --seed 940001 --runs 100 --faults all --fail-alloc 50")
 batches+=("cache-members20|--cache --nodes 3 --members 20 --clients 20 --ops 30 --duration 15 --seed 40001 --runs 30 --faults all")
 # the slides' algorithms (classic_sim.c): 600 seeded runs each, all faults

@@ -279,6 +279,101 @@ TEST(replication_survives_loss_and_reordering)
 }
 
 /*
+ * Stale answers must not move a follower's progress (FINDINGS 12, sim seed
+ * 300934).  A duplicated or late acceptance at or below match switched a
+ * probing follower to pipelining, and the burst of APPENDs that followed
+ * drew out-of-order refusals that switched it back, each time; a refusal of
+ * an APPEND sent before the current round reset a pipelining follower.
+ * Here follower F is cut off while entries wait for it, and old answers of
+ * its are handed to the leader again.
+ */
+static u32 stale_f;			/* the follower */
+static bool stale_capture, stale_drop;
+static struct dl_raft_msg stale_ok;	/* its latest non-heartbeat success */
+static unsigned long stale_appends;	/* APPENDs with entries sent to it */
+
+static bool stale_filter(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	(void)c;
+	if (stale_capture && m->from == stale_f &&
+	    m->type == DL_RAFT_MSG_APPEND_RESP &&
+	    !(m->flags & (DL_RAFT_F_REJECT | DL_RAFT_F_HEARTBEAT)))
+		stale_ok = *m;
+	if (m->to == stale_f && m->type == DL_RAFT_MSG_APPEND &&
+	    m->nr_entries)
+		stale_appends++;
+	return !stale_drop || (m->from != stale_f && m->to != stale_f);
+}
+
+TEST(stale_append_answers_do_not_move_progress)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = true,
+				      .max_append_entries = 1 };
+	struct tc_cluster *c = tc_new(3, 3, 21, &cfg);
+	struct dl_raft_msg m;
+	unsigned long before;
+	u32 leader, i, v = 0;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	leader = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, leader);
+	stale_f = leader % 3 + 1;
+	stale_capture = true;
+	stale_drop = false;
+	memset(&stale_ok, 0, sizeof(stale_ok));
+	c->filter = stale_filter;
+	last = tc_propose(c, leader, ++v);
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	tc_run(c, 30 * MS);
+	ASSERT_EQ(last, stale_ok.index);
+	ASSERT_EQ(last, dl_raft_peer_match(c->n[leader].r, stale_f));
+
+	/* F away while 10 entries wait: the leader ends up probing it */
+	stale_capture = false;
+	stale_drop = true;
+	for (i = 0; i < 10; i++)
+		ASSERT_NE(0, tc_propose(c, leader, ++v));
+	tc_run(c, 45 * MS);
+	ASSERT_EQ(leader, tc_leader(c));
+	/* its old acceptance, ten times: not an answer to the probe out */
+	before = stale_appends;
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, dl_raft_step(c->n[leader].r, &stale_ok, c->now));
+	EXPECT_EQ(0, stale_appends - before);
+
+	/* back in step: F pipelines again (a new round), then away */
+	stale_drop = false;
+	last += 10;
+	ASSERT_TRUE(tc_wait_applied(c, last, 2000 * MS));
+	tc_run(c, 30 * MS);
+	ASSERT_EQ(last, dl_raft_peer_match(c->n[leader].r, stale_f));
+	stale_drop = true;
+	for (i = 0; i < 5; i++)
+		ASSERT_NE(0, tc_propose(c, leader, ++v));
+	dl_raft_flush(c->n[leader].r, c->now);
+	tc_run(c, 2 * MS);
+	/* a refusal past match, of an APPEND sent before this round */
+	m = stale_ok;
+	m.flags = DL_RAFT_F_REJECT;
+	m.index = last + 1;
+	m.hint = last;
+	m.log_term = 0;
+	before = stale_appends;
+	ASSERT_EQ(0, dl_raft_step(c->n[leader].r, &m, c->now));
+	EXPECT_EQ(0, stale_appends - before);
+	/* the same refusal of an APPEND of this round does reset it */
+	m.ctx = c->now;
+	ASSERT_EQ(0, dl_raft_step(c->n[leader].r, &m, c->now));
+	EXPECT_EQ(1, stale_appends - before);
+
+	stale_drop = false;
+	ASSERT_TRUE(tc_wait_applied(c, last + 5, 2000 * MS));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/*
  * Figure 8 of the Raft paper.  An entry of an old term that ends up on a
  * majority is not committed by counting replicas: a leader of a later term
  * could still overwrite it (and here one does).  It may commit only with an
