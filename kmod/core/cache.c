@@ -234,18 +234,25 @@ static void dl_glock_cell_gone(struct dl_node *node, struct dl_glock *g)
 /*
  * Forget a glock that holds nothing.  @release: tell the cell to forget
  * its owner (not when the session is gone: the cell drops it itself).
+ * Returns false, keeping the glock, when that RELEASE_OWNER could not be
+ * allocated: the glock is the only record of the owner, and the cell may
+ * hold a lock of it (granted after the local request gave up).  The cache
+ * timer runs it again (node->cache_retry) and it is freed then; a lock
+ * taken on the resource meanwhile reuses it, owner and all.
  */
-static void dl_glock_free(struct dl_node *node, struct dl_glock *g,
+static bool dl_glock_free(struct dl_node *node, struct dl_glock *g,
 			  bool release)
 {
 	if (release && g->in_cell) {
 		struct dl_request *rq = dl_request_new(node, DL_REQ_RELEASE);
 
-		if (rq) {
-			rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;
-			rq->cmd.owner.id = g->owner;
-			dl_request_submit(node, rq);
+		if (!rq) {
+			node->cache_retry = true;
+			return false;
 		}
+		rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;
+		rq->cmd.owner.id = g->owner;
+		dl_request_submit(node, rq);
 	}
 	if (g->pending)
 		g->pending->glock = NULL;
@@ -253,6 +260,7 @@ static void dl_glock_free(struct dl_node *node, struct dl_glock *g,
 	dl_list_del(&g->link);
 	dl_list_del(&g->lt_link);
 	dl_free(g);
+	return true;
 }
 
 static bool dl_glock_releasing(const struct dl_glock *g)
@@ -580,6 +588,7 @@ static void dl_glock_run(struct dl_node *node, struct dl_glock *g)
 		return;
 	}
 	if (g->mode == DL_MODE_NONE) {
+		/* kept for the cache timer if the cell cannot be told */
 		dl_glock_free(node, g, true);
 		return;
 	}

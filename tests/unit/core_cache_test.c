@@ -112,6 +112,11 @@ static u64 take(struct cell *c, int i, u64 owner, const char *res, u32 mode,
 	return g ? g->ev.token : 0;
 }
 
+static void fail_off(void)
+{
+	memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+}
+
 static int other_follower(struct cell *c, int f)
 {
 	return follower_idx(c, f);
@@ -586,6 +591,58 @@ TEST(held_events_of_cached_retake_arm_no_timer)
 	settle(c);
 	EXPECT_EQ(nev + 1, c->nev[i]);
 	ASSERT_NE(NULL, last_ev(c, i, DL_LEV_GRANTED, lk));
+	cell_free(c);
+}
+
+/* Owners the leader's replica of the lock table keeps state for. */
+static u64 cell_owners(struct cell *c)
+{
+	struct dl_lt_stats st;
+
+	dl_lt_get_stats(dl_node_lt(c->node[leader_idx(c)]), &st);
+	return st.owners;
+}
+
+/*
+ * A glock freed while the cell knows its owner tells the cell to forget it
+ * (RELEASE_OWNER).  When that request could not be allocated the glock was
+ * freed all the same and nothing tried again: the cell kept the owner (and
+ * would keep a lock of it) for good.  Here b's NOQUEUE request is refused
+ * in the cell, so b frees its glock while handling the answer; each
+ * allocation b makes from then on fails in turn.  The cell must end up
+ * with the owners it had before.
+ */
+TEST(glock_release_owner_lacking_memory_is_retried)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a), nth, waited;
+	u64 la, lb, owners, failed_total = 0;
+	const struct rec_ev *f;
+
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_EX, 0, &la));
+	run_ms(c, 100);
+	owners = cell_owners(c);
+	for (nth = 1; nth <= 8; nth++) {
+		ASSERT_EQ(0, lock(c, b, 2, "r", DL_MODE_EX, DL_LKF_NOQUEUE, 0,
+				  &lb));
+		fail_off();
+		unit_fail_alloc.node_id = c->id[b];
+		unit_fail_alloc.nth = nth;
+		for (waited = 0; waited < 3000 &&
+		     !last_ev(c, b, DL_LEV_FAILED, lb); waited += 10)
+			run_ms(c, 10);
+		failed_total += unit_fail_alloc.failed;
+		fail_off();
+		f = last_ev(c, b, DL_LEV_FAILED, lb);
+		ASSERT_NE(NULL, f) TH_LOG("allocation %d failed", nth);
+		EXPECT_EQ(-EAGAIN, f->ev.status);
+		run_ms(c, 500);
+		EXPECT_EQ(owners, cell_owners(c))
+			TH_LOG("allocation %d of b failed", nth);
+	}
+	EXPECT_GT(failed_total, 0);
+	/* a's lock went through all of it */
+	ASSERT_EQ(0, dl_node_unlock(c->node[a], 1, la, NULL, 0));
 	cell_free(c);
 }
 
