@@ -192,6 +192,9 @@ static int dl_node_apply_one(struct dl_node *node, const struct dl_lt_cmd *cmd,
 
 	node->cause = dl_cmd_cause(cmd->type);
 	err = dl_lt_apply(node->lt, cmd, dl_node_lt_out, &ac);
+	if (!err && cmd->type == DL_LT_CMD_NODE_INCARNATION)
+		dl_session_incarnation_applied(node, cmd->owner.node,
+					       cmd->owner.incarnation);
 	if (err && err != -ENOMEM)
 		dl_env_log(node->env, DL_LOG_ERR,
 			   "apply of command %u at %llu failed: %d",

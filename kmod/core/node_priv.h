@@ -84,6 +84,10 @@
  * @expired: (leader) EXPIRE_NODE proposed since it was last heard
  * @hello_refused: (leader) its HELLO came in a datagram whose heartbeat we
  *	must not answer: its NODE_INCARNATION could not be proposed
+ * @hello_wait: (leader) NODE_INCARNATION of @session proposed, not applied
+ * @hello_hold: (leader) the heartbeat next handled came with a HELLO while
+ *	@hello_wait: it is answered when the NODE_INCARNATION is applied
+ * @hello_hb_seq: (leader) the heartbeat held so, 0 if none
  * @max_req_id: (leader) highest REQUEST id seen from its session
  * @max_req_session: the session @max_req_id belongs to
  * @tx: datagram being filled for it during this entry point, or NULL
@@ -104,6 +108,9 @@ struct dl_peer {
 	u64 lease_until_ns;
 	bool expired;
 	bool hello_refused;
+	bool hello_wait;
+	bool hello_hold;
+	u64 hello_hb_seq;
 	u64 max_req_id;
 	u64 max_req_session;
 	/* leader: REVOKED events sent to this member, not yet acknowledged */
@@ -358,7 +365,13 @@ struct dl_node {
 	u64 hb_next_ns;
 	u32 hb_probe;			/* members: voter to ask when leaderless */
 	u32 hb_unanswered;		/* heartbeats since the last LEASE */
+	/*
+	 * Our session must be announced (HELLO) until its NODE_INCARNATION
+	 * is known to be applied; hello_proposed: as the leader, we proposed
+	 * it ourselves in this term.
+	 */
 	bool hello_due;
+	bool hello_proposed;
 
 	/* local owners */
 	struct dl_list requests;	/* by req_id, ascending */
@@ -484,6 +497,8 @@ void dl_session_event_seen(struct dl_node *node, struct dl_peer *peer,
 			   const struct dl_wire_op *op);
 void dl_session_revokes_drop(struct dl_peer *peer, u64 below_session);
 void dl_session_rtt_answer(struct dl_node *node, u32 from);
+void dl_session_incarnation_applied(struct dl_node *node, u32 node_id,
+				    u64 session);
 
 /* client.c */
 int dl_client_recv(struct dl_node *node, struct dl_peer *peer,

@@ -278,8 +278,11 @@ int dl_session_new_session(struct dl_node *node, struct dl_peer *peer,
 	cmd.owner.incarnation = session;
 	node->cause = DL_CAUSE_SESSION;
 	err = dl_node_propose(node, &cmd);
-	if (!err && peer)
+	if (!err && peer) {
 		peer->session = session;
+		peer->hello_wait = true;
+		peer->hello_hb_seq = 0;
+	}
 	node->cause = saved;
 	return err;
 }
@@ -357,6 +360,42 @@ static void dl_session_send_redirect(struct dl_node *node, u32 dst, u64 req)
 		dl_node_send_op(node, dst, DL_OP_REDIRECT, body, n);
 }
 
+/*
+ * Any node, on applying NODE_INCARNATION of @node_id's @session.  The
+ * announcement of a session ends only here: a leader that answered a
+ * HELLO as soon as it proposed the command, then lost office before it
+ * committed, left the node thinking it had announced a session that no
+ * leader knew of (a new leader forgets every peer's session); a node with
+ * no more requests then kept its old session's locks in the cell for good.
+ * So the leader answers a heartbeat that came with a HELLO only once the
+ * NODE_INCARNATION is applied, and its own session is announced until it
+ * sees it applied.
+ */
+void dl_session_incarnation_applied(struct dl_node *node, u32 node_id,
+				    u64 session)
+{
+	struct dl_peer *peer;
+	u64 seq;
+
+	if (node_id == node->cfg.node_id) {
+		if (session == node->session)
+			node->hello_due = false;
+		return;
+	}
+	peer = dl_peer_find(node, node_id);
+	if (!peer || !peer->hello_wait || session != peer->session)
+		return;
+	peer->hello_wait = false;
+	seq = peer->hello_hb_seq;
+	peer->hello_hb_seq = 0;
+	if (!seq || !dl_node_is_leader(node) || !node->elect->lease_valid(node))
+		return;	/* its next HELLO is answered at once */
+	peer->lease_until_ns = dl_node_now(node) +
+			       dl_ms(node->cfg.timeouts.lease_ms);
+	peer->expired = false;
+	dl_session_send_lease(node, peer->id, seq);
+}
+
 static int dl_session_on_heartbeat(struct dl_node *node, struct dl_peer *peer,
 				   const struct dl_wire_op *op)
 {
@@ -375,6 +414,14 @@ static int dl_session_on_heartbeat(struct dl_node *node, struct dl_peer *peer,
 		/* unanswered, the peer sends its HELLO again (on_hello) */
 		peer->hello_refused = false;
 		return 0;
+	}
+	if (peer->hello_hold) {
+		peer->hello_hold = false;
+		if (peer->hello_wait) {
+			/* answered when the NODE_INCARNATION is applied */
+			peer->hello_hb_seq = hb.seq;
+			return 0;
+		}
 	}
 	peer->lease_until_ns = now + dl_ms(node->cfg.timeouts.lease_ms);
 	peer->expired = false;
@@ -436,9 +483,12 @@ static int dl_session_on_hello(struct dl_node *node, struct dl_peer *peer,
 	 * HELLOs: when NODE_INCARNATION could not be proposed, that answer
 	 * is withheld, so the HELLO comes again.
 	 */
-	if (dl_node_is_leader(node) &&
-	    dl_session_new_session(node, peer, peer->id, he.incarnation))
+	if (!dl_node_is_leader(node))
+		return 0;
+	if (dl_session_new_session(node, peer, peer->id, he.incarnation))
 		peer->hello_refused = true;
+	else
+		peer->hello_hold = peer->hello_wait;
 	return 0;
 }
 
@@ -482,12 +532,16 @@ void dl_session_became_leader(struct dl_node *node)
 		peer->lease_until_ns = until;
 		peer->expired = false;
 		peer->session = 0;
+		peer->hello_wait = false;
+		peer->hello_hold = false;
+		peer->hello_hb_seq = 0;
 		/* members learn the new leader without waiting a heartbeat */
 		if (peer->role == DL_NODE_MEMBER)
 			dl_session_send_lease(node, peer->id, 0);
 	}
 	node->expire_check_ns = until + dl_ms(node->cfg.timeouts.lock_delay_ms);
 	node->hello_due = true;
+	node->hello_proposed = false;
 }
 
 /* Our own lease ran out: the cell may give our locks away. */
@@ -501,6 +555,7 @@ static void dl_session_lost(struct dl_node *node)
 	dl_client_fail_all(node, -ENOLINK);
 	node->session++;
 	node->hello_due = true;
+	node->hello_proposed = false;
 	if (node->ops->lease_lost)
 		node->ops->lease_lost(node->host);
 }
@@ -527,6 +582,8 @@ static u64 dl_session_expire_scan(struct dl_node *node, u64 now)
 		if (!dl_node_propose(node, &cmd)) {
 			peer->expired = true;
 			peer->session = 0;
+			peer->hello_wait = false;
+			peer->hello_hb_seq = 0;
 			dl_session_revokes_drop(peer, DL_NEVER);
 			node->ctr.nodes_expired++;
 		}
@@ -546,11 +603,15 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 				 dl_session_own_lease(node,
 						      node->cfg.timeouts.lease_ms));
 	if (leader) {
-		/* not proposed (memory): again at the next timer call */
-		if (node->hello_due &&
+		/*
+		 * Once per term; hello_due ends when it is applied (or a
+		 * later leader's LEASE answers our HELLO).  Not proposed
+		 * (memory): again at the next timer call.
+		 */
+		if (node->hello_due && !node->hello_proposed &&
 		    !dl_session_new_session(node, NULL, node->cfg.node_id,
 					    node->session))
-			node->hello_due = false;
+			node->hello_proposed = true;
 		if (now >= node->expire_check_ns)
 			node->expire_check_ns =
 				dl_session_expire_scan(node, now);

@@ -592,6 +592,82 @@ TEST(restart_releases_old_locks)
 	cell_free(c);
 }
 
+/*
+ * The leader that heard a node's new session lost office before the
+ * NODE_INCARNATION it proposed committed.  The node had been answered, so
+ * it did not announce the session again, and the new leader had forgotten
+ * every peer's session: the old session's lock stayed held for good (the
+ * node kept renewing, so it was never expired either).  The announcement
+ * must go on until the incarnation is applied.
+ */
+static int incarn_leader;		/* the leader whose entries go nowhere */
+
+/* Drop incarn_leader's APPENDs that carry entries. */
+static bool drop_entries(struct cell *c, int s, int d, const void *buf,
+			 size_t len)
+{
+	struct dl_wire_reader rd;
+	struct dl_wire_hdr hdr;
+	struct dl_wire_op op;
+
+	if (s != incarn_leader || !c->voter[d] ||
+	    dl_wire_open(buf, len, 1, c->id[d], &hdr, &rd))
+		return false;
+	while (dl_wire_next(&rd, &op))
+		if (op.type == dl_wire_raft_op(DL_RAFT_MSG_APPEND) &&
+		    op.len >= 4 && (op.body[2] || op.body[3]))
+			return true;
+	return false;
+}
+
+TEST(new_session_announced_again_to_the_next_leader)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	int m = 3, l = leader_idx(c), f = follower_idx(c, -1), n, waited;
+	const struct dl_counters *mc = dl_node_counters(c->node[m]);
+	u64 held, next, hello, heard;
+
+	ASSERT_GE(l, 0);
+	ASSERT_EQ(0, lock(c, m, 1, "x", DL_MODE_EX, 0, 0, &held));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, m, DL_LEV_GRANTED, held));
+	/* the member is not heard: its lease runs out, a new session */
+	c->mute[m] = true;
+	for (waited = 0; waited < 5000 && !mc->leases_lost; waited++)
+		run_ms(c, 1);
+	ASSERT_EQ(1, mc->leases_lost);
+	/* heard again; the leader's entries reach no voter from now on */
+	incarn_leader = l;
+	c->drop = drop_entries;
+	hello = mc->tx_ops[DL_OP_HELLO];
+	heard = dl_node_counters(c->node[l])->rx_ops[DL_OP_HELLO];
+	c->mute[m] = false;
+	for (waited = 0; waited < 3000 &&
+	     dl_node_counters(c->node[l])->rx_ops[DL_OP_HELLO] == heard;
+	     waited++)
+		run_ms(c, 1);
+	ASSERT_GT(mc->tx_ops[DL_OP_HELLO], hello);
+	run_ms(c, 300);
+	/* the leader goes before its NODE_INCARNATION commits */
+	c->cut[l] = true;
+	for (waited = 0; waited < 5000 &&
+	     (n = leader_idx(c)) < 0; waited += 10)
+		run_ms(c, 10);
+	ASSERT_GE(n, 0);
+	ASSERT_NE(l, n);
+	c->cut[l] = false;
+	c->drop = NULL;
+	/* another owner asks for the lock the old session held */
+	ASSERT_EQ(0, lock(c, f, 2, "x", DL_MODE_EX, 0, 0, &next));
+	for (waited = 0; waited < 10000 &&
+	     !find_ev(c, f, DL_LEV_GRANTED, next); waited += 10)
+		run_ms(c, 10);
+	EXPECT_NE(NULL, find_ev(c, f, DL_LEV_GRANTED, next));
+	/* by the incarnation, not by expiry: the member was heard */
+	EXPECT_EQ(0, dl_node_counters(c->node[leader_idx(c)])->nodes_expired);
+	cell_free(c);
+}
+
 TEST(release_owner_frees_everything)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);

@@ -40,6 +40,9 @@ struct cell {
 	bool mute[MAXN];		/* one-way: drops what it sends */
 	u32 cut_from, cut_to;		/* drop one direction, if non-zero */
 	u64 latency;			/* one-way, every datagram (ns) */
+	/* optional: true drops the datagram node index s sends to d */
+	bool (*drop)(struct cell *c, int s, int d, const void *buf,
+		     size_t len);
 	u64 now;
 	struct pkt *head, **tail;
 	struct rec_ev ev[MAXN][MAXEV];
@@ -63,7 +66,8 @@ static int hook_send(struct dl_env *env, u32 dst, const void *buf, size_t len)
 	struct pkt *p;
 
 	if (d < 0 || c->cut[s] || c->cut[d] || c->mute[s] ||
-	    (c->cut_from == env->node_id && c->cut_to == dst))
+	    (c->cut_from == env->node_id && c->cut_to == dst) ||
+	    (c->drop && c->drop(c, s, d, buf, len)))
 		return 0;
 	p = calloc(1, sizeof(*p));
 	p->due = c->now + c->latency;
