@@ -686,14 +686,21 @@ void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
 		dl_client_event(node, &ev);
 		return;
 	}
-	if (!dl_node_is_leader(node))
-		return;
 	peer = dl_peer_find(node, out->owner.node);
 	if (!peer)
 		return;
 	if ((ev.kind == DL_WEV_BLOCKING || ev.kind == DL_WEV_REVOKED) &&
 	    peer->role == DL_NODE_VOTER)
 		return;
+	if (!dl_node_is_leader(node)) {
+		/*
+		 * Kept, not sent: should this node lead before the member
+		 * acknowledged it to the leader, it sends it (session.c).
+		 */
+		if (ev.kind == DL_WEV_REVOKED)
+			dl_session_revoke_track(node, peer, &ev);
+		return;
+	}
 	n = dl_wire_enc_event(body, sizeof(body), &ev);
 	if (n > 0)
 		dl_node_send_op(node, peer->id, DL_OP_EVENT, body, n);

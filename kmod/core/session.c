@@ -128,12 +128,20 @@ void dl_session_rtt_answer(struct dl_node *node, u32 from)
  * the log themselves); were it lost, the member's owner would go on
  * believing it holds the lock.  So the leader keeps every REVOKED it sent
  * a member and sends it again, backing off up to a heartbeat interval,
- * until the member answers with DL_OP_EVENT_ACK.  It forgets them when
- * the member starts a new session (its own lease ran out, and it revoked
- * every local lock itself then), when the leader expires the member (the
- * same, seen from the leader), when the member is removed, and when this
- * node stops leading.  At most DL_REVOKES_MAX wait per member; beyond,
- * the oldest is given up, with a warning.
+ * until the member answers with DL_OP_EVENT_ACK.
+ *
+ * Every other voter keeps the REVOKEDs it applies for members too, without
+ * sending them: the acknowledgment goes to the leader only, so a REVOKED
+ * lost around a leader change was never sent again (the new leader had
+ * not sent it, the old one had stopped).  A node that takes office sends
+ * every one it keeps at once; a member acknowledges (and otherwise
+ * ignores) a REVOKED of a lock it no longer holds, and lock ids are never
+ * reused.  They are forgotten when the member starts a new session (its
+ * own lease ran out, and it revoked every local lock itself then), when
+ * the leader expires the member (the same, seen from the leader), when the
+ * member is removed, and on acknowledgment (leader).  At most
+ * DL_REVOKES_MAX are kept per member; beyond, the oldest is given up, with
+ * a warning on the leader (a follower keeps the newest silently).
  */
 #define DL_REVOKES_MAX		256
 
@@ -171,9 +179,11 @@ void dl_session_revoke_track(struct dl_node *node, struct dl_peer *peer,
 	struct dl_revoke_out *ro;
 
 	if (peer->n_revokes >= DL_REVOKES_MAX) {
-		dl_env_log(node->env, DL_LOG_WARN,
-			   "node %u: %u REVOKED unacknowledged by node %u, giving up the oldest",
-			   node->cfg.node_id, peer->n_revokes, peer->id);
+		if (dl_node_is_leader(node))
+			dl_env_log(node->env, DL_LOG_WARN,
+				   "node %u: %u REVOKED unacknowledged by node %u, giving up the oldest",
+				   node->cfg.node_id, peer->n_revokes,
+				   peer->id);
 		ro = dl_list_first_entry(&peer->revokes, struct dl_revoke_out,
 					 link);
 		dl_session_revoke_free(peer, ro);
@@ -383,7 +393,11 @@ void dl_session_incarnation_applied(struct dl_node *node, u32 node_id,
 		return;
 	}
 	peer = dl_peer_find(node, node_id);
-	if (!peer || !peer->hello_wait || session != peer->session)
+	if (!peer)
+		return;
+	/* what the old sessions were told is moot now (on every voter) */
+	dl_session_revokes_drop(peer, session);
+	if (!peer->hello_wait || session != peer->session)
 		return;
 	peer->hello_wait = false;
 	seq = peer->hello_hb_seq;
@@ -529,6 +543,13 @@ void dl_session_became_leader(struct dl_node *node)
 	struct dl_peer *peer;
 
 	dl_list_for_each_entry(peer, &node->peers, link) {
+		struct dl_revoke_out *ro;
+
+		/* what the last leader may not have delivered goes now */
+		dl_list_for_each_entry(ro, &peer->revokes, link) {
+			ro->backoff_ns = dl_ms(node->cfg.timeouts.retry_ms);
+			ro->due_ns = now;
+		}
 		peer->lease_until_ns = until;
 		peer->expired = false;
 		peer->session = 0;
@@ -617,12 +638,6 @@ u64 dl_session_timer(struct dl_node *node, u64 now)
 				dl_session_expire_scan(node, now);
 		next = node->expire_check_ns;
 		next = DL_MIN(next, dl_session_revokes_resend(node, now));
-	} else {
-		struct dl_peer *peer;
-
-		/* a new leader does not know what we sent: nobody resends */
-		dl_list_for_each_entry(peer, &node->peers, link)
-			dl_session_revokes_drop(peer, DL_NEVER);
 	}
 	if (node->lease_held && now >= node->lease_until_ns)
 		dl_session_lost(node);

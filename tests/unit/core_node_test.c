@@ -16,6 +16,7 @@
 #include "counters.h"
 #include "locktable.h"
 #include "node.h"
+#include "node_priv.h"	/* dl_node_propose(), for the REVOKED test */
 #include "raft.h"
 #include "wire.h"
 
@@ -665,6 +666,73 @@ TEST(new_session_announced_again_to_the_next_leader)
 	EXPECT_NE(NULL, find_ev(c, f, DL_LEV_GRANTED, next));
 	/* by the incarnation, not by expiry: the member was heard */
 	EXPECT_EQ(0, dl_node_counters(c->node[leader_idx(c)])->nodes_expired);
+	cell_free(c);
+}
+
+/*
+ * A member learns that the cell took its lock away only from the leader's
+ * REVOKED, which the leader sends until the member acknowledges it (to the
+ * leader only).  One lost around a leader change was never sent again: the
+ * new leader had not sent it and did not know of it.  Here the cell
+ * expires the member's lock while its lease holds (EXPIRE_NODE proposed on
+ * the leader directly: what the lease timing never lets happen, but what
+ * REVOKED exists for), every EVENT from the leader to the member is lost,
+ * and the leader is cut off.  The next leader must tell the member.
+ */
+static int revoked_leader, revoked_member;
+
+static bool drop_events(struct cell *c, int s, int d, const void *buf,
+			size_t len)
+{
+	struct dl_wire_reader rd;
+	struct dl_wire_hdr hdr;
+	struct dl_wire_op op;
+
+	if (s != revoked_leader || d != revoked_member ||
+	    dl_wire_open(buf, len, 1, c->id[d], &hdr, &rd))
+		return false;
+	while (dl_wire_next(&rd, &op))
+		if (op.type == DL_OP_EVENT)
+			return true;
+	return false;
+}
+
+TEST(revoked_lost_around_leader_change_is_sent_again)
+{
+	struct cell *c = cell_ready(_metadata, 3, 1);
+	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_EXPIRE_NODE };
+	int m = 3, l = leader_idx(c), n, waited;
+	const struct dl_counters *mc = dl_node_counters(c->node[m]);
+	u64 held;
+
+	ASSERT_GE(l, 0);
+	ASSERT_EQ(0, lock(c, m, 1, "y", DL_MODE_EX, 0, 0, &held));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, m, DL_LEV_GRANTED, held));
+	revoked_leader = l;
+	revoked_member = m;
+	c->drop = drop_events;
+	cmd.owner.node = c->id[m];
+	dl_node_enter(c->node[l], false);
+	ASSERT_EQ(0, dl_node_propose(c->node[l], &cmd));
+	dl_node_leave(c->node[l]);
+	/* committed and applied everywhere, the REVOKED lost */
+	run_ms(c, 30);
+	EXPECT_EQ(NULL, find_ev(c, m, DL_LEV_REVOKED, held));
+	c->cut[l] = true;
+	for (waited = 0; waited < 5000 &&
+	     (n = leader_idx(c)) < 0; waited += 10)
+		run_ms(c, 10);
+	ASSERT_GE(n, 0);
+	ASSERT_NE(l, n);
+	for (waited = 0; waited < 3000 &&
+	     !find_ev(c, m, DL_LEV_REVOKED, held); waited += 10)
+		run_ms(c, 10);
+	EXPECT_NE(NULL, find_ev(c, m, DL_LEV_REVOKED, held));
+	/* told by the cell, not by losing its own lease */
+	EXPECT_EQ(0, mc->leases_lost);
+	c->cut[l] = false;
+	c->drop = NULL;
 	cell_free(c);
 }
 
