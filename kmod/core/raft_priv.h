@@ -47,9 +47,11 @@ enum dl_raft_vstate {
  * @next: next index to send (leader)
  * @match: highest index known to match ours (leader)
  * @probe_paused: PROBE: an APPEND is out, wait for a reply or heartbeat
- * @pr_since_ns: PROBE: send time of the probe in flight; REPLICATE: when
- *	the pipeline (re)started.  An answer to an APPEND sent before it is
- *	stale (duplicated or late) and must not move the peer's state
+ * @pr_since_ns: when the current PROBE or REPLICATE round began.  An
+ *	answer to an APPEND sent before it is stale (duplicated or late) and
+ *	must not move the peer's state.  Not each probe's send time: a round
+ *	trip longer than the heartbeat, which resends the probe, would make
+ *	every answer stale
  * @progress: match or snapshot offset moved since the last heartbeat
  * @active: heard from it since the last CheckQuorum round
  * @ack_ns: leader's send time of the newest APPEND it acknowledged
@@ -222,7 +224,8 @@ void dl_raft_maybe_commit(struct dl_raft *r);
 void dl_raft_apply_committed(struct dl_raft *r);
 int dl_raft_append_local(struct dl_raft *r, u8 type, const void *data,
 			 u16 len);
-void dl_raft_become_probe(struct dl_raft *r, struct dl_raft_peer *p);
+void dl_raft_become_probe(struct dl_raft *r, struct dl_raft_peer *p,
+			  u64 now);
 void dl_raft_inflight_reset(struct dl_raft_peer *p);
 void dl_raft_note_reply(struct dl_raft *r, struct dl_raft_peer *p,
 			const struct dl_raft_msg *m, u64 now);

@@ -29,11 +29,13 @@ static void inflight_free_to(struct dl_raft_peer *p, u64 index)
 	}
 }
 
-void dl_raft_become_probe(struct dl_raft *r, struct dl_raft_peer *p)
+void dl_raft_become_probe(struct dl_raft *r, struct dl_raft_peer *p,
+			  u64 now)
 {
 	p->pr = DL_RAFT_PR_PROBE;
 	p->next = p->match + 1;
 	p->probe_paused = false;
+	p->pr_since_ns = now;
 	dl_raft_inflight_reset(p);
 	(void)r;
 }
@@ -182,7 +184,6 @@ void dl_raft_send_append(struct dl_raft *r, struct dl_raft_peer *p, u64 now,
 		inflight_push(p, prev + n);
 	} else if (p->pr == DL_RAFT_PR_PROBE) {
 		p->probe_paused = true;
-		p->pr_since_ns = now;
 	}
 	dl_raft_send(r, &m, p->id);
 }
@@ -229,7 +230,7 @@ void dl_raft_heartbeat(struct dl_raft *r, u64 now)
 			break;
 		case DL_RAFT_PR_REPLICATE:
 			if (p->in_count && !p->progress) {
-				dl_raft_become_probe(r, p);
+				dl_raft_become_probe(r, p, now);
 				dl_raft_send_append(r, p, now, false);
 			} else if (p->next <= dl_raft_log_last(&r->log) &&
 				   p->in_count < r->cfg.max_inflight) {
@@ -380,7 +381,7 @@ static void on_reject(struct dl_raft *r, struct dl_raft_peer *p,
 	if (p->pr == DL_RAFT_PR_REPLICATE) {
 		if (m->index <= p->match)
 			return;		/* stale */
-		dl_raft_become_probe(r, p);
+		dl_raft_become_probe(r, p, now);
 	} else if (p->pr == DL_RAFT_PR_PROBE) {
 		if (m->index != p->next - 1)
 			return;		/* answers an older probe */
@@ -418,7 +419,7 @@ void dl_raft_recv_append_resp(struct dl_raft *r, const struct dl_raft_msg *m,
 		return;
 	/*
 	 * PROBE -> REPLICATE only on an answer that raised match or answers
-	 * the probe in flight (etcd's MaybeUpdate).  A duplicated or late
+	 * a probe of this round (etcd's MaybeUpdate).  A duplicated or late
 	 * acceptance at or below match switched a probing peer to REPLICATE,
 	 * whose burst of max_inflight APPENDs drew out-of-order refusals that
 	 * switched it back: the messages in flight grew geometrically (seed

@@ -268,7 +268,7 @@ void dl_raft_recv_snapshot_resp(struct dl_raft *r,
 	}
 	if (m->flags & DL_RAFT_F_LAST) {
 		dl_raft_note_match(r, p, m->index);
-		dl_raft_become_probe(r, p);
+		dl_raft_become_probe(r, p, now);
 		dl_raft_maybe_commit(r);
 		if (r->role == DL_RAFT_LEADER) {
 			dl_raft_tell_caught_up(r, p, now);

@@ -374,6 +374,38 @@ TEST(stale_append_answers_do_not_move_progress)
 }
 
 /*
+ * Round trips longer than the heartbeat, which resends the probe: the
+ * answers to a probe come after the next one left and must still count
+ * (a first version of the stale-answer rule took each probe's send time
+ * as the round's start, and a restarted follower's refusals were all
+ * stale: it never caught up).
+ */
+TEST(probe_answers_slower_than_the_heartbeat_count)
+{
+	struct tc_cluster *c = tc_new(3, 3, 22, NULL);
+	u32 leader, f, i, v = 0;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	c->delay_min = 15 * MS;
+	c->delay_max = 25 * MS;
+	leader = tc_wait_leader(c, 5000 * MS);
+	ASSERT_NE(0, leader);
+	f = leader % 3 + 1;
+	for (i = 0; i < 30; i++)
+		ASSERT_NE(0, last = tc_propose(c, leader, ++v));
+	ASSERT_TRUE(tc_wait_applied(c, last, 5000 * MS));
+	tc_crash(c, f);
+	for (i = 0; i < 30; i++)
+		ASSERT_NE(0, last = tc_propose(c, leader, ++v));
+	tc_run(c, 200 * MS);
+	ASSERT_EQ(0, tc_start(c, f, false));
+	ASSERT_TRUE(tc_wait_applied(c, last, 10000 * MS));
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
+/*
  * Figure 8 of the Raft paper.  An entry of an old term that ends up on a
  * majority is not committed by counting replicas: a leader of a later term
  * could still overwrite it (and here one does).  It may commit only with an
