@@ -653,7 +653,9 @@ static u8 dl_client_wire_kind(u8 out_type)
  *
  * Ours: complete the request.  Another node's, on the leader: tell it.
  * BLOCKING and REVOKED go by EVENT to members only; voters learn them by
- * applying the log themselves, so they get each exactly once.
+ * applying the log themselves, so they get each exactly once.  The other
+ * outputs skip a voter that has committed the entry itself, for the same
+ * reason (dl_election_ops.peer_applies).
  */
 void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
 		      u64 index)
@@ -699,6 +701,19 @@ void dl_client_output(struct dl_node *node, const struct dl_lt_out *out,
 		 */
 		if (ev.kind == DL_WEV_REVOKED)
 			dl_session_revoke_track(node, peer, &ev);
+		return;
+	}
+	/*
+	 * A voter that acknowledged this entry as committed by itself
+	 * (follower-side commit, raft_replicate.c) applies it now or soon
+	 * and gets this very output from its own apply: the EVENT would be
+	 * a second answer it drops.  Should it be lost after all, its
+	 * request's retransmission gets the answer again.
+	 */
+	if (peer->role == DL_NODE_VOTER && node->elect &&
+	    node->elect->peer_applies &&
+	    node->elect->peer_applies(node, peer->id, index)) {
+		node->ctr.events_spared++;
 		return;
 	}
 	n = dl_wire_enc_event(body, sizeof(body), &ev);

@@ -49,6 +49,7 @@ static const struct {
 	DL_CTR_SCALAR(cache_blocked),
 	DL_CTR_SCALAR(apply_stalls),
 	DL_CTR_SCALAR(follower_commits),
+	DL_CTR_SCALAR(events_spared),
 };
 
 int dl_counters_foreach(const struct dl_counters *c,

@@ -61,6 +61,9 @@ enum dl_cause {
  * @follower_commits: (Raft follower) commits this node proved itself from
  *	an APPEND, the leader and it being a quorum: its owners' grants and
  *	unlocks completed without waiting for the leader's EVENT
+ * @events_spared: (Raft leader) EVENTs not sent to a voter that had said
+ *	it committed the entry itself, so applies it and learns the answer
+ *	without being told (DL_RAFT_F_COMMITTED)
  */
 struct dl_counters {
 	u64 tx_datagrams;
@@ -89,6 +92,7 @@ struct dl_counters {
 	u64 cache_blocked;
 	u64 apply_stalls;
 	u64 follower_commits;
+	u64 events_spared;
 };
 
 /** dl_cause_name() - short name of an enum dl_cause, for dumps. */

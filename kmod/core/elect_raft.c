@@ -299,6 +299,12 @@ static void dl_er_peer(struct dl_node *node, struct dl_node_peer_info *pi)
 	pi->match_index = dl_raft_peer_match(dl_er(node), pi->id);
 }
 
+/* It said it committed @index itself: it applies it without our word. */
+static bool dl_er_peer_applies(struct dl_node *node, u32 peer, u64 index)
+{
+	return index && dl_raft_peer_committed(dl_er(node), peer) >= index;
+}
+
 static int dl_er_reform(struct dl_node *node, const u32 *voters,
 			u32 n_voters)
 {
@@ -323,6 +329,7 @@ const struct dl_election_ops dl_election_raft = {
 	.status = dl_er_status,
 	.peer = dl_er_peer,
 	.reform = dl_er_reform,
+	.peer_applies = dl_er_peer_applies,
 };
 
 const struct dl_election_ops *dl_election_find(u32 algo)

@@ -49,6 +49,8 @@ struct dl_node_peer_info;
  * @term: current term or epoch
  * @status: fill the algorithm's fields of @st (state, commit/applied)
  * @peer: fill the algorithm's fields of @pi (match index)
+ * @peer_applies: optional: whether voter @peer applies the entry at
+ *	@index on its own, without the leader's EVENT (leader only)
  * @reform: optional: make this node the leader of a new configuration of
  *	@voters (it among them) after the cell lost its majority; every lock
  *	is revoked when the change applies.  0 or negative errno
@@ -70,6 +72,7 @@ struct dl_election_ops {
 	void (*status)(struct dl_node *node, struct dl_node_status *st);
 	void (*peer)(struct dl_node *node, struct dl_node_peer_info *pi);
 	int (*reform)(struct dl_node *node, const u32 *voters, u32 n_voters);
+	bool (*peer_applies)(struct dl_node *node, u32 peer, u64 index);
 };
 
 /* The algorithms built in; NULL for one not (yet) available. */

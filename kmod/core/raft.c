@@ -471,6 +471,10 @@ static int check_msg(const struct dl_raft *r, const struct dl_raft_msg *m)
 	    (m->flags & ~DL_RAFT_F_ALL) || m->to != r->cfg.self_id ||
 	    !m->from || m->from == r->cfg.self_id)
 		return -EINVAL;
+	/* the flag byte is full: one flag's meaning is of one type only */
+	if (m->flags & DL_RAFT_F_COMMITTED &&
+	    m->type != DL_RAFT_MSG_APPEND_RESP)
+		return -EINVAL;
 	if (m->data_len > DL_RAFT_MAX_SNAPSHOT_CHUNK ||
 	    (m->data_len && !m->data) ||
 	    (m->data_len && m->type != DL_RAFT_MSG_SNAPSHOT) ||
@@ -1119,6 +1123,18 @@ u64 dl_raft_own_commits(const struct dl_raft *r)
 u64 dl_raft_last_index(const struct dl_raft *r)
 {
 	return dl_raft_log_last(&r->log);
+}
+
+u64 dl_raft_peer_committed(const struct dl_raft *r, u32 id)
+{
+	u32 i;
+
+	if (r->role != DL_RAFT_LEADER)
+		return 0;
+	for (i = 0; i < r->nr_peers; i++)
+		if (r->peers[i].id == id)
+			return r->peers[i].committed;
+	return 0;
 }
 
 u64 dl_raft_peer_match(const struct dl_raft *r, u32 id)

@@ -143,7 +143,8 @@ enum dl_raft_msg_type {
 #define DL_RAFT_F_LAST		0x10	/* SNAPSHOT: final chunk */
 #define DL_RAFT_F_TRANSFER	0x20	/* VOTE: leadership transfer */
 #define DL_RAFT_F_NEED_SNAPSHOT	0x40	/* APPEND_RESP: log dropped, send one */
-#define DL_RAFT_F_ALL		0x7f
+#define DL_RAFT_F_COMMITTED	0x80	/* APPEND_RESP: sender committed index */
+#define DL_RAFT_F_ALL		0xff
 
 /* Log entry types. */
 enum dl_raft_entry_type {
@@ -489,6 +490,12 @@ u64 dl_raft_last_index(const struct dl_raft *r);
 u64 dl_raft_own_commits(const struct dl_raft *r);
 /* Leader only: @id's match index; 0 if unknown or not leader. */
 u64 dl_raft_peer_match(const struct dl_raft *r, u32 id);
+/*
+ * Leader only: the highest index @id said it committed itself as it
+ * acknowledged it (DL_RAFT_F_COMMITTED): it applies every entry up to
+ * there without being told.  0 if unknown or not leader.
+ */
+u64 dl_raft_peer_committed(const struct dl_raft *r, u32 id);
 const char *dl_raft_role_name(enum dl_raft_role role);
 const char *dl_raft_msg_type_name(enum dl_raft_msg_type type);
 

@@ -78,6 +78,8 @@ struct dl_raft_peer {
 	u8 pr;
 	u64 next;
 	u64 match;
+	/* what it committed itself (APPEND_RESP with DL_RAFT_F_COMMITTED) */
+	u64 committed;
 	bool probe_paused;
 	u64 pr_since_ns;
 	bool progress;

@@ -45,6 +45,7 @@ void dl_raft_leader_init_peer(struct dl_raft *r, struct dl_raft_peer *p)
 	p->pr = DL_RAFT_PR_PROBE;
 	p->next = dl_raft_log_last(&r->log) + 1;
 	p->match = 0;
+	p->committed = 0;
 	p->probe_paused = false;
 	p->pr_since_ns = 0;
 	p->progress = false;
@@ -427,6 +428,10 @@ void dl_raft_recv_append_resp(struct dl_raft *r, const struct dl_raft_msg *m,
 	 */
 	raised = m->index > p->match;
 	dl_raft_note_match(r, p, m->index);
+	/* before our own commit applies the entries: see dl_client_output() */
+	if (m->flags & DL_RAFT_F_COMMITTED && m->index > p->committed &&
+	    m->index <= p->match)
+		p->committed = m->index;
 	inflight_free_to(p, m->index);
 	if (p->pr == DL_RAFT_PR_SNAPSHOT ||
 	    (p->pr == DL_RAFT_PR_PROBE &&
@@ -655,6 +660,12 @@ int dl_raft_recv_append(struct dl_raft *r, const struct dl_raft_msg *m,
 		commit_to(r, DL_MIN(m->commit, resp.index));
 		if (m->nr_entries)
 			commit_with_leader(r, m, resp.index);
+		/*
+		 * We apply everything up to resp.index without the leader's
+		 * word: it need not send our own requests' answers (client.c).
+		 */
+		if (m->nr_entries && r->commit >= resp.index)
+			resp.flags |= DL_RAFT_F_COMMITTED;
 	} else {
 		resp.flags = DL_RAFT_F_REJECT;
 		resp.index = m->index;

@@ -78,7 +78,9 @@ for r in $(seq 1 "$rounds"); do
 		ctr_all > /tmp/ab-ctr.after
 		pairs="$(sed -n 's/.* n=\([0-9]*\).*/\1/p' /tmp/ab.out | head -n 1)"
 		echo "# $label counters per pair ($pairs pairs, sum over 3 nodes):"
-		join /tmp/ab-ctr.before /tmp/ab-ctr.after | awk -v n="${pairs:-1}" \
+		# a counter first seen after the start counts from 0
+		join -a 2 -e 0 -o 0,1.2,2.2 /tmp/ab-ctr.before /tmp/ab-ctr.after |
+			awk -v n="${pairs:-1}" \
 			'$3 - $2 > 0 { printf "#   %-32s %10.3f\n", $1, ($3 - $2) / n }'
 		cell_down
 	done

@@ -1657,7 +1657,7 @@ TEST(malformed_messages_change_nothing)
 	BAD(m.from = 1);
 	BAD(m.from = 0);
 	BAD(m.type = DL_RAFT_MSG_TYPE_COUNT);
-	BAD(m.flags = 0x80);
+	BAD(m.flags = DL_RAFT_F_COMMITTED);	/* an APPEND_RESP's flag */
 	BAD(m.nr_entries = DL_RAFT_MAX_ENTRIES + 1);
 	BAD(m.entries = NULL);
 	BAD(ents[1].term = 4);			/* beyond the message's */
