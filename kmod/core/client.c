@@ -806,6 +806,8 @@ static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
 	peer->lease_until_ns = DL_MAX(peer->lease_until_ns, dl_node_now(node) +
 				      dl_ms(node->cfg.timeouts.lease_ms));
 	err = dl_client_propose(node, &cmd, wr.ls_name, wr.ls_len);
+	if (!err)
+		dl_node_tx_prefer(node, peer->id);
 	if (err == -ENOTCONN) {
 		dl_client_redirect(node, peer->id, wr.req_id);
 	} else if (err) {

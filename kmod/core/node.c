@@ -37,10 +37,39 @@ static void dl_node_tx_flush_peer(struct dl_node *node, struct dl_peer *peer)
 	dl_list_del(&peer->tx_link);
 }
 
+/*
+ * Node @peer_id's REQUEST was proposed in this entry: its datagram (the
+ * APPEND that carries the request, when we lead) leaves before the other
+ * peers'.  A host's sends are serial, and a kernel's veth runs the
+ * receiver's softirq inside the sender's send, so the first destination
+ * hears first.  The requester, a voter of a 3-voter cell, then commits
+ * and answers its owner first (raft_replicate.c), and its APPEND_RESP,
+ * saying it committed, tends to reach us before the other follower's, so
+ * no EVENT is needed for it (client.c).
+ */
+void dl_node_tx_prefer(struct dl_node *node, u32 peer_id)
+{
+	u32 i;
+
+	for (i = 0; i < node->n_tx_first; i++)
+		if (node->tx_first[i] == peer_id)
+			return;
+	if (node->n_tx_first < DL_NODE_TX_FIRST)
+		node->tx_first[node->n_tx_first++] = peer_id;
+}
+
 static void dl_node_tx_flush(struct dl_node *node)
 {
 	struct dl_peer *peer, *tmp;
+	u32 i;
 
+	for (i = 0; i < node->n_tx_first; i++)
+		dl_list_for_each_entry(peer, &node->tx_pending, tx_link)
+			if (peer->id == node->tx_first[i]) {
+				dl_node_tx_flush_peer(node, peer);
+				break;
+			}
+	node->n_tx_first = 0;
 	dl_list_for_each_entry_safe(peer, tmp, &node->tx_pending, tx_link)
 		dl_node_tx_flush_peer(node, peer);
 }

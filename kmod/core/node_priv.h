@@ -301,6 +301,9 @@ struct dl_cache_ls {
 	bool cache;
 };
 
+/* Requesters per entry whose datagrams dl_node_tx_flush() sends first. */
+#define DL_NODE_TX_FIRST	8
+
 /**
  * struct dl_node - one node (see node.h)
  */
@@ -337,6 +340,9 @@ struct dl_node {
 	struct dl_list peer_hash[1 << DL_PEER_HASH_BITS];
 	u32 n_members;
 	struct dl_list tx_pending;
+	/* peers whose REQUESTs this entry proposed: sent to first */
+	u32 tx_first[DL_NODE_TX_FIRST];
+	u32 n_tx_first;
 	u64 tx_seq;
 	u32 cause;			/* enum dl_cause of what we send now */
 	u64 expire_check_ns;		/* (leader) next EXPIRE_NODE scan */
@@ -459,6 +465,7 @@ static inline bool dl_node_is_leader(struct dl_node *node)
 /* node.c */
 void dl_node_enter(struct dl_node *node, bool request);
 void dl_node_leave(struct dl_node *node);
+void dl_node_tx_prefer(struct dl_node *node, u32 peer_id);
 int dl_node_send_op(struct dl_node *node, u32 dst, u8 type, const void *body,
 		    size_t len);
 int dl_node_apply_entry(struct dl_node *node, u64 index, const void *data,

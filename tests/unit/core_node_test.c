@@ -366,6 +366,34 @@ static bool deliver_one_to(struct cell *c, int dst)
 	return false;
 }
 
+/*
+ * The leader's datagrams after proposing a follower's REQUEST go to that
+ * follower first, whichever it is in the peer order: it is the one whose
+ * owner waits, and whose acknowledgement lets the leader spare the EVENT.
+ */
+TEST(requester_gets_the_append_first)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int l = leader_idx(c), f[2], k;
+	u64 lk;
+
+	ASSERT_GE(l, 0);
+	f[0] = follower_idx(c, -1);
+	f[1] = follower_idx(c, f[0]);
+	for (k = 0; k < 2; k++) {
+		const char *res = k ? "r1" : "r0";
+
+		settle(c);
+		ASSERT_EQ(0, lock(c, f[k], 5, res, DL_MODE_EX, 0, 0, &lk));
+		ASSERT_TRUE(deliver_one_to(c, l));	/* REQUEST */
+		ASSERT_NE(NULL, c->head);
+		EXPECT_EQ(c->id[f[k]], c->head->dst);
+		settle(c);
+		EXPECT_EQ(1, count_ev(c, f[k], DL_LEV_GRANTED, lk));
+	}
+	cell_free(c);
+}
+
 #define EVENT_TX(c, i)	(dl_node_counters((c)->node[i])->tx_ops[DL_OP_EVENT])
 #define SPARED(c, i)	(dl_node_counters((c)->node[i])->events_spared)
 
