@@ -82,11 +82,14 @@ selftests="$(printf 'dlock-list-built:\n\t@echo $(TEST_GEN_PROGS) $(TEST_GEN_FIL
 nice -n 10 make -C "$REPO_DIR/tests/selftests/dlock" $selftests \
 	> "$OUT/selftests-build.log" 2>&1 ||
 	{ tail -n 30 "$OUT/selftests-build.log"; die "the selftests did not build"; }
-if [ -f "$REPO_DIR/tests/jepsen/Makefile" ]; then
-	nice -n 10 make -C "$REPO_DIR/tests/jepsen" \
-		> "$OUT/jepsen-build.log" 2>&1 ||
-		echo "check-debug: warning: tests/jepsen did not build; skipped"
-fi
+# libdlock and the tools (dlockadm: cell_cache.sh, cell_ra.sh and
+# cell_reform.sh run it, from PATH or tools/), and tests/jepsen: built
+# here, not left to an earlier make check (a clean clone has none).
+for dir in lib tools tests/jepsen; do
+	log_name="$(basename "$dir")-build.log"
+	nice -n 10 make -C "$REPO_DIR/$dir" > "$OUT/$log_name" 2>&1 ||
+		{ tail -n 30 "$OUT/$log_name"; die "$dir did not build"; }
+done
 
 log="$OUT/vm.log"
 bash "$REPO_DIR/tests/vm/run.sh" --kernel debug --name check-debug \

@@ -30,6 +30,7 @@ fi
 rc=0
 for t in "$@"; do
 	echo "# selftest: $t"
+	start=$SECONDS
 	if [ ! -x "./$t" ]; then
 		echo "not ok - $t: not built"
 		rc=1
@@ -52,5 +53,6 @@ for t in "$@"; do
 		echo "not ok - $t: exited $t_rc although every case passed"
 	fi
 	[ "$t_rc" -eq 0 ] || rc=1
+	echo "# time: $t $((SECONDS - start)) s"
 done
 exit "$rc"
