@@ -7,9 +7,10 @@
 #
 # The stack-trace filter of failslab (require_start/require_end, which could
 # aim at dlock's text alone) does not exist on x86-64, so failures are aimed
-# by task: /proc/PID/make-it-fail on the processes that drive dlock (the
-# kselftest binaries, dlcell configuring nodes, the ioctl and netlink
-# fuzzers), with task-filter=Y, ignore-gfp-wait=N (dlock allocates with
+# by task: make-it-fail on the processes that drive dlock (the kselftest
+# binaries, dlcell configuring nodes, the ioctl and netlink fuzzers), set by
+# each of them on itself once it is set up (failing(), below), with
+# task-filter=Y, ignore-gfp-wait=N (dlock allocates with
 # GFP_KERNEL, which failslab otherwise spares) and FAILSLAB_PROBABILITY
 # percent (default 10) of their slab allocations failing.  Everything the
 # kernel allocates for them fails at that rate, not only dlock's, so the
@@ -59,21 +60,17 @@ failslab_off() {
 	echo 0 > "$FI/probability"
 }
 
-# failing CMD...: run CMD, and once it has started (1 s: exec and the
-# dynamic loader are done), make its slab allocations fail; its own exit
-# status does not matter (see above), only that it ends.  Not from before
-# exec: a path walk over the 9p root failing for lack of memory left the
-# guest's overlay root unable to find /usr/bin/seq for everyone after.
-# Commands shorter than the delay run without failures.
+# failing CMD...: run CMD, one of our programs (the kselftest binaries,
+# dlcell, kfuzz_ioctl, kfuzz_genl; through `ip netns exec` if need be),
+# with its slab allocations failing once it has set itself up: it arms
+# /proc/self/make-it-fail itself (DLOCK_MAKE_IT_FAIL, fail_self.h).  Never
+# from outside, never around exec: a path walk over the 9p root or the
+# dynamic loader failing for memory left the guest's overlay root unable
+# to load libc.so.6 for everyone after (suite.sh checks the root after
+# this script).  LD_BIND_NOW: no lazy symbol resolution after arming.  Its
+# own exit status does not matter (see above), only that it ends.
 failing() {
-	local pid
-
-	"$@" > /dev/null 2>&1 &
-	pid=$!
-	sleep 1
-	# Gone already: it ran without failures (see above).
-	{ echo 1 > "/proc/$pid/make-it-fail"; } 2>/dev/null
-	wait "$pid"
+	DLOCK_MAKE_IT_FAIL=1 LD_BIND_NOW=1 "$@" > /dev/null 2>&1
 	return 0
 }
 
@@ -122,10 +119,10 @@ start=$SECONDS
 failing ip netns exec dlc1 "$HERE/kfuzz_ioctl" -s "$SEED" -n 2000 kfuzz-ls
 failing ip netns exec dlc2 "$HERE/kfuzz_genl" -r -s "$((SEED + 1))" -n 500
 for r in $(seq 1 "$ROUNDS"); do
-	failing ip netns exec dlc3 "$DLCELL" count kfuzz-ls fs-count \
+	failing "$DLCELL" -n dlc3 count kfuzz-ls fs-count \
 		/tmp/failslab-count 3
 done
-failing ip netns exec dlc1 "$DLCELL" ls-add kfuzz-ls2
+failing "$DLCELL" -n dlc1 ls-add kfuzz-ls2
 ok "clients of a live cell ran under failslab ($((SECONDS - start)) s)"
 failslab_off
 

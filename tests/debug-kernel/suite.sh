@@ -61,7 +61,28 @@ if wanted kselftests; then
 elif wanted kfuzz; then
 	part kfuzz "$REPO_DIR/tests/selftests/dlock/kfuzz.sh"
 fi
-wanted failslab && part failslab "$HERE/failslab.sh"
+# root_works: the guest's root (the host's / over 9p under a tmpfs
+# overlay) still execs programs and reads files.  failslab.sh must not
+# break it (its programs arm failures only once set up: fail_self.h); if
+# it ever does again, every later part would fail with "cannot open shared
+# object file" and bury the cause: stop here, saying so.
+root_works() {
+	/usr/bin/true && /usr/bin/env true && seq 1 1 > /dev/null &&
+		cat /etc/os-release "$REPO_DIR/README.md" > /dev/null ||
+		return 1
+	# dlcell without a command: its usage, status 2, once it has loaded.
+	"$REPO_DIR/tests/selftests/dlock/dlcell" 2> /dev/null
+	[ $? -eq 2 ]
+}
+
+if wanted failslab; then
+	part failslab "$HERE/failslab.sh"
+	if ! root_works; then
+		echo "not ok 1 - the guest's root file system no longer execs programs after failslab.sh: a failure injected into exec, the loader or a 9p path walk broke it; the rest of the run would be noise, stopping"
+		echo "1..1"
+		exit 1
+	fi
+fi
 if wanted failslab || wanted fail_alloc; then
 	part fail_alloc "$HERE/fail_alloc.sh"
 fi

@@ -23,7 +23,11 @@
 #include <linux/dlock.h>
 
 #include "genl_util.h"
+#include "fail_self.h"
 #include "kselftest_harness.h"
+
+/* failslab.sh: failures from the start (fail_self.h). */
+FAIL_SELF_FROM_START();
 
 #define DLOCK_DEV "/dev/" DLOCK_DEVICE_NAME
 

@@ -53,6 +53,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include "fail_self.h"
 #include "genl_util.h"
 
 #define BUF_SIZE	32768
@@ -892,6 +893,11 @@ int main(int argc, char **argv)
 	ret = dl_genl_open(&g);
 	if (ret)
 		die(-ret);
+	/*
+	 * failslab.sh: failures from here on, in the netns with the socket
+	 * open (fail_self.h); count's file is on tmpfs.
+	 */
+	fail_self_arm();
 
 	if (!strcmp(cmd_name, "set"))
 		ret = cmd_set(argc - 2, argv + 2);

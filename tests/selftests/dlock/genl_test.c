@@ -18,7 +18,11 @@
 #include <linux/genetlink.h>
 
 #include "genl_util.h"
+#include "fail_self.h"
 #include "kselftest_harness.h"
+
+/* failslab.sh: failures from the start (fail_self.h). */
+FAIL_SELF_FROM_START();
 
 FIXTURE(fresh_netns) {
 	struct dl_genl g;

@@ -31,6 +31,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include "fail_self.h"
 #include "genl_util.h"
 #include "kfuzz_util.h"
 
@@ -523,6 +524,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kfuzz_genl: family dlock: %s\n", strerror(-ret));
 		return 2;
 	}
+	/* failslab.sh: failures from here on, the socket open (fail_self.h). */
+	fail_self_arm();
 
 	deadline = time(NULL) + o.seconds;
 	for (i = 0; i < o.count; i++) {

@@ -32,6 +32,7 @@
 
 #include <linux/dlock.h>
 
+#include "fail_self.h"
 #include "kfuzz_util.h"
 
 #define NFD		4
@@ -442,6 +443,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* failslab.sh: failures from here on, the files open (fail_self.h). */
+	fail_self_arm();
 	/* No SA_RESTART: an interrupted wait returns to us. */
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);

@@ -16,7 +16,11 @@
 
 #include <linux/dlock.h>
 
+#include "fail_self.h"
 #include "kselftest_harness.h"
+
+/* failslab.sh: failures from the start (fail_self.h). */
+FAIL_SELF_FROM_START();
 
 FIXTURE(dev) {
 	int fd;
