@@ -61,9 +61,9 @@ check "a running node refuses another election (extack)" \
 
 # --- 2. messages per acquire + release ---------------------------------
 before="$(coord_ops)"
-timeout 30 "$DLCELL" -n dlc1 hold cl r0 EX 0 > "$OUT.m" 2>&1
+timeout "$(scaled 30)" "$DLCELL" -n dlc1 hold cl r0 EX 0 > "$OUT.m" 2>&1
 check "node 1 locks and unlocks r0" grep -q released "$OUT.m"
-sleep 0.5
+sleep_scaled 500
 sent=$(($(coord_ops) - before))
 check "lock + unlock from a follower: 3 messages ($sent)" [ "$sent" -eq 3 ]
 
@@ -71,7 +71,7 @@ check "lock + unlock from a follower: 3 messages ($sent)" [ "$sent" -eq 3 ]
 # held until killed below (its fd closes: the release)
 "$DLCELL" -n dlc1 hold cl r EX 300 > "$OUT.h" 2>&1 &
 hpid=$!
-check "node 1 is granted EX" wait_file "$OUT.h" granted 20
+check "node 1 is granted EX" wait_file "$OUT.h" granted "$(scaled 20)"
 "$DLCELL" -n dlc2 hold cl r EX 0 > "$OUT.w" 2>&1 &
 wpid=$!
 sleep 1
@@ -92,7 +92,7 @@ new_coordinator() {
 
 ip -n dlc3 link set eth0 down
 down_at=$SECONDS
-if new="$(new_coordinator 40)"; then
+if new="$(new_coordinator "$(scaled 40)")"; then
 	ok "nodes 1 and 2 follow a new coordinator ($new)"
 else
 	not_ok "nodes 1 and 2 follow a new coordinator"
@@ -107,7 +107,7 @@ check "node 2 still waits" eval '! grep -q granted "$OUT.w"'
 kill "$hpid"
 wait "$hpid" 2>/dev/null
 check "node 2 is granted once node 1's holder is gone" \
-	wait_file "$OUT.w" granted 30
+	wait_file "$OUT.w" granted "$(scaled 30)"
 wait "$wpid"
 th="$(token_of "$OUT.h")"
 tw="$(token_of "$OUT.w")"

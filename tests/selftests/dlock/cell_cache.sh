@@ -63,7 +63,7 @@ sys.exit(ls != {"cached": True, "plain": False})
 ' "$OUT.show"
 }
 # a follower's replica applies the new lockspaces a moment after the leader
-for i in $(seq 1 100); do
+for i in $(seq 1 "$(scaled 100)"); do
 	show_both && break
 	sleep 0.1
 done

@@ -31,7 +31,7 @@ drop_test() {
 		not_ok "$name: sent"
 		return
 	fi
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 "$(scaled 50)"); do
 		after="$(counter 1 "$ctr")"
 		[ "$after" -gt "$before" ] && break
 		sleep 0.1
@@ -50,7 +50,7 @@ drop_test "unknown sender's" unknown_peer forged "$CELL_ID" 99
 before="$(counter 1 transport_drops.replayed)"
 if ns 1 "$INJECT" capture eth0 7477 "$CAP" &&
    ns 2 "$INJECT" 10.77.0.1 7477 replay "$CAP"; then
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 "$(scaled 50)"); do
 		after="$(counter 1 transport_drops.replayed)"
 		[ "$after" -gt "$before" ] && break
 		sleep 0.1

@@ -50,7 +50,7 @@ fi
 ok "3-node cell formed, leader $leader"
 read -r holder waiter <<< "$(others "$leader" | xargs)"
 
-"$DLCELL" -n "dlc$holder" hold fo r EX 25 > "$OUT.h" 2>&1 &
+"$DLCELL" -n "dlc$holder" hold fo r EX $(($(scaled 25000) / 1000)) > "$OUT.h" 2>&1 &
 hpid=$!
 check "node $holder (follower) is granted EX" wait_file "$OUT.h" granted $(($(scaled 20000) / 1000))
 "$DLCELL" -n "dlc$waiter" hold fo r EX 0 > "$OUT.w" 2>&1 &
@@ -60,9 +60,9 @@ check "node $waiter waits for it" eval '! grep -q granted "$OUT.w"'
 
 ns "$leader" ip link set eth0 down
 # The survivors go on following the old leader until they notice it is
-# gone: wait (30 s at most) for them to agree on another one.
+# gone: wait (30 s at most, scaled) for them to agree on another one.
 new=""
-for _ in $(seq 1 300); do
+for _ in $(seq 1 "$(scaled 300)"); do
 	new="$(cell_leader "$holder" "$waiter")" && [ "$new" != "$leader" ] && break
 	new=""
 	sleep 0.1

@@ -63,9 +63,18 @@ tap_done() {
 	[ "$tap_fail" -eq 0 ]
 }
 
-# scaled MS: MS on this kernel's clock (DLOCK_TIME_SCALE).
+# scaled N: N times DLOCK_TIME_SCALE: a time (ms or s) or a number of
+# polls, as a wait limit on this kernel's clock.
 scaled() {
 	echo $(($1 * DLOCK_TIME_SCALE))
+}
+
+# sleep_scaled MS: sleep MS milliseconds on this kernel's clock.
+sleep_scaled() {
+	local ms
+
+	ms=$(scaled "$1")
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 }
 
 # cell_timing: CELL_TIMING with its *_ms values scaled.

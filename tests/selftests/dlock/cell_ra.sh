@@ -44,14 +44,14 @@ check "lockspace add rals algo ra on every node ($added of 3)" \
 "$DLOCKADM" -n dlc1 lockspace add rals algo ra cache on > "$OUT.err" 2>&1
 check "an ra lockspace with a cache is refused" \
 	grep -q "an ra lockspace has no cache" "$OUT.err"
-timeout 30 "$DLCELL" -n dlc1 hold rals x PR 0 > "$OUT.pr" 2>&1
+timeout "$(scaled 30)" "$DLCELL" -n dlc1 hold rals x PR 0 > "$OUT.pr" 2>&1
 check "a shared lock in an ra lockspace is refused" \
 	eval '! grep -q granted "$OUT.pr"'
 
 before="$(ra_ops)"
-timeout 30 "$DLCELL" -n dlc2 hold rals x EX 0 > "$OUT.one" 2>&1
+timeout "$(scaled 30)" "$DLCELL" -n dlc2 hold rals x EX 0 > "$OUT.one" 2>&1
 check "node 2 locks and unlocks x" grep -q released "$OUT.one"
-sleep 0.5
+sleep_scaled 500
 sent=$(($(ra_ops) - before))
 check "acquire + release: 2(n - 1) = 4 messages ($sent)" [ "$sent" -eq 4 ]
 

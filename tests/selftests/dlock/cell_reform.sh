@@ -58,8 +58,8 @@ check "the cell still has its leader ($leader)" \
 "$DLCELL" -n "dlc${lost[1]}" watch-revoke rf lostres EX 120 > "$OUT.lost" 2>&1 &
 "$DLCELL" -n "dlc$s1" watch-revoke rf keepres EX 120 > "$OUT.s1" 2>&1 &
 s1pid=$!
-check "node ${lost[1]} (to be lost) holds lostres" wait_file "$OUT.lost" granted 20
-check "node $s1 (survivor) holds keepres" wait_file "$OUT.s1" granted 20
+check "node ${lost[1]} (to be lost) holds lostres" wait_file "$OUT.lost" granted "$(scaled 20)"
+check "node $s1 (survivor) holds keepres" wait_file "$OUT.s1" granted "$(scaled 20)"
 if ! grep -q granted "$OUT.lost" || ! grep -q granted "$OUT.s1"; then
 	tap_done
 	exit
@@ -74,7 +74,7 @@ done
 # Until node s1 has heard nothing from the lost nodes for a lease time,
 # it still counts them: poll (each refused attempt changes nothing).
 reformed=no
-for _ in $(seq 1 300); do
+for _ in $(seq 1 "$(scaled 300)"); do
 	if out="$(ns "$s1" "$DLCELL" reform 2>&1)"; then
 		reformed=yes
 		break
@@ -86,22 +86,22 @@ check "re-form on survivor $s1 after losing ${lost[*]} (last: $out)" \
 l="$(wait_leader 15000 "$s1" "$s2")"
 check "both survivors follow node $s1 (leader: ${l:-none})" [ "$l" = "$s1" ]
 
-check "the survivor's holder is told REVOKED" wait_file "$OUT.s1" ^revoked 30
+check "the survivor's holder is told REVOKED" wait_file "$OUT.s1" ^revoked "$(scaled 30)"
 wait "$s1pid"
 check "its watcher exits 0 on REVOKED" [ $? -eq 0 ]
 
 # Bounded: a cell that does not serve would leave the requests waiting.
-timeout 30 "$DLCELL" -n "dlc$s2" try rf lostres EX > "$OUT.t1" 2>&1
+timeout "$(scaled 30)" "$DLCELL" -n "dlc$s2" try rf lostres EX > "$OUT.t1" 2>&1
 check "the lost node's lock is free: node $s2 takes it" [ $? -eq 0 ]
 t_new="$(token_of "$OUT.t1" granted)"
 check "its fencing token is above the old holders' ($t_lost, $t_s1 -> $t_new)" \
 	eval '[ "${t_new:-0}" -gt "${t_lost:-0}" ] && [ "${t_new:-0}" -gt "${t_s1:-0}" ]'
-timeout 30 "$DLCELL" -n "dlc$s1" try rf keepres EX > "$OUT.t2" 2>&1
+timeout "$(scaled 30)" "$DLCELL" -n "dlc$s1" try rf keepres EX > "$OUT.t2" 2>&1
 check "the survivor's revoked lock is free too" [ $? -eq 0 ]
 
 check "the re-formed cell commits a lockspace change" \
-	timeout 30 "$DLCELL" -n "dlc$s2" ls-add rf2
-timeout 30 "$DLCELL" -n "dlc$s2" try rf2 r EX > /dev/null 2>&1
+	timeout "$(scaled 30)" "$DLCELL" -n "dlc$s2" ls-add rf2
+timeout "$(scaled 30)" "$DLCELL" -n "dlc$s2" try rf2 r EX > /dev/null 2>&1
 check "and grants its locks" [ $? -eq 0 ]
 rev="$(counter "$s1" revoked)"
 check "node $s1 counted its revoked lock ($rev)" [ "${rev:-0}" -ge 1 ]

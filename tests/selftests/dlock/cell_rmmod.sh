@@ -31,7 +31,7 @@ ok "3-node cell formed, leader $leader"
 holder=$((leader % 3 + 1))
 "$DLCELL" -n "dlc$holder" hold rm r EX 300 > /tmp/dlc-rm.h 2>&1 &
 hpid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 "$(scaled 100)"); do
 	grep -q granted /tmp/dlc-rm.h && break
 	sleep 0.1
 done

@@ -56,7 +56,7 @@ settle_memory() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches 2>/dev/null
 	prev=$(sunreclaim_kb)
-	for i in $(seq 1 20); do
+	for i in $(seq 1 "$(scaled 20)"); do
 		sleep 1
 		now=$(sunreclaim_kb)
 		[ $((prev - now)) -gt 64 ] || break
@@ -97,7 +97,7 @@ timed() {
 serves() {
 	local i="$1" tries
 
-	for tries in $(seq 1 40); do
+	for tries in $(seq 1 "$(scaled 40)"); do
 		ns "$i" "$DLCELL" try kfuzz-ls "kfuzz-serves-$tries" EX \
 			>/dev/null 2>&1 && return 0
 		sleep 0.5
@@ -152,7 +152,7 @@ timed "kfuzz_udp: $n datagrams to node 1" \
 	"$HERE/kfuzz_udp" -s "$((SEED + 4))" -n "$n" 10.77.0.1 7477 \
 	"$CELL_ID" "$FUZZ_PEER" 1 "$CELL_KEY" dlv1 10.77.0.2
 # The node works through its queue after the sender is done.
-sleep 2
+sleep "$(scaled 2)"
 transport_after=$(counter_sum 1 transport_drops.)
 core_after=$(counter_sum 1 drops.)
 check "node 1 counted transport drops ($transport_before -> $transport_after)" \
