@@ -11,15 +11,20 @@
 #               included, through its own fault attribute (fail_alloc.sh)
 #   fail_alloc  fail_alloc.sh alone
 #   jepsen      a short tests/jepsen run, if it is built
-#   kmemleak    a final scan: any unreferenced object allocated by dlock
-#               fails the run
+#   kfuzz       kfuzz.sh alone (the kselftests include it)
+#   cells       the kselftests named in DEBUG_CELLS alone (default
+#               "cell_lock.sh cell_failover.sh": locking, the counter,
+#               fencing, failover, a lost lease)
+#   quick       the bounded subset: kfuzz, failslab (fail_alloc with it)
+#               and cells; check-debug.sh gives it a shorter VM timeout
+#   kmemleak    a final scan, always: any unreferenced object allocated by
+#               dlock fails the run
 #
 # The kernel log is checked by tests/vm/run.sh (KASAN, lockdep, UBSAN,
 # debug objects and every other splat fail the run).  Exits non-zero if
 # anything failed.  DEBUG_JEPSEN_SECONDS (default 60) sets jepsen's length;
 # DEBUG_PARTS (default "kselftests failslab jepsen") picks parts, e.g.
-# "kfuzz failslab" for a quicker run (kfuzz: kfuzz.sh alone, which the
-# kselftests include); the kmemleak scan always runs.
+# "quick", or "kfuzz failslab".
 
 set -uo pipefail
 
@@ -27,6 +32,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$HERE/../.." && pwd)"
 KMEMLEAK=/sys/kernel/debug/kmemleak
 PARTS=${DEBUG_PARTS:-kselftests failslab jepsen}
+case " $PARTS " in (*" quick "*) PARTS="$PARTS kfuzz failslab cells" ;; esac
 rc=0
 
 # A KASAN and lockdep kernel under TCG runs several times slower than the
@@ -34,6 +40,11 @@ rc=0
 # DLOCK_TIME_SCALE (cell_lib.sh).  Not one CELL_TIMING for all: tests set
 # their own (cell_bully.sh its election, cell_lock.sh a longer lease).
 export DLOCK_TIME_SCALE=${DLOCK_TIME_SCALE:-4}
+# Volume is make check's job (and make kfuzz's): here every path runs under
+# KASAN, lockdep and kmemleak, with shorter loops where the stock kernel's
+# runs already repeat it at length.  Each stays well above one pass.
+export LOCK_COUNT_N=${LOCK_COUNT_N:-100}
+export FAILSLAB_ROUNDS=${FAILSLAB_ROUNDS:-10}
 
 if [ ! -w "$KMEMLEAK" ]; then
 	echo "not ok - $KMEMLEAK missing: not the debug kernel?"
@@ -58,8 +69,12 @@ wanted() {
 
 if wanted kselftests; then
 	part kselftests "$REPO_DIR/tests/selftests/dlock/run_kselftests.sh"
-elif wanted kfuzz; then
-	part kfuzz "$REPO_DIR/tests/selftests/dlock/kfuzz.sh"
+else
+	wanted kfuzz && part kfuzz "$REPO_DIR/tests/selftests/dlock/kfuzz.sh"
+	# shellcheck disable=SC2086 # a list of test names
+	wanted cells && part cells \
+		"$REPO_DIR/tests/selftests/dlock/run_kselftests.sh" \
+		${DEBUG_CELLS:-cell_lock.sh cell_failover.sh}
 fi
 # root_works: the guest's root (the host's / over 9p under a tmpfs
 # overlay) still execs programs and reads files.  failslab.sh must not

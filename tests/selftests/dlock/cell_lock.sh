@@ -6,8 +6,8 @@
 # netlink; an EX lock held on one node makes a NOQUEUE request on another
 # fail with EAGAIN and a blocking one wait; fencing tokens grow; killing the
 # holder (its fd closes) releases its lock; and 8 processes over the 3 nodes
-# each add 1 to a shared counter COUNT_N (500) times under an EX lock, with
-# an exact total.
+# each add 1 to a shared counter COUNT_N (LOCK_COUNT_N, default 500) times
+# under an EX lock, with an exact total.
 
 # Eight busy processes (or a failover) on a TCG guest that shares the host
 # with other VMs can stall a node for a second or more: give sessions room,
@@ -15,7 +15,7 @@
 CELL_TIMING=${CELL_TIMING:-"election_ms=1000 heartbeat_ms=200 lease_ms=5000 delay_ms=2000"}
 source "$(dirname "${BASH_SOURCE[0]}")/cell_lib.sh"
 
-COUNT_N=${COUNT_N:-500}
+COUNT_N=${LOCK_COUNT_N:-500}
 COUNTER_FILE=/tmp/dlc-counter
 OUT=/tmp/dlc-lock
 trap 'cell_down; rm -f "$COUNTER_FILE" $OUT.*' EXIT
