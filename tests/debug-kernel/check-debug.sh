@@ -84,6 +84,18 @@ selftests="$(printf 'dlock-list-built:\n\t@echo $(TEST_GEN_PROGS) $(TEST_GEN_FIL
 nice -n 10 make -C "$REPO_DIR/tests/selftests/dlock" $selftests \
 	> "$OUT/selftests-build.log" 2>&1 ||
 	{ tail -n 30 "$OUT/selftests-build.log"; die "the selftests did not build"; }
+# failslab.sh's programs, static, from a copy of their sources: run from
+# tmpfs with failures armed, they map nothing of the VM's 9p root.
+STATIC="$OUT/failslab-bin"
+rm -rf "$STATIC"
+mkdir -p "$STATIC"
+cp "$REPO_DIR"/tests/selftests/dlock/*.[ch] \
+	"$REPO_DIR/tests/selftests/dlock/Makefile" "$STATIC/" ||
+	die "cannot copy the selftests' sources"
+nice -n 10 make -C "$STATIC" TOP="$REPO_DIR" LDFLAGS=-static \
+	chardev_test genl_test lock_ioctl_test dlcell kfuzz_ioctl kfuzz_genl \
+	> "$OUT/failslab-bin-build.log" 2>&1 ||
+	{ tail -n 30 "$OUT/failslab-bin-build.log"; die "failslab's static programs did not build"; }
 # libdlock and the tools (dlockadm: cell_cache.sh, cell_ra.sh and
 # cell_reform.sh run it, from PATH or tools/), and tests/jepsen: built
 # here, not left to an earlier make check (a clean clone has none).
@@ -107,7 +119,7 @@ bash "$REPO_DIR/tests/vm/run.sh" --kernel debug --name check-debug \
 	--mem 2G --timeout "$vm_timeout" \
 	--module "$MOD/kmod/dlock.ko" -- env \
 	DEBUG_PARTS="${DEBUG_PARTS:-kselftests failslab jepsen}" \
-	DLOCK_SAMPLE_KO="$SAMPLE/dlock_sample.ko" \
+	DLOCK_SAMPLE_KO="$SAMPLE/dlock_sample.ko" FAILSLAB_BIN="$STATIC" \
 	tests/debug-kernel/suite.sh 2>&1 |
 	tee "$log"
 vm_rc=${PIPESTATUS[0]}

@@ -60,28 +60,46 @@ failslab_off() {
 	echo 0 > "$FI/probability"
 }
 
-# failing CMD...: run CMD, one of our programs (the kselftest binaries,
-# dlcell, kfuzz_ioctl, kfuzz_genl; through `ip netns exec` if need be),
-# with its slab allocations failing once it has set itself up: it arms
-# /proc/self/make-it-fail itself (DLOCK_MAKE_IT_FAIL, fail_self.h).  Never
-# from outside, never around exec: a path walk over the 9p root or the
-# dynamic loader failing for memory left the guest's overlay root unable
-# to load libc.so.6 for everyone after (suite.sh checks the root after
-# this script).  LD_BIND_NOW: no lazy symbol resolution after arming.  Its
-# own exit status does not matter (see above), only that it ends.
+# The programs run with failures: static builds (check-debug.sh makes them
+# in FAILSLAB_BIN), copied to tmpfs.  Nothing they map then comes from the
+# guest's root, the host's / over 9p: a process releases its mapped files
+# when it exits, with its failures still armed, and a 9p release (clunk)
+# or walk failing for memory has left the overlay root unable to load
+# libc.so.6 for everyone after ("overlayfs: failed to get metacopy (-22)";
+# suite.sh checks the root after this script).
+BIN=/dev/shm/failslab-bin
+PROGS="chardev_test genl_test lock_ioctl_test dlcell kfuzz_ioctl kfuzz_genl"
+rm -rf "$BIN"
+mkdir -p "$BIN"
+for p in $PROGS; do
+	if ! file "${FAILSLAB_BIN:-/nonexistent}/$p" 2>/dev/null |
+		grep -q 'statically linked' ||
+	   ! cp "$FAILSLAB_BIN/$p" "$BIN/"; then
+		echo "not ok 1 - FAILSLAB_BIN (${FAILSLAB_BIN:-unset}) has no static $p: tests/debug-kernel/check-debug.sh builds them"
+		echo "1..1"
+		exit 1
+	fi
+done
+
+# failing CMD...: run CMD, one of the programs in $BIN (through `ip netns
+# exec` if need be), with its slab allocations failing once it has set
+# itself up: it arms /proc/self/make-it-fail itself (DLOCK_MAKE_IT_FAIL,
+# fail_self.h), after exec and the loader, and afterwards touches only
+# /dev, sockets, netlink and tmpfs; its working directory is tmpfs too.
+# Its own exit status does not matter (see above), only that it ends.
 failing() {
-	DLOCK_MAKE_IT_FAIL=1 LD_BIND_NOW=1 "$@" > /dev/null 2>&1
+	(cd "$BIN" && DLOCK_MAKE_IT_FAIL=1 LD_BIND_NOW=1 "$@" > /dev/null 2>&1)
 	return 0
 }
 
 failslab_setup
 failslab_on
-trap 'failslab_off; cell_down; ip netns del $SPARE 2>/dev/null' EXIT
+trap 'failslab_off; cell_down; ip netns del $SPARE 2>/dev/null; rm -rf "$BIN"' EXIT
 
 # 1. The kselftest binaries: /dev/dlock and netlink with failures.
 start=$SECONDS
 for t in chardev_test genl_test lock_ioctl_test; do
-	failing "$HERE/$t"
+	failing "$BIN/$t"
 done
 ok "kselftest binaries ran under failslab ($((SECONDS - start)) s)"
 
@@ -91,16 +109,16 @@ start=$SECONDS
 for r in $(seq 1 "$ROUNDS"); do
 	ip netns add "$SPARE"
 	ip -n "$SPARE" link set lo up
-	failing "$DLCELL" -n "$SPARE" set id=1 cell=5 addr=127.0.0.1 port=7477
+	failing "$BIN/dlcell" -n "$SPARE" set id=1 cell=5 addr=127.0.0.1 port=7477
 	# Members, not voters: the node is a cell of one and commits the
 	# lockspace at once instead of waiting 10 s for a quorum.
-	failing "$DLCELL" -n "$SPARE" peer-add id=2 addr=127.0.0.2 port=7477 \
+	failing "$BIN/dlcell" -n "$SPARE" peer-add id=2 addr=127.0.0.2 port=7477 \
 		role=member
-	failing "$DLCELL" -n "$SPARE" peer-add id=3 addr=127.0.0.3 port=7477 \
+	failing "$BIN/dlcell" -n "$SPARE" peer-add id=3 addr=127.0.0.3 port=7477 \
 		role=member
-	failing "$DLCELL" -n "$SPARE" set key="$CELL_KEY"
-	failing "$DLCELL" -n "$SPARE" ls-add "fs$r"
-	failing "$DLCELL" -n "$SPARE" peer-del id=3
+	failing "$BIN/dlcell" -n "$SPARE" set key="$CELL_KEY"
+	failing "$BIN/dlcell" -n "$SPARE" ls-add "fs$r"
+	failing "$BIN/dlcell" -n "$SPARE" peer-del id=3
 	ip netns del "$SPARE"
 done
 ok "$ROUNDS node set-ups and teardowns under failslab ($((SECONDS - start)) s)"
@@ -116,13 +134,13 @@ fi
 ok "3-node cell formed for the failing clients"
 failslab_on
 start=$SECONDS
-failing ip netns exec dlc1 "$HERE/kfuzz_ioctl" -s "$SEED" -n 2000 kfuzz-ls
-failing ip netns exec dlc2 "$HERE/kfuzz_genl" -r -s "$((SEED + 1))" -n 500
+failing ip netns exec dlc1 "$BIN/kfuzz_ioctl" -s "$SEED" -n 2000 kfuzz-ls
+failing ip netns exec dlc2 "$BIN/kfuzz_genl" -r -s "$((SEED + 1))" -n 500
 for r in $(seq 1 "$ROUNDS"); do
-	failing "$DLCELL" -n dlc3 count kfuzz-ls fs-count \
-		/tmp/failslab-count 3
+	failing "$BIN/dlcell" -n dlc3 count kfuzz-ls fs-count \
+		/dev/shm/failslab-count 3
 done
-failing "$DLCELL" -n dlc1 ls-add kfuzz-ls2
+failing "$BIN/dlcell" -n dlc1 ls-add kfuzz-ls2
 ok "clients of a live cell ran under failslab ($((SECONDS - start)) s)"
 failslab_off
 
@@ -140,7 +158,7 @@ for i in 1 2 3; do
 	check "node $i serves a lock once failures stop" [ "$served" = yes ]
 done
 check "the cell agrees on a leader" eval 'wait_leader 30000 >/dev/null'
-rm -f /tmp/failslab-count
+rm -f /dev/shm/failslab-count
 injected=$((TIMES - $(cat "$FI/times")))
 check "failslab injected $injected allocation failures" [ "$injected" -gt 0 ]
 

@@ -19,6 +19,9 @@
  *
  * make-it-fail is inherited by threads and fork children created after
  * arming: the harness's forked tests and kfuzz_ioctl's racer fail too.
+ * It stays set while the process exits, when its mapped files are
+ * released: failslab.sh runs static copies from tmpfs, so that none of
+ * them is a 9p file.
  */
 #ifndef DLOCK_FAIL_SELF_H
 #define DLOCK_FAIL_SELF_H
