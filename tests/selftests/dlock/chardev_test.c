@@ -26,8 +26,8 @@
 #include "fail_self.h"
 #include "kselftest_harness.h"
 
-/* failslab.sh: failures from the start (fail_self.h). */
-FAIL_SELF_FROM_START();
+/* failslab.sh: failures in each test, not the harness (fail_self.h). */
+FAIL_SELF_IN_TESTS();
 
 #define DLOCK_DEV "/dev/" DLOCK_DEVICE_NAME
 

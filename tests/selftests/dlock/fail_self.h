@@ -27,6 +27,7 @@
 #define DLOCK_FAIL_SELF_H
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +54,22 @@ static inline void fail_self_arm(void)
 }
 
 /*
- * For the kselftest binaries, whose main() is the harness's: armed before
- * it, once the loader is done; the harness opens no file after that.
+ * For the kselftest binaries, whose main() is the harness's: each test
+ * runs in a child the harness forks, so the child arms itself as it starts
+ * (an atfork handler), and the harness itself (its shared results page,
+ * the fork, the wait) runs without failures: armed from the start, it
+ * failed its first mmap and never ran a test.
  */
-#define FAIL_SELF_FROM_START()						\
-	static void __attribute__((constructor)) fail_self_from_start(void) \
+#define FAIL_SELF_IN_TESTS()						\
+	static void __attribute__((constructor)) fail_self_in_tests(void) \
 	{								\
-		fail_self_arm();					\
+		const char *on = getenv("DLOCK_MAKE_IT_FAIL");		\
+									\
+		if (on && !strcmp(on, "1") &&				\
+		    pthread_atfork(NULL, NULL, fail_self_arm)) {	\
+			fprintf(stderr, "fail_self: pthread_atfork failed\n"); \
+			exit(125);					\
+		}							\
 	}
 
 #endif /* DLOCK_FAIL_SELF_H */

@@ -19,8 +19,8 @@
 #include "fail_self.h"
 #include "kselftest_harness.h"
 
-/* failslab.sh: failures from the start (fail_self.h). */
-FAIL_SELF_FROM_START();
+/* failslab.sh: failures in each test, not the harness (fail_self.h). */
+FAIL_SELF_IN_TESTS();
 
 FIXTURE(dev) {
 	int fd;
