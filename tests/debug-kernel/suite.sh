@@ -121,17 +121,33 @@ echo scan > "$KMEMLEAK"
 echo scan > "$KMEMLEAK"
 # A frame in dlock, or a bare address in the module area: the frames of a
 # module instance that was unloaded since (cell_rmmod.sh reloads dlock)
-# no longer resolve to names.
-dlock_leaks="$(awk '/^unreferenced object/ { obj = $0 }
-	(/\[dlock\]/ || /\] 0xffffffffc/) && obj { print obj; obj = "" }' \
-	"$KMEMLEAK")"
+# no longer resolve to names.  Except one leak of the kernel's own: when
+# failslab fails the kmem_cache_create() of a dlock object type (caches are
+# made on a type's first allocation, kmod/env.c), 6.1's SLUB loses the
+# cache's kobject name (sysfs_slab_add() returns on a failed
+# kobject_init_and_add() without kobject_put()); those are counted, not
+# failed.
+kmemleak_dlock() {
+	awk -v want="$1" '
+	function flush() {
+		if (obj != "" && dl && slab == (want == "slab"))
+			print obj
+		obj = ""; dl = 0; slab = 0
+	}
+	/^unreferenced object/ { flush(); obj = $0 }
+	/\[dlock\]/ || /\] 0xffffffffc/ { dl = 1 }
+	/sysfs_slab_add/ { slab = 1 }
+	END { flush() }' "$KMEMLEAK"
+}
+dlock_leaks="$(kmemleak_dlock ours)"
+slab_leaks="$(kmemleak_dlock slab | grep -c .)"
 all="$(grep -c '^unreferenced object' "$KMEMLEAK")"
 if [ -n "$dlock_leaks" ]; then
 	cat "$KMEMLEAK"
 	echo "not ok 1 - kmemleak: $(printf '%s\n' "$dlock_leaks" | wc -l) objects leaked by dlock"
 	rc=1
 else
-	echo "ok 1 - kmemleak: nothing leaked by dlock ($all reports elsewhere)"
+	echo "ok 1 - kmemleak: nothing leaked by dlock ($all reports elsewhere, $slab_leaks of them SLUB's names of failed dlock caches)"
 	[ "$all" -eq 0 ] || head -n 40 "$KMEMLEAK"
 fi
 echo "1..1"
