@@ -27,7 +27,7 @@ MOD="$OUT/mod"
 # levels up.
 SAMPLE="$MOD/tests/selftests/dlock/sample"
 # DEBUG_PARTS=quick's hard limit in seconds (see below).
-QUICK_TIMEOUT=1800
+QUICK_TIMEOUT=2400
 
 die() {
 	echo "check-debug: error: $*" >&2
