@@ -116,7 +116,7 @@ log="$OUT/vm.log"
 echo "check-debug: parts: ${DEBUG_PARTS:-kselftests failslab jepsen}, VM timeout $vm_timeout s, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 vm_start=$SECONDS
 bash "$REPO_DIR/tests/vm/run.sh" --kernel debug --name check-debug \
-	--mem 2G --timeout "$vm_timeout" \
+	--mem 2G --timeout "$vm_timeout" --alloc-failures-expected \
 	--module "$MOD/kmod/dlock.ko" -- env \
 	DEBUG_PARTS="${DEBUG_PARTS:-kselftests failslab jepsen}" \
 	DLOCK_SAMPLE_KO="$SAMPLE/dlock_sample.ko" FAILSLAB_BIN="$STATIC" \

@@ -27,6 +27,11 @@
 #   --append ARGS   extra kernel command line arguments
 #   --output FILE   also save the commands' own output (without the kernel
 #                   messages that share the console) to FILE
+#   --alloc-failures-expected
+#                   the tests inject allocation failures (failslab): a
+#                   Call Trace the kernel dumps right after reporting a
+#                   failed allocation (ALLOC_FAILURE_RE) is not a problem;
+#                   every other match still is
 #
 # The guest's root is the host's / shared read-only over virtio-9p under a
 # tmpfs overlay, so the tree, bats, iproute2, nftables of the host run inside
@@ -43,6 +48,12 @@ CACHE_DIR="$REPO_DIR/.build/vm"
 
 # Kernel messages that mean the run is broken whatever the tests said.
 KERNEL_PROBLEM_RE='Oops|BUG:|kernel BUG|WARNING:|KASAN|general protection|Call Trace|Kernel panic|UBSAN:|list_(add|del) corruption'
+# With --alloc-failures-expected: the kernel's own reports of an allocation
+# that failed (warn_alloc, vmalloc, a sysctl table, a slab cache or its
+# kobject), which dump the stack a few lines below: injected failures, not
+# bugs.  What happens after such a failure (a KASAN report, a WARNING, a
+# leak) is still caught.
+ALLOC_FAILURE_RE='page allocation failure|vmalloc error:|could not get directory: .* -12$|failed with error -12$|kobject_add_internal failed .*error: -12|kobject: can not set name properly'
 
 die() {
 	echo "run.sh: error: $*" >&2
@@ -64,6 +75,7 @@ cmds=()
 qemu_extra=()
 output=""
 append_extra=""
+alloc_failures_expected=no
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -78,6 +90,7 @@ while [ $# -gt 0 ]; do
 	(--qemu-arg) qemu_extra+=("${2:?--qemu-arg needs an argument}"); shift 2 ;;
 	(--output) output="${2:?--output needs a file}"; shift 2 ;;
 	(--append) append_extra+=" ${2:?--append needs arguments}"; shift 2 ;;
+	(--alloc-failures-expected) alloc_failures_expected=yes; shift ;;
 	(-h|--help) usage ;;
 	(--) shift
 		[ $# -gt 0 ] || die "nothing to run after --"
@@ -210,11 +223,22 @@ fi
 
 # Every kernel line of either log that matches; console lines carry the
 # printk timestamp, which keeps test output that merely mentions "BUG:" out.
+# expected_traces: with --alloc-failures-expected, the "Call Trace:" lines
+# that come at most 5 lines after an allocation failure's report.
+expected_traces() {
+	[ "$alloc_failures_expected" = yes ] || return 0
+	{
+		[ -r "$work/kernel.log" ] && cat "$work/kernel.log"
+		tr -d '\r' < "$work/console.log"
+	} | awk -v re="$ALLOC_FAILURE_RE" '
+		$0 ~ re { after = NR }
+		/Call Trace:/ && after && NR - after <= 5 { print }'
+}
 problems="$( {
 	[ -r "$work/kernel.log" ] && grep -E "$KERNEL_PROBLEM_RE" "$work/kernel.log"
 	tr -d '\r' < "$work/console.log" |
 		grep -E '^\[ *[0-9]+\.[0-9]+\]' | grep -E "$KERNEL_PROBLEM_RE"
-} | awk '!seen[$0]++')"
+} | awk '!seen[$0]++' | grep -v -x -F -f <(expected_traces; echo '#none#'))"
 if [ -n "$problems" ]; then
 	echo "### vm[$name]: FAIL: kernel problem in the log:"
 	printf '%s\n' "$problems" | head -n 20 | sed 's/^/###   /'
