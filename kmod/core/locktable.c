@@ -321,7 +321,7 @@ static u32 lt_gmask(const struct lt_res *r, const struct lt_lock *self)
 	u32 mask = 0, m;
 
 	for (m = 0; m < DL_MODE_COUNT; m++) {
-		u32 n = r->gcount[m];
+		u32 n = lt_res_gcount(r, m);
 
 		if (self && self->gr_mode == m)
 			n--;
@@ -336,11 +336,10 @@ static u32 lt_gmask(const struct lt_res *r, const struct lt_lock *self)
  * immediate request), with the next fencing token, at the grant queue's
  * tail, and tell its owner.
  */
-static void lt_grant(struct lt_ctx *c, struct lt_lock *lk)
+static void lt_grant_unqueued(struct lt_ctx *c, struct lt_lock *lk)
 {
 	struct dl_lt *lt = c->lt;
 
-	lt_lock_dequeue(lt, lk);
 	lk->gr_mode = lk->rq_mode;
 	lk->rq_mode = DL_MODE_NONE;
 	lk->token = ++lt->token_seq;
@@ -351,6 +350,12 @@ static void lt_grant(struct lt_ctx *c, struct lt_lock *lk)
 		     lk->gr_mode, lk->token);
 	lt_emit_granted(c, &lk->owner->key, lk->req_id, lk, lk->gr_mode,
 			lk->token, lk->flags & DL_LKF_VALBLK);
+}
+
+static void lt_grant(struct lt_ctx *c, struct lt_lock *lk)
+{
+	lt_lock_dequeue(c->lt, lk);
+	lt_grant_unqueued(c, lk);
 }
 
 /* End a pending conversion without granting it: back to its grant. */
@@ -365,11 +370,12 @@ static void lt_convert_abort(struct dl_lt *lt, struct lt_lock *lk)
 static void lt_blocking_for(struct lt_ctx *c, struct lt_res *r,
 			    struct lt_lock *w)
 {
-	struct dl_list *queues[2] = { &r->grantq, &r->convertq };
+	struct dl_list *queues[2] = { &r->grantq, &r->cont->convertq };
 	u8 bit = 1U << w->rq_mode;
 	struct lt_lock *g;
 	int i;
 
+	/* a waiter is never alone: @r has its contention record */
 	for (i = 0; i < 2; i++) {
 		dl_list_for_each_entry(g, queues[i], res_node) {
 			struct dl_lt_out out = {
@@ -405,12 +411,17 @@ static void lt_blocking_for(struct lt_ctx *c, struct lt_res *r,
  */
 static void lt_res_process(struct lt_ctx *c, struct lt_res *r)
 {
+	struct lt_cont *ct = r->cont;
 	struct lt_lock *lk, *tmp;
 	bool changed;
 
+	if (!ct) {		/* one lock at most, and it is granted */
+		r->recheck_blocking = false;
+		return;
+	}
 	do {
 		changed = false;
-		dl_list_for_each_entry_safe(lk, tmp, &r->convertq, res_node) {
+		dl_list_for_each_entry_safe(lk, tmp, &ct->convertq, res_node) {
 			if (dl_mode_mask_compat(lk->rq_mode, lt_gmask(r, lk))) {
 				lt_grant(c, lk);
 				changed = true;
@@ -418,8 +429,8 @@ static void lt_res_process(struct lt_ctx *c, struct lt_res *r)
 		}
 	} while (changed);
 
-	if (dl_list_empty(&r->convertq)) {
-		dl_list_for_each_entry_safe(lk, tmp, &r->waitq, res_node) {
+	if (dl_list_empty(&ct->convertq)) {
+		dl_list_for_each_entry_safe(lk, tmp, &ct->waitq, res_node) {
 			if (!dl_mode_mask_compat(lk->rq_mode,
 						 lt_gmask(r, NULL)))
 				break;
@@ -430,11 +441,11 @@ static void lt_res_process(struct lt_ctx *c, struct lt_res *r)
 	if (!r->recheck_blocking)
 		return;
 	r->recheck_blocking = false;
-	dl_list_for_each_entry(lk, &r->convertq, res_node)
+	dl_list_for_each_entry(lk, &ct->convertq, res_node)
 		lt_blocking_for(c, r, lk);
-	if (!dl_list_empty(&r->waitq))
+	if (!dl_list_empty(&ct->waitq))
 		lt_blocking_for(c, r,
-				dl_list_first_entry(&r->waitq, struct lt_lock,
+				dl_list_first_entry(&ct->waitq, struct lt_lock,
 						    res_node));
 }
 
@@ -453,6 +464,8 @@ static void lt_settle(struct lt_ctx *c)
 		lt_res_process(c, r);
 		if (lt_res_empty(r))
 			lt_res_free(lt, r);
+		else
+			lt_res_cont_trim(lt, r);
 	}
 }
 
@@ -465,18 +478,19 @@ static void lt_settle(struct lt_ctx *c)
  */
 static bool lt_convert_deadlock(struct lt_res *r, struct lt_lock *n)
 {
+	struct dl_list *convertq = &r->cont->convertq;	/* @n is queued */
 	struct lt_lock *x, *y;
 	bool changed = true;
 
-	dl_list_for_each_entry(x, &r->convertq, res_node)
+	dl_list_for_each_entry(x, convertq, res_node)
 		x->mark = x != n && !dl_mode_compat(n->rq_mode, x->gr_mode);
 	while (changed) {
 		changed = false;
-		dl_list_for_each_entry(x, &r->convertq, res_node) {
+		dl_list_for_each_entry(x, convertq, res_node) {
 			if (x->mark != 1)
 				continue;
 			x->mark = 2;	/* expanded */
-			dl_list_for_each_entry(y, &r->convertq, res_node) {
+			dl_list_for_each_entry(y, convertq, res_node) {
 				if (y->mark ||
 				    dl_mode_compat(x->rq_mode, y->gr_mode))
 					continue;
@@ -619,7 +633,8 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	r = lt_res_find(lt, ls->id, cmd->name, cmd->name_len);
 	/* NL conflicts with nothing, so it can overtake without harm */
 	grantable = !r || cmd->mode == DL_MODE_NL ||
-		    (dl_list_empty(&r->convertq) && dl_list_empty(&r->waitq) &&
+		    (lt_res_queue_empty(r, LT_Q_CONVERT) &&
+		     lt_res_queue_empty(r, LT_Q_WAIT) &&
 		     dl_mode_mask_compat(cmd->mode, lt_gmask(r, NULL)));
 
 	if (!o) {
@@ -647,13 +662,18 @@ static int lt_cmd_lock_new(struct lt_ctx *c, const struct dl_lt_cmd *cmd,
 	lk->rq_mode = cmd->mode;
 	lk->flags = cmd->flags;
 	lk->req_id = cmd->req_id;
-	lt_lock_enqueue(lt, lk, LT_Q_WAIT);
+	/*
+	 * A grantable request skips the wait queue (a lone lock's resource
+	 * has none); that is what queueing it and granting it at once did.
+	 */
+	if (!grantable)
+		lt_lock_enqueue(lt, lk, LT_Q_WAIT);
 	d = lt_dd_add(lt, o, cmd, LT_DD_PENDING);
 	d->lock_id = lk->id;
 	d->ls_id = ls->id;
 	d->flags = cmd->flags;
 	if (grantable)
-		lt_grant(c, lk);
+		lt_grant_unqueued(c, lk);
 	lt_mark_dirty(lt, r);
 	return 0;
 

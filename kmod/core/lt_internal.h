@@ -6,10 +6,12 @@
  * lt_snapshot.c: snapshot).  Not for users of the table.
  *
  * Memory layout is chosen for the "1,000,000 held locks" target: a held
- * lock nobody else wants is one object of 216 bytes on x86-64 (resource,
+ * lock nobody else wants is one object of 168 bytes on x86-64 (resource,
  * lock and a name of up to 8 bytes, from a cache of that exact size), the
- * hash tables add about 8 more, and a value block is only allocated once
- * something is written to it (until then it reads as zeros).
+ * hash tables add about 8 more, a value block is only allocated once
+ * something is written to it (until then it reads as zeros), and the
+ * queues and counts only a shared resource needs are in struct lt_cont,
+ * allocated when a resource gets its second lock.
  */
 #ifndef DLOCK_CORE_LT_INTERNAL_H
 #define DLOCK_CORE_LT_INTERNAL_H
@@ -255,6 +257,22 @@ struct lt_lock_ext {
 };
 
 /*
+ * What only a resource with more than one lock needs: the queues of
+ * pending requests and the per-mode grant counts.  A resource without one
+ * (res->cont == NULL) has at most one lock, and that lock is granted or
+ * about to be (a lone request is always grantable): its queues read as
+ * empty and its counts are the mode of the one lock on @grantq, if any
+ * (lt_res_gcount()).  Allocated by lt_lock_new() for a resource that
+ * already has a lock (and by the snapshot loader for a lone pending lock),
+ * freed when the resource is back to at most one granted lock.
+ */
+struct lt_cont {
+	struct dl_list convertq;	/* granted, converting: FIFO */
+	struct dl_list waitq;		/* new requests: FIFO */
+	u32 gcount[DL_MODE_COUNT];	/* granted locks per granted mode */
+};
+
+/*
  * A resource exists only while it has a lock, and most resources have
  * exactly one (a lock nobody else wants): so a resource carries one lock
  * in @slot, and a held lock on an uncontended resource is ONE allocation
@@ -267,11 +285,9 @@ struct lt_res {
 	struct dl_list ls_node;		/* ls->resources */
 	struct lt_ls *ls;
 	struct dl_list grantq;		/* granted, not converting */
-	struct dl_list convertq;	/* granted, converting: FIFO */
-	struct dl_list waitq;		/* new requests: FIFO */
+	struct lt_cont *cont;		/* NULL: at most one lock, see above */
 	u8 *lvb;			/* NULL: all zeros */
 	struct lt_res *dirty_next;	/* lt->dirty list, see lt_settle() */
-	u32 gcount[DL_MODE_COUNT];	/* granted locks per granted mode */
 	bool lvb_invalid;
 	bool dirty;
 	bool recheck_blocking;		/* queues changed: see lt_res_process */
@@ -358,13 +374,41 @@ int lt_res_lvb_alloc(struct dl_lt *lt, struct lt_res *r);
 /* Queue @r for processing at the end of the command (lt_settle()). */
 void lt_mark_dirty(struct dl_lt *lt, struct lt_res *r);
 
+/* Make sure @r has its contention record, before anything changes. */
+int lt_res_cont_alloc(struct dl_lt *lt, struct lt_res *r);
+/* Free it if @r is back to at most one lock, granted. */
+void lt_res_cont_trim(struct dl_lt *lt, struct lt_res *r);
+
+/* A queue of @res; NULL for a pending queue of a resource without one. */
 static inline struct dl_list *lt_res_queue(struct lt_res *res, u8 queue)
 {
 	if (queue == LT_Q_GRANT)
 		return &res->grantq;
+	if (!res->cont)
+		return NULL;
 	if (queue == LT_Q_CONVERT)
-		return &res->convertq;
-	return &res->waitq;
+		return &res->cont->convertq;
+	return &res->cont->waitq;
+}
+
+static inline bool lt_res_queue_empty(const struct lt_res *res, u8 queue)
+{
+	const struct dl_list *q = lt_res_queue((struct lt_res *)res, queue);
+
+	return !q || dl_list_empty(q);
+}
+
+/* Granted locks of @res in mode @m (valid). */
+static inline u32 lt_res_gcount(const struct lt_res *res, u8 m)
+{
+	const struct lt_lock *lk;
+
+	if (res->cont)
+		return res->cont->gcount[m];
+	if (dl_list_empty(&res->grantq))
+		return 0;
+	lk = dl_list_first_entry(&res->grantq, struct lt_lock, res_node);
+	return lk->gr_mode == m;
 }
 
 /* The resource a lock is on. */

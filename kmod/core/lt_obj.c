@@ -195,8 +195,6 @@ struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
 	r->name_len = len;
 	memcpy(r->name, name, len);
 	dl_list_init(&r->grantq);
-	dl_list_init(&r->convertq);
-	dl_list_init(&r->waitq);
 	dl_list_add_tail(&r->ls_node, &ls->resources);
 	lt_htab_add(&lt->res_hash, &r->hnode, lt_res_hash(ls->id, name, len));
 	ls->nres++;
@@ -206,8 +204,43 @@ struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
 
 bool lt_res_empty(const struct lt_res *r)
 {
-	return dl_list_empty(&r->grantq) && dl_list_empty(&r->convertq) &&
-	       dl_list_empty(&r->waitq);
+	return dl_list_empty(&r->grantq) &&
+	       lt_res_queue_empty(r, LT_Q_CONVERT) &&
+	       lt_res_queue_empty(r, LT_Q_WAIT);
+}
+
+int lt_res_cont_alloc(struct dl_lt *lt, struct lt_res *r)
+{
+	struct lt_cont *ct;
+	struct lt_lock *lk;
+
+	if (r->cont)
+		return 0;
+	ct = lt_alloc(lt, sizeof(*ct));
+	if (!ct)
+		return -ENOMEM;
+	dl_list_init(&ct->convertq);
+	dl_list_init(&ct->waitq);
+	/* what lt_res_gcount() derived from the lone lock until now */
+	dl_list_for_each_entry(lk, &r->grantq, res_node)
+		ct->gcount[lk->gr_mode]++;
+	r->cont = ct;
+	return 0;
+}
+
+/*
+ * Back to at most one lock, granted: the record is not needed any more
+ * (and a command undone for memory leaves the table as it found it).
+ */
+void lt_res_cont_trim(struct dl_lt *lt, struct lt_res *r)
+{
+	struct lt_cont *ct = r->cont;
+
+	if (!ct || !dl_list_empty(&ct->convertq) ||
+	    !dl_list_empty(&ct->waitq) || r->grantq.next->next != &r->grantq)
+		return;
+	r->cont = NULL;
+	lt_free(lt, ct, sizeof(*ct));
 }
 
 void lt_res_free(struct dl_lt *lt, struct lt_res *r)
@@ -217,6 +250,7 @@ void lt_res_free(struct dl_lt *lt, struct lt_res *r)
 	dl_list_del(&r->ls_node);
 	r->ls->nres--;
 	lt->nres--;
+	lt_free(lt, r->cont, sizeof(*r->cont));
 	lt_free(lt, r->lvb, r->ls->lvb_len);
 	lt_obj_free(lt, &lt_res_type[lt_res_class(r->name_len)], r);
 }
@@ -330,13 +364,18 @@ static void lt_lock_free(struct dl_lt *lt, struct lt_res *r,
  * caller sets the modes and calls lt_lock_enqueue().  Lock ids only grow, so
  * appending keeps the owner's list in ascending id order.  The resource's
  * own slot is used when it is free: the first lock of a new resource never
- * fails to allocate.
+ * fails to allocate.  A lock beside others gets the resource its
+ * contention record (struct lt_cont) first.  Every lock already on @res
+ * is queued.
  */
 struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 			    struct lt_res *res, u64 id)
 {
+	bool new_cont = !res->cont && !lt_res_empty(res);
 	struct lt_lock *lk;
 
+	if (new_cont && lt_res_cont_alloc(lt, res))
+		return NULL;
 	if (!res->slot_used) {
 		lk = &res->slot;
 		memset(lk, 0, sizeof(*lk));
@@ -345,8 +384,11 @@ struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 	} else {
 		struct lt_lock_ext *ext = lt_obj_alloc(lt, &lt_lock_type);
 
-		if (!ext)
+		if (!ext) {
+			if (new_cont)
+				lt_res_cont_trim(lt, res);
 			return NULL;
+		}
 		ext->res = res;
 		lk = &ext->lk;
 	}
@@ -377,9 +419,15 @@ void lt_lock_unnew(struct dl_lt *lt, struct lt_lock *lk)
 	lt->nlocks--;
 	lt_htab_del(&lt->lock_hash, &lk->hnode, lt_hash_u64(lk->id));
 	lt_lock_free(lt, r, lk);
+	lt_res_cont_trim(lt, r);
 }
 
-/* Put @lk at the tail of @queue, keeping the counters right. */
+/*
+ * Put @lk at the tail of @queue, keeping the counters right.  A pending
+ * queue needs the resource's contention record: lt_lock_new() gave it one
+ * if @lk is not alone, and a lone lock is granted without waiting (or the
+ * snapshot loader allocated one).
+ */
 void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
 {
 	struct lt_res *r = lt_lock_res(lk);
@@ -391,7 +439,8 @@ void lt_lock_enqueue(struct dl_lt *lt, struct lt_lock *lk, u8 queue)
 		r->recheck_blocking = true;
 	}
 	if (lk->gr_mode != DL_MODE_NONE) {
-		r->gcount[lk->gr_mode]++;
+		if (r->cont)
+			r->cont->gcount[lk->gr_mode]++;
 		lt->ngranted++;
 	}
 }
@@ -406,7 +455,8 @@ void lt_lock_dequeue(struct dl_lt *lt, struct lt_lock *lk)
 		r->recheck_blocking = true;
 	}
 	if (lk->gr_mode != DL_MODE_NONE) {
-		r->gcount[lk->gr_mode]--;
+		if (r->cont)
+			r->cont->gcount[lk->gr_mode]--;
 		lt->ngranted--;
 	}
 }

@@ -94,10 +94,12 @@ u64 dl_lt_walk_locks(const struct dl_lt *lt, u32 ls_id, u64 skip,
 		return 0;
 	dl_list_for_each_entry(r, &ls->resources, ls_node) {
 		for (q = LT_Q_GRANT; q <= LT_Q_MAX; q++) {
+			struct dl_list *queue = lt_res_queue(r, q);
 			struct lt_lock *lk;
 
-			dl_list_for_each_entry(lk, lt_res_queue(r, q),
-					       res_node) {
+			if (!queue)
+				continue;
+			dl_list_for_each_entry(lk, queue, res_node) {
 				if (skip) {
 					skip--;
 					continue;
@@ -163,8 +165,11 @@ static int lt_check_res(const struct dl_lt *lt, const struct lt_res *r,
 	if (lt_res_find(lt, r->ls->id, r->name, r->name_len) != r)
 		return -EUCLEAN;
 	for (q = LT_Q_GRANT; q <= LT_Q_MAX; q++) {
-		dl_list_for_each_entry(lk, lt_res_queue((struct lt_res *)r, q),
-				       res_node) {
+		struct dl_list *queue = lt_res_queue((struct lt_res *)r, q);
+
+		if (!queue)
+			continue;
+		dl_list_for_each_entry(lk, queue, res_node) {
 			bool has_gr = lk->gr_mode != DL_MODE_NONE;
 			bool has_rq = lk->rq_mode != DL_MODE_NONE;
 			bool want_gr = q != LT_Q_WAIT;
@@ -196,12 +201,18 @@ static int lt_check_res(const struct dl_lt *lt, const struct lt_res *r,
 		}
 	}
 	for (m = 0; m < DL_MODE_COUNT; m++)
-		if (gcount[m] != r->gcount[m])
+		if (gcount[m] != lt_res_gcount(r, m))
 			return -EUCLEAN;
 	if (!*locks)
 		return -EUCLEAN;	/* empty resources are freed */
+	/* the contention record is there exactly when needed: lt_cont */
+	if (!r->cont)
+		return *locks == 1 ? 0 : -EUCLEAN;
+	if (*locks == 1 && dl_list_empty(&r->cont->convertq) &&
+	    dl_list_empty(&r->cont->waitq))
+		return -EUCLEAN;
 
-	dl_list_for_each_entry(lk, &r->convertq, res_node) {
+	dl_list_for_each_entry(lk, &r->cont->convertq, res_node) {
 		bool blocked = false;
 
 		/* blocked by another grant, else it should have been granted */
@@ -219,14 +230,16 @@ static int lt_check_res(const struct dl_lt *lt, const struct lt_res *r,
 		 * lt_convert_deadlock() does; checking them here would need
 		 * scratch marks on a const table.)
 		 */
-		dl_list_for_each_entry(x, &r->convertq, res_node)
+		dl_list_for_each_entry(x, &r->cont->convertq, res_node)
 			if (x != lk &&
 			    !dl_mode_compat(lk->rq_mode, x->gr_mode) &&
 			    !dl_mode_compat(x->rq_mode, lk->gr_mode))
 				return -EUCLEAN;
 	}
-	if (dl_list_empty(&r->convertq) && !dl_list_empty(&r->waitq)) {
-		lk = dl_list_first_entry(&r->waitq, struct lt_lock, res_node);
+	if (dl_list_empty(&r->cont->convertq) &&
+	    !dl_list_empty(&r->cont->waitq)) {
+		lk = dl_list_first_entry(&r->cont->waitq, struct lt_lock,
+					 res_node);
 		if (dl_mode_mask_compat(lk->rq_mode, mask))
 			return -EUCLEAN;
 	}

@@ -132,8 +132,11 @@ static void lt_save_res(struct lt_saver *s, const struct lt_res *r)
 		lt_putmem(&p, r->lvb, lvb);
 
 	for (q = LT_Q_GRANT; q <= LT_Q_MAX; q++) {
-		dl_list_for_each_entry(lk, lt_res_queue((struct lt_res *)r, q),
-				       res_node) {
+		struct dl_list *queue = lt_res_queue((struct lt_res *)r, q);
+
+		if (!queue)
+			continue;
+		dl_list_for_each_entry(lk, queue, res_node) {
 			p = lt_rec(s, LT_REC_LOCK, 8 + LT_OWNER_BYTES + 5 + 16);
 			lt_put64(&p, lk->id);
 			lt_save_owner_key(&p, &lk->owner->key);
@@ -271,14 +274,13 @@ static int lt_load_res_done(struct dl_lt_loader *ld)
 	ld->res = NULL;
 	/* a settled table has no blocking notes left to look for */
 	r->recheck_blocking = false;
-	if (dl_list_empty(&r->grantq) && dl_list_empty(&r->convertq) &&
-	    dl_list_empty(&r->waitq))
+	if (lt_res_empty(r))
 		return -EINVAL;
 	for (a = 0; a < DL_MODE_COUNT; a++) {
 		for (b = a; b < DL_MODE_COUNT; b++) {
-			if (!r->gcount[a] || !r->gcount[b])
+			if (!lt_res_gcount(r, a) || !lt_res_gcount(r, b))
 				continue;
-			if (a == b && r->gcount[a] < 2)
+			if (a == b && lt_res_gcount(r, a) < 2)
 				continue;
 			if (!dl_mode_compat(a, b))
 				return -EINVAL;
@@ -507,6 +509,9 @@ static int lt_load_lock(struct dl_lt_loader *ld, struct lt_reader *rd)
 	o = lt_owner_find(lt, &key);
 	if (!o)
 		return -EINVAL;
+	/* a pending lock alone on its resource still needs the queues */
+	if (queue != LT_Q_GRANT && lt_res_cont_alloc(lt, ld->res))
+		return -ENOMEM;
 	lk = lt_lock_new(lt, o, ld->res, id);
 	if (!lk)
 		return -ENOMEM;
