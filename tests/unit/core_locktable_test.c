@@ -393,6 +393,58 @@ TEST_F(lt, cancel_head_wakes_next)
 	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, creq));
 }
 
+/*
+ * A resource's contention record (struct lt_cont) comes with its second
+ * lock and goes when it is back to one granted lock: a lone held lock
+ * costs the same before and after a contended spell.
+ */
+TEST_F(lt, contention_record_comes_and_goes)
+{
+	struct dl_lt_owner a = own(1, 1), b = own(2, 1);
+	u64 la, lb, breq;
+	size_t lone;
+
+	la = lock(self, a, "r", DL_MODE_EX, 0, NULL);
+	ASSERT_NE(0, la);
+	/* b's owner record exists before the measured part */
+	ASSERT_NE(0, lock(self, b, "x", DL_MODE_EX, 0, NULL));
+	lone = dl_lt_mem_bytes(self->lt);
+
+	/* a waiter: a second lock and the record */
+	EXPECT_EQ(0, lock(self, b, "r", DL_MODE_PR, 0, &breq));
+	EXPECT_GT(dl_lt_mem_bytes(self->lt), lone);
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	ASSERT_EQ(0, run(self, cmd_cancel(b, 1200, 0, breq)));
+	EXPECT_EQ(lone, dl_lt_mem_bytes(self->lt));
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+
+	/* a compatible holder beside it, then a conversion that waits */
+	lb = lock(self, b, "r", DL_MODE_NL, 0, NULL);
+	ASSERT_NE(0, lb);
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	ASSERT_EQ(0, run(self, cmd_convert(b, 1201, self->ls, lb, DL_MODE_PR,
+					   0)));
+	EXPECT_EQ(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, 1201));
+	EXPECT_EQ(1, stats(self).waiting);
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	/* a goes: b's conversion is granted, b's lock is alone */
+	ASSERT_NE(NULL, unlock(self, a, la));
+	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, 1201));
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	/* a new lock takes the resource's free slot, beside b's */
+	la = lock(self, a, "r", DL_MODE_CR, 0, NULL);
+	ASSERT_NE(0, la);
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	EXPECT_EQ(0, lock(self, a, "r", DL_MODE_EX, 0, &breq));
+	EXPECT_EQ(1, stats(self).waiting);
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	ASSERT_NE(NULL, unlock(self, b, lb));
+	ASSERT_NE(NULL, unlock(self, a, la));
+	EXPECT_NE(NULL, rec_find(self->r, DL_LT_OUT_GRANTED, breq));
+	EXPECT_EQ(0, dl_lt_check(self->lt));
+	EXPECT_EQ(2, stats(self).locks);	/* a's EX on r, b's x */
+}
+
 /* Hold @res in @mode with VALBLK, release writing @val; was it written? */
 static void lvb_rule(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(lt) *self, u8 mode)
