@@ -120,6 +120,7 @@ bash "$REPO_DIR/tests/vm/run.sh" --kernel debug --name check-debug \
 	--module "$MOD/kmod/dlock.ko" -- env \
 	DEBUG_PARTS="${DEBUG_PARTS:-kselftests failslab jepsen}" \
 	DLOCK_SAMPLE_KO="$SAMPLE/dlock_sample.ko" FAILSLAB_BIN="$STATIC" \
+	DEBUG_CELLS="${DEBUG_CELLS:-}" \
 	tests/debug-kernel/suite.sh 2>&1 |
 	tee "$log"
 vm_rc=${PIPESTATUS[0]}
