@@ -22,6 +22,7 @@
 #include <linux/timekeeping.h>
 
 #include "core/env.h"
+#include "core/objtypes.h"
 
 static struct dlock_node *env_node(struct dl_env *env)
 {
@@ -139,44 +140,14 @@ void dl_free(const void *p)
 
 /*
  * Typed objects (core/env.h): one kmem_cache per type, of the type's exact
- * size, created on the type's first allocation (the core declares its
- * types statically and never registers them) and destroyed at unload.
- * The mutex orders creation; afterwards the cache pointer is read with
- * acquire semantics and never changes until dlock_obj_caches_destroy().
+ * size, all created when the module loads (core/objtypes.h says why not
+ * on first use) and destroyed at unload, after every node is gone.
  */
-static DEFINE_MUTEX(dlock_obj_mutex);
-static struct dl_objtype *dlock_obj_types;
-
-static struct kmem_cache *dlock_obj_cache(struct dl_objtype *type)
-{
-	/* pairs with the release below: a cache seen is fully created */
-	struct kmem_cache *cache = smp_load_acquire(&type->host);
-
-	if (likely(cache))
-		return cache;
-	mutex_lock(&dlock_obj_mutex);
-	cache = type->host;
-	if (!cache) {
-		cache = kmem_cache_create(type->name, type->size, 0, 0, NULL);
-		if (cache) {
-			type->next = dlock_obj_types;
-			dlock_obj_types = type;
-			/* publish only a created cache, see above */
-			smp_store_release(&type->host, cache);
-		}
-	}
-	mutex_unlock(&dlock_obj_mutex);
-	return cache;
-}
-
 void *dl_obj_zalloc(struct dl_objtype *type)
 {
-	struct kmem_cache *cache;
-
 	if (dlock_should_fail_alloc(type->size))
 		return NULL;
-	cache = dlock_obj_cache(type);
-	return cache ? kmem_cache_zalloc(cache, GFP_KERNEL) : NULL;
+	return kmem_cache_zalloc(type->host, GFP_KERNEL);
 }
 
 void dl_obj_free(struct dl_objtype *type, const void *p)
@@ -185,20 +156,32 @@ void dl_obj_free(struct dl_objtype *type, const void *p)
 		kmem_cache_free(type->host, (void *)p);
 }
 
-/* At unload, after every node (and so every object) is gone. */
+int dlock_obj_caches_create(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < dl_nobjtypes; i++) {
+		struct dl_objtype *type = dl_objtypes[i];
+
+		type->host = kmem_cache_create(type->name, type->size, 0, 0,
+					       NULL);
+		if (!type->host) {
+			dlock_obj_caches_destroy();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* At unload, or when creating them failed; NULL ones were never made. */
 void dlock_obj_caches_destroy(void)
 {
-	struct dl_objtype *type, *next;
+	unsigned int i;
 
-	mutex_lock(&dlock_obj_mutex);
-	for (type = dlock_obj_types; type; type = next) {
-		next = type->next;
-		kmem_cache_destroy(type->host);
-		type->host = NULL;
-		type->next = NULL;
+	for (i = 0; i < dl_nobjtypes; i++) {
+		kmem_cache_destroy(dl_objtypes[i]->host);
+		dl_objtypes[i]->host = NULL;
 	}
-	dlock_obj_types = NULL;
-	mutex_unlock(&dlock_obj_mutex);
 }
 
 /* The core names the node in its messages; only the level is ours. */

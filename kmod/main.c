@@ -42,6 +42,10 @@ static int __init dlock_mod_init(void)
 	/* Before any node exists: nodes allocate through dl_zalloc(). */
 	dlock_fail_alloc_init();
 
+	ret = dlock_obj_caches_create();
+	if (ret < 0)
+		goto err_caches;
+
 	ret = dlock_netns_init();
 	if (ret < 0)
 		goto err_netns;
@@ -64,6 +68,7 @@ err_netlink:
 	dlock_netns_uninit();
 err_netns:
 	dlock_obj_caches_destroy();
+err_caches:
 	dlock_fail_alloc_exit();
 	return ret;
 }

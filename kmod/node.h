@@ -176,7 +176,11 @@ u64 dlock_node_drops(struct dlock_node *node, unsigned int reason);
 /* Initialize the env of a new node (env.c). */
 void dlock_env_init(struct dl_env *env);
 
-/* Destroy the typed objects' caches (env.c), at unload, nodes all gone. */
+/*
+ * The typed objects' caches (env.c): all created at load, before any node
+ * exists, and destroyed at unload, nodes all gone.
+ */
+int dlock_obj_caches_create(void);
 void dlock_obj_caches_destroy(void);
 
 /*

@@ -67,16 +67,16 @@ void dl_free(const void *p);
  * host can give each type its own kmem_cache instead of rounding every
  * object up to the next kmalloc size (a 136-byte resource in kmalloc-192
  * wastes 56 bytes per held lock, in every replica).  A type is a static
- * variable of the core (DL_OBJTYPE); the host keeps its cache in @host,
- * created on the first allocation and destroyed when the host unloads.
+ * variable of the core (DL_OBJTYPE), listed in objtypes.c; the host keeps
+ * its cache in @host, created when the host loads and destroyed when it
+ * unloads.
  * Objects of one type are freed to that type.  The userspace host has no
  * caches: dl_zalloc()/dl_free() of the type's size.
  */
 struct dl_objtype {
 	const char *name;	/* the cache's name (/proc/slabinfo) */
 	u32 size;		/* bytes of every object of the type */
-	void *host;		/* the host's cache, NULL until first use */
-	struct dl_objtype *next;	/* the host's list of created types */
+	void *host;		/* the host's cache */
 };
 
 #define DL_OBJTYPE(var, cache_name, bytes) \

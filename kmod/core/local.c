@@ -22,6 +22,7 @@
  * cost of re-taking a cached lock.
  */
 #include "node_priv.h"
+#include "objtypes.h"
 
 struct dl_deferred {
 	struct dl_list link;
@@ -52,8 +53,8 @@ void dl_local_init(struct dl_node *node)
  * A node holds one of these per lock of its local owners, as many as the
  * cell's table holds for it: a cache of the exact size (core/env.h).
  */
-static DL_OBJTYPE(dl_local_lock_type, "dlock_local_lock",
-		  sizeof(struct dl_local_lock));
+DL_OBJTYPE(dl_local_lock_type, "dlock_local_lock",
+	   sizeof(struct dl_local_lock));
 
 struct dl_local_lock *dl_local_new(struct dl_node *node, u64 owner)
 {

@@ -7,6 +7,7 @@
  * locktable.c's business.
  */
 #include "lt_internal.h"
+#include "objtypes.h"
 
 /* ---- allocation and hashing ---- */
 
@@ -32,17 +33,16 @@ void lt_free(struct dl_lt *lt, const void *p, size_t size)
  * classes by name length (names are 1..64 bytes; most are short), and the
  * locks beyond a resource's first.
  */
-#define LT_RES_CLASSES	4
 #define LT_RES_OBJ(bytes) (offsetof(struct lt_res, name) + (bytes))
 
-static struct dl_objtype lt_res_type[LT_RES_CLASSES] = {
+struct dl_objtype dl_lt_res_types[DL_LT_RES_CLASSES] = {
 	{ .name = "dlock_lt_res8", .size = LT_RES_OBJ(8) },
 	{ .name = "dlock_lt_res16", .size = LT_RES_OBJ(16) },
 	{ .name = "dlock_lt_res32", .size = LT_RES_OBJ(32) },
 	{ .name = "dlock_lt_res64", .size = LT_RES_OBJ(DL_LT_NAME_MAX) },
 };
 
-static DL_OBJTYPE(lt_lock_type, "dlock_lt_lock", sizeof(struct lt_lock_ext));
+DL_OBJTYPE(dl_lt_lock_type, "dlock_lt_lock", sizeof(struct lt_lock_ext));
 
 static unsigned int lt_res_class(u8 name_len)
 {
@@ -179,7 +179,7 @@ struct lt_res *lt_res_find(const struct dl_lt *lt, u32 ls_id, const u8 *name,
 struct lt_res *lt_res_new(struct dl_lt *lt, struct lt_ls *ls, const u8 *name,
 			  u8 len, bool want_lvb)
 {
-	struct dl_objtype *type = &lt_res_type[lt_res_class(len)];
+	struct dl_objtype *type = &dl_lt_res_types[lt_res_class(len)];
 	struct lt_res *r = lt_obj_alloc(lt, type);
 
 	if (!r)
@@ -252,7 +252,7 @@ void lt_res_free(struct dl_lt *lt, struct lt_res *r)
 	lt->nres--;
 	lt_free(lt, r->cont, sizeof(*r->cont));
 	lt_free(lt, r->lvb, r->ls->lvb_len);
-	lt_obj_free(lt, &lt_res_type[lt_res_class(r->name_len)], r);
+	lt_obj_free(lt, &dl_lt_res_types[lt_res_class(r->name_len)], r);
 }
 
 /* Make sure the value block has storage, before anything changes. */
@@ -355,7 +355,7 @@ static void lt_lock_free(struct dl_lt *lt, struct lt_res *r,
 	if (lk->in_slot)
 		r->slot_used = false;
 	else
-		lt_obj_free(lt, &lt_lock_type,
+		lt_obj_free(lt, &dl_lt_lock_type,
 			    dl_container_of(lk, struct lt_lock_ext, lk));
 }
 
@@ -382,7 +382,7 @@ struct lt_lock *lt_lock_new(struct dl_lt *lt, struct lt_owner *o,
 		lk->in_slot = true;
 		res->slot_used = true;
 	} else {
-		struct lt_lock_ext *ext = lt_obj_alloc(lt, &lt_lock_type);
+		struct lt_lock_ext *ext = lt_obj_alloc(lt, &dl_lt_lock_type);
 
 		if (!ext) {
 			if (new_cont)
