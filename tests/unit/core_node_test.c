@@ -759,9 +759,7 @@ TEST(new_session_announced_again_to_the_next_leader)
 	run_ms(c, 300);
 	/* the leader goes before its NODE_INCARNATION commits */
 	c->cut[l] = true;
-	for (waited = 0; waited < 5000 &&
-	     (n = leader_idx(c)) < 0; waited += 10)
-		run_ms(c, 10);
+	n = wait_leader_idx(c, 5000);
 	ASSERT_GE(n, 0);
 	ASSERT_NE(l, n);
 	c->cut[l] = false;
@@ -828,9 +826,7 @@ TEST(revoked_lost_around_leader_change_is_sent_again)
 	run_ms(c, 30);
 	EXPECT_EQ(NULL, find_ev(c, m, DL_LEV_REVOKED, held));
 	c->cut[l] = true;
-	for (waited = 0; waited < 5000 &&
-	     (n = leader_idx(c)) < 0; waited += 10)
-		run_ms(c, 10);
+	n = wait_leader_idx(c, 5000);
 	ASSERT_GE(n, 0);
 	ASSERT_NE(l, n);
 	for (waited = 0; waited < 3000 &&

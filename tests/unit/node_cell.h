@@ -245,4 +245,16 @@ static __attribute__((unused)) int leader_idx(struct cell *c)
 	return found;
 }
 
+/* The leader's index once there is one, within @limit_ms; -1 if none. */
+static __attribute__((unused)) int wait_leader_idx(struct cell *c,
+						   int limit_ms)
+{
+	int waited, n;
+
+	for (waited = 0; (n = leader_idx(c)) < 0 && waited < limit_ms;
+	     waited += 10)
+		run_ms(c, 10);
+	return n;
+}
+
 #endif /* DLOCK_TEST_NODE_CELL_H */
