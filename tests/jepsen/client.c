@@ -20,6 +20,15 @@
  *	log each register's final value ("info final").
  *   jepsen_client now
  *	print CLOCK_MONOTONIC in ns, the history's clock, for shell scripts.
+ *   jepsen_client sync ADDR:PORT NAME NODE HIST [USED_OFFSET]
+ *	measure the offset from this clock to the register server's
+ *	(regnet_sync) and print it; log an "info clock" line whose VALUE is
+ *	the bound of the error of the offset in use: the measurement's own,
+ *	or, given the offset used so far, how far that one is off now.
+ *
+ * REGDIR "udp:ADDR:PORT" uses the register server (regd.c) instead of
+ * files, and the environment's JEPSEN_OFFSET_NS (from sync) is added to
+ * every time: a cell of separate kernels (tests/jepsen/multivm.sh).
  *
  * Lock requests always carry a timeout (or NOQUEUE), so every request must
  * complete; a request that does not is the checker's to report.
@@ -27,6 +36,7 @@
 #define _GNU_SOURCE
 #include "history.h"
 #include "register.h"
+#include "regnet.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -422,6 +432,38 @@ static int cmd_final(char **argv)
 	return ret ? 1 : 0;
 }
 
+static int cmd_sync(int argc, char **argv)
+{
+	int64_t off, err, rtt, used;
+	struct regnet rn;
+	struct history h;
+	int ret;
+
+	ret = regnet_open(&rn, argv[0], argv[1]);
+	if (!ret)
+		ret = regnet_sync(&rn, 16, &off, &err, &rtt);
+	regnet_close(&rn);
+	if (ret) {
+		fprintf(stderr, "jepsen_client sync: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (argc > 4) {
+		used = strtoll(argv[4], NULL, 0);
+		err += off > used ? off - used : used - off;
+		off = used;
+	}
+	hist_set_offset(off);
+	ret = hist_open(&h, argv[3], argv[1], argv[2]);
+	if (ret) {
+		fprintf(stderr, "jepsen_client sync: %s\n", strerror(-ret));
+		return 1;
+	}
+	hist_event(&h, "info", "clock", NULL, NULL, "sync", rtt, err,
+		   HIST_NONE);
+	printf("%lld\n", (long long)off);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -429,13 +471,18 @@ static int usage(void)
 		"       jepsen_client [-n NETNS] probe NAME NODE LS RES SECONDS HIST\n"
 		"       jepsen_client [-n NETNS] hold LS RES GATE\n"
 		"       jepsen_client final NRES HIST REGDIR\n"
-		"       jepsen_client now\n");
+		"       jepsen_client now\n"
+		"       jepsen_client sync ADDR:PORT NAME NODE HIST [USED_OFFSET]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
+	const char *off = getenv("JEPSEN_OFFSET_NS");
 	int ret;
+
+	if (off && *off)
+		hist_set_offset(strtoll(off, NULL, 0));
 
 	if (argc > 2 && !strcmp(argv[1], "-n")) {
 		ret = enter_netns(argv[2]);
@@ -457,6 +504,8 @@ int main(int argc, char **argv)
 		return cmd_probe(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv + 2);
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "sync"))
+		return cmd_sync(argc - 2, argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "final"))
 		return cmd_final(argv + 2);
 	return usage();

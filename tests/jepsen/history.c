@@ -11,12 +11,20 @@
 #include <time.h>
 #include <unistd.h>
 
+static int64_t hist_offset_ns;
+
+void hist_set_offset(int64_t offset_ns)
+{
+	hist_offset_ns = offset_ns;
+}
+
 uint64_t hist_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec +
+	       (uint64_t)hist_offset_ns;
 }
 
 int hist_open(struct history *h, const char *path, const char *client,

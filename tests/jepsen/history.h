@@ -7,6 +7,10 @@
  *
  * TIME is CLOCK_MONOTONIC in ns: inside one VM it is one clock for every
  * network namespace, so events of different nodes compare in real time.
+ * Across separate kernels it is each guest's CLOCK_MONOTONIC plus an
+ * offset to the register server's (hist_set_offset, measured by
+ * regnet_sync), and "info clock" lines give the bound of that offset's
+ * error in VALUE (ns), which the checker allows for.
  * TYPE is invoke, ok, fail, info or reg (a register operation, as the
  * register itself logged it).  A field that does not apply is "-".
  */
@@ -24,6 +28,8 @@ struct history {
 };
 
 uint64_t hist_now_ns(void);
+/* Add @offset_ns to every time from now on (0 unless set). */
+void hist_set_offset(int64_t offset_ns);
 int hist_open(struct history *h, const char *path, const char *client,
 	      const char *node);
 /* One event, one write(2): lines of concurrent writers never mix. */

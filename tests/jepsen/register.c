@@ -3,11 +3,13 @@
  * register.c: the fenced register (see register.h).
  */
 #include "register.h"
+#include "regnet.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -17,12 +19,32 @@ struct reg_state {
 	long long seq, value, seen, last_write;
 };
 
+/*
+ * One connection to the server for all the registers of a process: the
+ * server expects a client's request IDs to grow, whatever the register.
+ */
+static struct regnet reg_net;
+static bool reg_net_open;
+
 int reg_open(struct fenced_register *r, const char *dir, const char *res)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/reg.%s", dir, res);
 	r->res = res;
+	r->net = NULL;
+	if (!strncmp(dir, "udp:", 4)) {
+		r->fd = -1;
+		if (!reg_net_open) {
+			int ret = regnet_open(&reg_net, dir + 4, "-");
+
+			if (ret)
+				return ret;
+			reg_net_open = true;
+		}
+		r->net = &reg_net;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/reg.%s", dir, res);
 	r->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	return r->fd < 0 ? -errno : 0;
 }
@@ -81,6 +103,28 @@ static int reg_append(struct fenced_register *r, struct history *h,
 	return write(r->fd, line, n) == n ? 0 : -EIO;
 }
 
+/* The same operation, done by the server (regd.c) for this client. */
+static int reg_op_net(struct fenced_register *r, struct history *h,
+		      const char *mode, bool write, long long token,
+		      long long value, struct reg_result *out)
+{
+	char args[160], reply[96];
+	int accepted, ret;
+
+	snprintf(args, sizeof(args), "%s %s %s %lld %lld", h->node, r->res,
+		 mode, token, value);
+	r->net->client = h->client;
+	ret = regnet_call(r->net, write ? 'W' : 'R', args, reply,
+			  sizeof(reply), 10000);
+	if (ret)
+		return ret;
+	if (sscanf(reply, "%d %lld %lld", &accepted, &out->value,
+		   &out->seq) != 3)
+		return -EPROTO;
+	out->accepted = accepted;
+	return 0;
+}
+
 static int reg_op(struct fenced_register *r, struct history *h,
 		  const char *mode, bool write, long long token,
 		  long long value, struct reg_result *out)
@@ -88,6 +132,8 @@ static int reg_op(struct fenced_register *r, struct history *h,
 	struct reg_state st;
 	int ret;
 
+	if (r->net)
+		return reg_op_net(r, h, mode, write, token, value, out);
 	if (flock(r->fd, LOCK_EX))
 		return -errno;
 	ret = reg_load(r, &st);
@@ -133,6 +179,16 @@ int reg_value(struct fenced_register *r, long long *value)
 	struct reg_state st;
 	int ret;
 
+	if (r->net) {
+		char reply[32];
+
+		r->net->client = "runner";
+		ret = regnet_call(r->net, 'V', r->res, reply, sizeof(reply),
+				  10000);
+		if (!ret && sscanf(reply, "%lld", value) != 1)
+			ret = -EPROTO;
+		return ret;
+	}
 	if (flock(r->fd, LOCK_SH))
 		return -errno;
 	ret = reg_load(r, &st);

@@ -13,6 +13,12 @@
  * operation as a history line (history.h, TYPE "reg").  The line is written
  * with one write(2) under flock(2), so it is the commit point: a client
  * killed mid-operation either logged (and did) it, or did nothing.
+ *
+ * Across separate kernels (no flock shared between them) the register is
+ * served by jepsen_regd (regd.c) over UDP: a DIR of "udp:ADDR:PORT" makes
+ * the operations requests to it (regnet.h), and the server keeps the same
+ * file with the same rules.  An operation whose reply never comes within
+ * 10 s fails with -ETIMEDOUT: done or not, the server's log says which.
  */
 #ifndef JEPSEN_REGISTER_H
 #define JEPSEN_REGISTER_H
@@ -22,8 +28,9 @@
 #include <stdbool.h>
 
 struct fenced_register {
-	int fd;
+	int fd;			/* the log; -1 for a register over UDP */
 	const char *res;
+	struct regnet *net;	/* the server's, or NULL for a local file */
 };
 
 struct reg_result {
