@@ -16,6 +16,8 @@
 #   make check-multivm  the cell on three separate kernels (three qemu
 #                   guests, one node each): form, elect, lock across guests,
 #                   lose the leader's guest (MULTIVM_NODES=5 for five)
+#   make jepsen-multivm  the Jepsen run on that cell of separate kernels
+#                   (JEPSEN_SECONDS=60, JEPSEN_SEED, MULTIVM_NODES=3)
 #   make bench      benchmarks against the floor and peers (fs/dlm, etcd);
 #                   writes bench/results.md and bench/results.json
 
@@ -31,7 +33,8 @@ DESTDIR ?=
 export KDIR KDIR612 PREFIX DESTDIR
 
 .PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit jepsen \
-	install clean bench bench-deps kfuzz check-debug fuzz check-multivm
+	install clean bench bench-deps kfuzz check-debug fuzz check-multivm \
+	jepsen-multivm
 
 all: modules lib tools
 
@@ -75,6 +78,9 @@ MULTIVM_NODES ?= 3
 check-multivm: deps modules
 	$(MAKE) -C tests/selftests/dlock
 	bash tests/multivm/check.sh --nodes $(MULTIVM_NODES)
+
+jepsen-multivm: deps modules
+	MULTIVM_NODES=$(MULTIVM_NODES) bash tests/jepsen/run-multivm.sh
 
 # The kernel-interface fuzzers at the issue's counts (132,000 /dev/dlock
 # operations, up to 120,000 netlink messages (batches that wait on a

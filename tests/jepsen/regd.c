@@ -120,7 +120,7 @@ static int do_op(char type, const char *client, const char *args,
 		return ret;
 	}
 	if (sscanf(args, "%31s %31s %7s %lld %lld", node, res, mode, &token,
-		   &value) != (type == 'W' ? 5 : 4) ||
+		   &value) < (type == 'W' ? 5 : 4) ||
 	    !plain_name(node) || !plain_name(res) || !plain_name(mode) ||
 	    token < 0)
 		return -EINVAL;
