@@ -96,6 +96,9 @@ struct dl_request *dl_request_new(struct dl_node *node, u32 kind)
 
 void dl_request_free(struct dl_node *node, struct dl_request *rq)
 {
+	if (node->req_next == rq)
+		node->req_next = dl_list_entry(rq->link.next,
+					       struct dl_request, link);
 	if (rq->lock && rq->lock->pending == rq)
 		rq->lock->pending = NULL;
 	if (rq->glock && rq->glock->pending == rq)
@@ -374,7 +377,7 @@ static void dl_client_orphans_retry(struct dl_node *node)
 
 u64 dl_client_timer(struct dl_node *node, u64 now)
 {
-	struct dl_request *rq, *tmp;
+	struct dl_request *rq, *saved = node->req_next;
 	u64 next = DL_NEVER;
 
 	if (node->orphans_retry)
@@ -382,17 +385,26 @@ u64 dl_client_timer(struct dl_node *node, u64 now)
 	if (node->orphans_retry)
 		next = now + dl_ms(node->cfg.timeouts.retry_ms);
 
-	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link) {
-		if (now >= rq->deadline_ns) {
+	/*
+	 * Not dl_list_for_each_entry_safe(): handling @rq may free the
+	 * request after it too (node->req_next says why), and @rq itself
+	 * (a proposal the leader refused at once is answered at once).
+	 * A request handled here is not due again at @now (its deadline is
+	 * DL_NEVER after a timeout, its retry later after a send), so
+	 * requests added at the tail meanwhile are met at most once.
+	 */
+	rq = dl_list_first_entry(&node->requests, struct dl_request, link);
+	while (&rq->link != &node->requests) {
+		node->req_next = dl_list_entry(rq->link.next, struct dl_request,
+					       link);
+		if (now >= rq->deadline_ns)
 			dl_client_timeout(node, rq, now);
-			continue;	/* it may be gone; its retry is below */
-		}
-		if (now >= rq->retry_ns)
+		else if (now >= rq->retry_ns)
 			dl_client_send(node, rq, now);
-		next = DL_MIN(next, rq->retry_ns);
-		next = DL_MIN(next, rq->deadline_ns);
+		rq = node->req_next;
 	}
-	/* requests added by timeouts above were sent already */
+	node->req_next = saved;
+	/* the requests that are left, those added above included */
 	dl_list_for_each_entry(rq, &node->requests, link)
 		next = DL_MIN(next, DL_MIN(rq->retry_ns, rq->deadline_ns));
 	return next;

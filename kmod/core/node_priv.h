@@ -383,6 +383,14 @@ struct dl_node {
 	struct dl_list requests;	/* by req_id, ascending */
 	struct dl_list req_hash[1 << DL_LOCAL_HASH_BITS];
 	/*
+	 * The request dl_client_timer() handles next, NULL outside it.  A
+	 * timeout or a retransmission may free other requests than its own
+	 * (a local waiter's timeout runs its glock, which grants the next
+	 * waiter and frees that one's request), so the walk cannot keep a
+	 * plain next pointer: dl_request_free() moves this one on instead.
+	 */
+	struct dl_request *req_next;
+	/*
 	 * Round trip of a request to the leader and back, smoothed as TCP
 	 * does (RFC 6298): the first retransmission waits srtt + 4 rttvar,
 	 * within [retry_ms, lease_ms].  0 until the first sample.

@@ -73,6 +73,10 @@ batches+=("failalloc-v5-hello|--nodes 5 --seed 400001 --runs 300 --faults all --
 # (FINDINGS 12): seed 300934 failed before the fix
 batches+=("failalloc200-storm|--nodes 3 --seed 300931 --runs 10 --faults all --fail-alloc 200")
 batches+=("failalloc-cache-v3|--cache --nodes 3 --seed 940001 --runs 100 --faults all --fail-alloc 50")
+# a local waiter's timeout that grants the next waiter, whose request the
+# timer's walk was about to visit (FINDINGS 16): seed 1000749 was a
+# use-after-free (an endless timer loop without ASan) before the fix
+batches+=("cache-timeout-walk|--cache --nodes 3 --seed 1000741 --runs 20 --faults all")
 batches+=("cache-members20|--cache --nodes 3 --members 20 --clients 20 --ops 30 --duration 15 --seed 40001 --runs 30 --faults all")
 # the slides' algorithms (classic_sim.c): 600 seeded runs each, all faults
 for algo in bully ring ra; do

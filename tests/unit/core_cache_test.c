@@ -646,4 +646,48 @@ TEST(glock_release_owner_lacking_memory_is_retried)
 	cell_free(c);
 }
 
+/*
+ * A local waiter's timeout runs its glock, and the glock may grant the
+ * next local waiter at once, freeing that waiter's request.  The timer
+ * walked node->requests keeping a pointer to the next request across the
+ * timeout: when that next request was the one just granted, the walk went
+ * on from freed memory (dlock-sim --cache --nodes 3 --seed 1000749: a
+ * use-after-free, and an endless loop in the timer without ASan).  Here
+ * owner 2 (EX, 100 ms) waits at the head of a's queue with owner 3 (PR)
+ * right behind it in the node's request list; the glock holds PR for
+ * owner 1 and its conversion to EX is blocked by b's PR in the cell.
+ */
+TEST(local_timeout_that_grants_the_next_waiter)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int a = follower_idx(c, -1), b = other_follower(c, a);
+	u64 l1, l2, l3, l4, lb;
+	const struct rec_ev *f, *g;
+
+	ASSERT_NE(0, take(c, b, 9, "r", DL_MODE_PR, 0, &lb));
+	ASSERT_NE(0, take(c, a, 1, "r", DL_MODE_PR, 0, &l1));
+	/* the glock asks the cell for EX; b's PR keeps it waiting */
+	ASSERT_EQ(0, lock(c, a, 4, "r", DL_MODE_EX, 0, 0, &l4));
+	run_ms(c, 20);
+	/* no cell request of the glock between these two */
+	ASSERT_EQ(0, lock(c, a, 2, "r", DL_MODE_EX, 0, 100, &l2));
+	ASSERT_EQ(0, lock(c, a, 3, "r", DL_MODE_PR, 0, 0, &l3));
+	ASSERT_EQ(0, dl_node_cancel(c->node[a], 4, l4));
+	run_ms(c, 20);
+	EXPECT_EQ(NULL, last_ev(c, a, DL_LEV_GRANTED, l3));	/* FIFO */
+	run_ms(c, 150);
+	f = last_ev(c, a, DL_LEV_FAILED, l2);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(-ETIMEDOUT, f->ev.status);
+	g = last_ev(c, a, DL_LEV_GRANTED, l3);
+	ASSERT_NE(NULL, g);
+	EXPECT_EQ(DL_MODE_PR, g->ev.mode);
+	EXPECT_EQ(0, dl_node_unlock(c->node[a], 3, l3, NULL, 0));
+	EXPECT_EQ(0, dl_node_unlock(c->node[a], 1, l1, NULL, 0));
+	EXPECT_EQ(0, dl_node_unlock(c->node[b], 9, lb, NULL, 0));
+	run_ms(c, 200);
+	EXPECT_NE(NULL, last_ev(c, b, DL_LEV_UNLOCKED, lb));
+	cell_free(c);
+}
+
 TEST_HARNESS_MAIN
