@@ -49,6 +49,11 @@ for f in "$HERE"/histories/*.hist; do
 	[ "$rc" -eq 0 ] || [ "$expect" != none ] || sed 's/^/# /' <<< "$out"
 done
 
+# The overlap the clock allowance excused is counted, not silently lost.
+"$CHECK" "$HERE/histories/good_clock_overlap.hist" 2>&1 |
+	grep -q '; 1 overlaps of logged times within 2E not counted$'
+result $? "good_clock_overlap: the excused overlap is reported"
+
 # Usage and input errors are errors (2), never a pass.
 "$CHECK" > /dev/null 2>&1
 result "$([ $? -eq 2 ] && echo 0 || echo 1)" "no history: usage error"

@@ -489,6 +489,11 @@ if [ "$me" = 1 ]; then
 	sed 's/^/# /' "$OUT/check.txt" | head -n 60
 	check "checker: $(tail -n 1 "$OUT/check.txt") in $(wc -l < "$OUT/history") events" \
 		[ "$check_rc" -eq 0 ]
+	# The clocks' allowance must leave the real-time rules something to
+	# check: holds last 0-120 ms plus a register round trip.
+	e_us="$(sed -n 's/.*error bound E = \([0-9]*\).*/\1/p' "$OUT/check.txt")"
+	check "clock error bound E = ${e_us:-?} us, under 20 ms" \
+		[ "${e_us:-999999}" -lt 20000 ]
 fi
 barrier checked || bail "guest 1 checked the history"
 tap_done

@@ -134,11 +134,14 @@ for i in $(seq 1 "$nodes"); do
 	# Call Trace that fails the run.  A real lockup lasts; 120 s (of 300
 	# at most) still catches it.  no_timer_check: the boot-time check
 	# that the IO-APIC timer ticks fails on a starved vCPU ("IO-APIC +
-	# timer doesn't work!", a panic seen at load 16).
+	# timer doesn't work!", a panic seen at load 16).  watchdog_thresh=60:
+	# the soft-lockup watchdog reports after twice that, 120 s, not 20 s
+	# ("soft lockup - CPU#0 stuck for 22s! [cryptomgr_test]" while a
+	# guest booted at load 10, with a Call Trace that failed the run).
 	bash "$REPO_DIR/tests/vm/run.sh" "${vm_args[@]}" --name "$name-$i" \
 		--smp 1 --mem "$mem" --timeout "$timeout" "${qargs[@]}" \
 		--append rcupdate.rcu_cpu_stall_timeout=120 \
-		--append no_timer_check \
+		--append no_timer_check --append watchdog_thresh=60 \
 		-- bash "$REPO_DIR/tests/multivm/guest.sh" "$i" "$nodes" "$script" \
 		> "$share/vm.$i.log" 2>&1 &
 	pids+=($!)
