@@ -28,7 +28,8 @@
 #     isolate-node, isolate-leader  nftables in each guest drops dlock's
 #                     datagrams (UDP port 7477) between the node and the
 #                     others, both ways
-#     cut-link        the same between two guests; the third sees both
+#     cut-link        the same between two guests; the others see both
+#     partition-halves  the same between a random minority and the rest
 #     netem-loss, netem-dup, netem-delay
 #                     tc netem on every guest's every link (each frame
 #                     passes one egress)
@@ -292,6 +293,16 @@ others_of() {		# others_of I...: every guest not listed
 	done
 }
 
+shuffle() {		# the guests' numbers in a random order
+	local a=("${ALL[@]}") i j t
+
+	for ((i = ${#a[@]} - 1; i > 0; i--)); do
+		j=$((RANDOM % (i + 1)))
+		t=${a[i]}; a[i]=${a[j]}; a[j]=$t
+	done
+	echo "${a[@]}"
+}
+
 leader_now() {		# as guest 1's node sees it; a random guest if none
 	local l
 
@@ -302,7 +313,7 @@ leader_now() {		# as guest 1's node sees it; a random guest if none
 
 # fault KIND SECS: put it in place (crash: and take its time).
 fault() {
-	local kind="$1" secs="$2" i j g pct n
+	local kind="$1" secs="$2" i j g pct n a b order
 
 	case "$kind" in
 	(isolate-node|isolate-leader)
@@ -324,6 +335,18 @@ fault() {
 		send "$i" block "$j"
 		send "$j" block "$i"
 		wait_acks "$i" "$j" ;;
+	(partition-halves)
+		# A random minority (half, rounded down) and the majority: with
+		# five guests a 2|3 split, which isolating one never makes.
+		read -r -a order <<< "$(shuffle)"
+		a="${order[*]:0:$((MV_NODES / 2))}"
+		b="${order[*]:$((MV_NODES / 2))}"
+		nem_log fault - "$kind:${a// /,}|${b// /,}"
+		# shellcheck disable=SC2086 # lists of guests
+		for g in $a; do send "$g" block $b; done
+		# shellcheck disable=SC2086
+		for g in $b; do send "$g" block $a; done
+		wait_acks "${ALL[@]}" ;;
 	(netem-loss|netem-dup|netem-delay)
 		case "$kind" in
 		(netem-loss) pct=$((10 + RANDOM % 21)); n="loss $pct%" ;;
@@ -365,7 +388,8 @@ heal_all() {
 # The kinds in three groups; every round of three faults has one of each,
 # in a seeded order, so even a short run has a partition, a crash and a
 # degraded network.
-NEM_GROUPS=("isolate-node isolate-leader cut-link" "crash crash-leader"
+NEM_GROUPS=("isolate-node isolate-leader cut-link partition-halves"
+	    "crash crash-leader"
 	    "netem-loss netem-dup netem-delay slow-node")
 
 controller() {
