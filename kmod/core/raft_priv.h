@@ -66,6 +66,8 @@ enum dl_raft_vstate {
  * @snap_start_ns: SNAPSHOT: when the transfer (re)started from offset 0;
  *	a refusal of a chunk sent before that is stale
  * @snap_retry_ns: SNAPSHOT: resend the outstanding chunk from then on
+ * @snap_sent_ns: SNAPSHOT: when the outstanding chunk was last sent (its
+ *	ctx); only an answer to that send may move the transfer back
  * @snap_progress_ns: SNAPSHOT: when @snap_acked last moved (compaction
  *	waits for a transfer that moves)
  */
@@ -95,6 +97,7 @@ struct dl_raft_peer {
 	bool snap_outstanding;
 	u64 snap_start_ns;
 	u64 snap_retry_ns;
+	u64 snap_sent_ns;
 	u64 snap_progress_ns;
 };
 

@@ -58,6 +58,7 @@ void dl_raft_leader_init_peer(struct dl_raft *r, struct dl_raft_peer *p)
 	p->snap_index = 0;
 	p->snap_acked = 0;
 	p->snap_outstanding = false;
+	p->snap_sent_ns = 0;
 	dl_raft_inflight_reset(p);
 }
 

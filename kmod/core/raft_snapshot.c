@@ -214,6 +214,7 @@ static void send_chunk(struct dl_raft *r, struct dl_raft_peer *p, u64 now)
 	if (p->snap_acked + len == s->len)
 		m.flags = DL_RAFT_F_LAST;
 	p->snap_outstanding = true;
+	p->snap_sent_ns = now;
 	/* the heartbeat checks this: a moving transfer is never resent */
 	p->snap_retry_ns = now + (u64)r->cfg.heartbeat_ms * DL_RAFT_NS_PER_MS;
 	dl_raft_send(r, &m, p->id);
@@ -276,9 +277,25 @@ void dl_raft_recv_snapshot_resp(struct dl_raft *r,
 		}
 		return;
 	}
-	/* an answer to an older or duplicated chunk: nothing new */
-	if (m->hint <= p->snap_acked || m->hint > r->snap.len)
+	if (m->hint > r->snap.len)
 		return;
+	if (m->hint <= p->snap_acked) {
+		/*
+		 * An answer to an older or duplicated chunk: nothing new.
+		 * But the answer to the chunk out now, asking for an earlier
+		 * offset, means the follower lost what it confirmed: its
+		 * load failed and the refusal was lost, then a stale first
+		 * chunk started it again.  Go back to where it is; ignoring
+		 * it would resend the same chunk for ever.
+		 */
+		if (m->ctx < p->snap_sent_ns || m->hint == p->snap_acked)
+			return;
+		p->snap_acked = m->hint;
+		p->snap_outstanding = false;
+		p->progress = true;
+		send_chunk(r, p, now);
+		return;
+	}
 	p->snap_acked = m->hint;
 	p->snap_outstanding = false;
 	p->snap_progress_ns = now;

@@ -72,6 +72,10 @@ batches+=("failalloc-v5-hello|--nodes 5 --seed 400001 --runs 300 --faults all --
 # stale answers that flipped a follower between probe and pipeline
 # (FINDINGS 12): seed 300934 failed before the fix
 batches+=("failalloc200-storm|--nodes 3 --seed 300931 --runs 10 --faults all --fail-alloc 200")
+# a snapshot transfer stalled for good: the follower lost its load for
+# memory and restarted it from a stale first chunk, the leader took its
+# answers for old ones (FINDINGS 17): seed 1000100 failed before the fix
+batches+=("failalloc-long-snapshot|--nodes 5 --clients 20 --ops 60 --duration 30 --seed 1000096 --runs 10 --faults all --fail-alloc 100")
 batches+=("failalloc-cache-v3|--cache --nodes 3 --seed 940001 --runs 100 --faults all --fail-alloc 50")
 # a local waiter's timeout that grants the next waiter, whose request the
 # timer's walk was about to visit (FINDINGS 16): seed 1000749 was a

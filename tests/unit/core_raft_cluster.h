@@ -67,6 +67,7 @@ struct tc_node {
 	u32 snapshots_loaded;
 	u32 refuse_applies;	/* next applies that fail with -ENOMEM */
 	u32 refused;		/* applies refused so far */
+	u32 refuse_loads;	/* next snapshot chunks that fail with -ENOMEM */
 };
 
 struct tc_cluster {
@@ -305,6 +306,10 @@ static int tc_snapshot_load(void *ctx, u64 offset, const void *buf,
 	size_t rec = 13 + pad;
 	u64 applied, i;
 
+	if (nd->refuse_loads) {
+		nd->refuse_loads--;
+		return -ENOMEM;
+	}
 	if (offset == 0)
 		nd->ld_len = 0;
 	if (offset != nd->ld_len)

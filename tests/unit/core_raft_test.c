@@ -861,6 +861,98 @@ TEST(snapshot_chunks_bounded_under_loss_and_reordering)
 	snapshot_chunks_bounded(_metadata, 53, 5, 3 * MS, 25);
 }
 
+/*
+ * A snapshot transfer the follower lost midway, then restarted from a stale
+ * first chunk (dlock-sim --nodes 5 --clients 20 --ops 60 --duration 30
+ * --seed 1000100 --faults all --fail-alloc 100): the follower's load of
+ * a chunk failed for memory, so it dropped what it had loaded and refused
+ * the chunk, and the refusal was lost; a duplicate of the first chunk
+ * still in the network then started its load again.  The leader, which
+ * had been confirmed chunks far beyond, went on resending its next chunk;
+ * the follower answered each with the offset it wanted, and the leader
+ * took that for an answer to an older chunk.  Neither moved again.
+ */
+static u32 rs_lag;
+static bool rs_drop_refusal, rs_refusal_dropped;
+static struct dl_raft_msg rs_first;	/* the first chunk sent to rs_lag */
+static u8 *rs_first_data;
+static u64 rs_confirmed;		/* highest offset it confirmed */
+
+static bool restart_watch(struct tc_cluster *c, struct dl_raft_msg *m)
+{
+	(void)c;
+	if (m->to == rs_lag && m->type == DL_RAFT_MSG_SNAPSHOT &&
+	    m->offset == 0 && !rs_first_data) {
+		rs_first = *m;
+		rs_first_data = malloc(m->data_len);
+		memcpy(rs_first_data, m->data, m->data_len);
+		rs_first.data = rs_first_data;
+	}
+	if (m->from != rs_lag || m->type != DL_RAFT_MSG_SNAPSHOT_RESP)
+		return true;
+	if (m->flags & DL_RAFT_F_REJECT) {
+		if (!rs_drop_refusal)
+			return true;
+		rs_drop_refusal = false;
+		rs_refusal_dropped = true;
+		return false;
+	}
+	if (m->hint > rs_confirmed)
+		rs_confirmed = m->hint;
+	return true;
+}
+
+TEST(snapshot_transfer_resumes_where_the_follower_is)
+{
+	struct dl_raft_config cfg = { .prevote = true, .check_quorum = true,
+				      .snapshot_threshold = 500,
+				      .snapshot_trailing = 5 };
+	struct tc_cluster *c = tc_new(3, 3, 54, &cfg);
+	u32 leader, i, waited;
+	u64 last = 0;
+
+	ASSERT_NE(NULL, c);
+	c->snap_pad = 890 - 13;
+	c->delay_min = 1 * MS;
+	leader = tc_wait_leader(c, 2000 * MS);
+	ASSERT_NE(0, leader);
+	rs_lag = leader == 3 ? 2 : 3;
+	tc_isolate(c, rs_lag, true);
+	for (i = 1; i <= 1500; i++) {
+		last = tc_propose(c, leader, i);
+		ASSERT_NE(0, last);
+		if (i % 50 == 0)
+			tc_run(c, 2 * MS);
+	}
+	tc_run(c, 150 * MS);
+	rs_first_data = NULL;
+	rs_confirmed = 0;
+	rs_drop_refusal = false;
+	rs_refusal_dropped = false;
+	c->filter = restart_watch;
+	tc_isolate(c, rs_lag, false);
+	/* a few chunks in, its next load fails and the refusal is lost */
+	for (waited = 0; waited < 2000 &&
+	     rs_confirmed < 4 * DL_RAFT_MAX_SNAPSHOT_CHUNK; waited++)
+		tc_run(c, 1 * MS);
+	ASSERT_LE(4 * DL_RAFT_MAX_SNAPSHOT_CHUNK, rs_confirmed);
+	ASSERT_NE(NULL, rs_first_data);
+	c->n[rs_lag].refuse_loads = 1;
+	rs_drop_refusal = true;
+	for (waited = 0; waited < 2000 && !rs_refusal_dropped; waited++)
+		tc_run(c, 1 * MS);
+	ASSERT_TRUE(rs_refusal_dropped);
+	/* the old first chunk arrives: the follower starts loading again */
+	ASSERT_EQ(0, dl_raft_step(c->n[rs_lag].r, &rs_first, c->now));
+	EXPECT_TRUE(tc_wait_applied(c, last, 10000 * MS));
+	EXPECT_EQ(1, c->n[rs_lag].snapshots_loaded);
+	c->filter = NULL;
+	free(rs_first_data);
+	rs_first_data = NULL;
+	EXPECT_EQ(0, c->violations) TH_LOG("%s", c->why);
+	tc_free(c);
+}
+
 /* Watches the votes of one node while it is catching up. */
 static u32 watch_id;
 static unsigned long watch_vote_reqs, watch_grants;
