@@ -28,15 +28,6 @@ token_of() {
 	sed -n 's/.*token=\([0-9]*\).*/\1/p' "$1" | head -n 1
 }
 
-wait_file() {
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # coord_ops: the cell's coordinator lock messages sent so far
 coord_ops() {
 	local i

@@ -24,15 +24,6 @@ token_of() {
 	sed -n 's/.*token=\([0-9]*\).*/\1/p' "$1" | head -n 1
 }
 
-wait_file() {
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 others() {
 	local i
 	for i in $(seq 1 "$CELL_N"); do

@@ -33,6 +33,25 @@ if ! [[ "$DLOCK_TIME_SCALE" =~ ^[1-9][0-9]{0,2}$ ]]; then
 	exit 1
 fi
 
+# Every process a test starts costs: on the debug kernel under TCG, exec of
+# a program from the guest's root (the host's / over 9p) with KASAN took 2
+# to 3 s on a loaded host, and most of a cell test's time went into
+# processes that only wait or parse (sleep, grep, seq, awk, date).  So the
+# library waits and parses in bash itself, and only dlcell and ip, which
+# do the work, are programs.
+#
+# sleep SECONDS: sleep(1) without a process: a read that times out on a
+# pipe nobody writes to (this shell holds its only writer).  Anything but
+# one plain number goes to the real sleep.
+exec {DLC_NAP_FD}<> <(:)
+sleep() {
+	if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		read -r -t "$1" -u "$DLC_NAP_FD" _
+		return 0
+	fi
+	command sleep "$@"
+}
+
 tap_n=0
 tap_fail=0
 
@@ -103,51 +122,61 @@ ns() {
 }
 
 # cell_up N: make and configure an N-node cell (not waiting for a leader).
+# The links are made by one `ip -batch` in this namespace and one in each
+# node's, instead of six ip processes per node.
 cell_up() {
-	local n="$1" i j
+	local n="$1" i j links=""
 
 	CELL_N="$n"
 	[ "$DLOCK_TIME_SCALE" = 1 ] ||
 		echo "# DLOCK_TIME_SCALE=$DLOCK_TIME_SCALE: $(cell_timing), wait limits x$DLOCK_TIME_SCALE"
-	ip link add dlcbr type bridge || return 1
-	ip link set dlcbr up
-	for i in $(seq 1 "$n"); do
-		ip netns add "dlc$i" || return 1
-		ip link add "dlv$i" type veth peer name eth0 netns "dlc$i" || return 1
-		ip link set "dlv$i" master dlcbr up
-		ns "$i" ip link set lo up
-		ns "$i" ip addr add "10.77.0.$i/24" dev eth0
-		ns "$i" ip link set eth0 up
+	links="link add dlcbr type bridge"$'\n'"link set dlcbr up"$'\n'
+	for ((i = 1; i <= n; i++)); do
+		links+="netns add dlc$i"$'\n'
+		links+="link add dlv$i type veth peer name eth0 netns dlc$i"$'\n'
+		links+="link set dlv$i master dlcbr up"$'\n'
 	done
-	for i in $(seq 1 "$n"); do
+	ip -batch - <<< "$links" || return 1
+	for ((i = 1; i <= n; i++)); do
+		ip -n "dlc$i" -batch - <<- EOF || return 1
+		link set lo up
+		addr add 10.77.0.$i/24 dev eth0
+		link set eth0 up
+		EOF
+	done
+	for ((i = 1; i <= n; i++)); do
 		# shellcheck disable=SC2046 # the timing is a list of words
 		ns "$i" "$DLCELL" set id="$i" cell="$CELL_ID" addr="10.77.0.$i" \
 			port=7477 $(cell_timing) || return 1
-		for j in $(seq 1 "$n"); do
+		for ((j = 1; j <= n; j++)); do
 			[ "$i" = "$j" ] && continue
 			ns "$i" "$DLCELL" peer-add id="$j" addr="10.77.0.$j" \
 				port=7477 || return 1
 		done
 	done
-	for i in $(seq 1 "$n"); do
+	for ((i = 1; i <= n; i++)); do
 		ns "$i" "$DLCELL" set key="$CELL_KEY" || return 1
 	done
 }
 
 # cell_down: delete the namespaces (each node is torn down with its own).
 cell_down() {
-	local i
+	local i dels="" end
 
-	for i in $(seq 1 "$CELL_N"); do
-		ip netns del "dlc$i" 2>/dev/null
+	[ "$CELL_N" -gt 0 ] || { ip link del dlcbr 2>/dev/null; return 0; }
+	for ((i = 1; i <= CELL_N; i++)); do
+		dels+="netns del dlc$i"$'\n'
 	done
+	# -force: on past a namespace already gone (a test deleted it)
+	ip -force -batch - <<< "$dels" > /dev/null 2>&1
 	# A namespace dies asynchronously (cleanup_net): its node, and with it
 	# the host end of its veth, goes only after the module has torn the
 	# node down, which takes seconds with a million locks.  Wait for the
-	# veths, so that the next cell_up can create them again.
-	for i in $(seq 1 "$CELL_N"); do
-		for _ in $(seq 1 1200); do
-			ip link show "dlv$i" > /dev/null 2>&1 || break
+	# veths (120 s at most, scaled), so that the next cell_up can create
+	# them again.
+	end=$((SECONDS + $(scaled 120)))
+	for ((i = 1; i <= CELL_N; i++)); do
+		while [ -e "/sys/class/net/dlv$i" ] && [ "$SECONDS" -lt "$end" ]; do
 			sleep 0.1
 		done
 	done
@@ -157,7 +186,11 @@ cell_down() {
 
 # node_field I FIELD: a field (state, leader, term...) of node I's status.
 node_field() {
-	ns "$1" "$DLCELL" status | tr ' ' '\n' | sed -n "s/^$2=//p"
+	local w
+
+	for w in $(ns "$1" "$DLCELL" status); do
+		case "$w" in ("$2="*) echo "${w#*=}" ;; esac
+	done
 }
 
 # cell_leader [NODES...]: the leader all the given (default all) nodes
@@ -165,7 +198,11 @@ node_field() {
 cell_leader() {
 	local nodes=("$@") i l first=""
 
-	[ ${#nodes[@]} -gt 0 ] || nodes=($(seq 1 "$CELL_N"))
+	if [ ${#nodes[@]} -eq 0 ]; then
+		for ((i = 1; i <= CELL_N; i++)); do
+			nodes+=("$i")
+		done
+	fi
 	for i in "${nodes[@]}"; do
 		l="$(node_field "$i" leader)"
 		[ -n "$l" ] && [ "$l" != 0 ] || return 1
@@ -175,21 +212,43 @@ cell_leader() {
 	echo "$first"
 }
 
+# now_ms: the time in ms, from bash's clock (no date process).
+now_ms() {
+	local t="${EPOCHREALTIME/./}"
+
+	echo $((t / 1000))
+}
+
 # wait_leader MS [NODES...]: until the nodes agree on a leader; prints it.
 wait_leader() {
-	local ms start now l
+	local ms start l
 
 	ms="$(scaled "$1")"
 	shift
-	start=$(date +%s%N)
+	start=$(now_ms)
 	while :; do
 		if l="$(cell_leader "$@")"; then
 			echo "$l"
 			return 0
 		fi
-		now=$(date +%s%N)
-		[ $(((now - start) / 1000000)) -lt "$ms" ] || return 1
+		[ $(($(now_ms) - start)) -lt "$ms" ] || return 1
 		sleep 0.05
+	done
+}
+
+# wait_file FILE REGEX SECONDS: until a line of FILE matches the extended
+# regular expression REGEX (as grep -E would), for SECONDS at most.
+wait_file() {
+	local file="$1" re="$2" end=$((SECONDS + $3)) line
+
+	while :; do
+		if [ -r "$file" ]; then
+			while IFS= read -r line || [ -n "$line" ]; do
+				[[ "$line" =~ $re ]] && return 0
+			done < "$file"
+		fi
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
 	done
 }
 
@@ -200,23 +259,29 @@ elect_all() {
 	local ms i rc=0 pids=()
 
 	ms="$(scaled "$1")"
-	for i in $(seq 1 "$CELL_N"); do
+	for ((i = 1; i <= CELL_N; i++)); do
 		ns "$i" "$DLCELL" wait-leader "$ms" > "/tmp/dlc-elect.$i" 2>&1 &
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}" || rc=1
 	done
-	for i in $(seq 1 "$CELL_N"); do
-		echo "node $i: $(cat "/tmp/dlc-elect.$i") ms"
-		rm -f "/tmp/dlc-elect.$i"
+	for ((i = 1; i <= CELL_N; i++)); do
+		echo "node $i: $(< "/tmp/dlc-elect.$i") ms"
 	done
+	rm -f /tmp/dlc-elect.*
 	return "$rc"
 }
 
 # counter I NAME: a counter of node I (0 when absent).
 counter() {
-	local v
-	v="$(ns "$1" "$DLCELL" counters "$2" | awk -v n="$2" '$1 == n { print $2 }')"
-	echo "${v:-0}"
+	local name value
+
+	while read -r name value _; do
+		if [ "$name" = "$2" ]; then
+			echo "${value:-0}"
+			return
+		fi
+	done < <(ns "$1" "$DLCELL" counters "$2")
+	echo 0
 }

@@ -24,16 +24,6 @@ token_of() {
 	sed -n 's/.*token=\([0-9]*\).*/\1/p' "$1" | head -n 1
 }
 
-# wait_file FILE PATTERN SECONDS
-wait_file() {
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 if ! cell_up 3 || ! leader="$(wait_leader 10000)"; then
 	not_ok "3-node cell formed"
 	tap_done

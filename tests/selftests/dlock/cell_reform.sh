@@ -20,15 +20,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/cell_lib.sh"
 OUT=/tmp/dlc-reform
 trap 'kill $(jobs -p) 2>/dev/null; cell_down; rm -f $OUT.*' EXIT
 
-wait_file() {
-	local i
-	for i in $(seq 1 $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 token_of() {
 	sed -n "s/.*$2.*token=\([0-9]*\).*/\1/p" "$1" | head -n 1
 }
