@@ -156,7 +156,7 @@ failslab_off
 # 4. With failures off, the cell serves: every node takes a lock.
 for i in 1 2 3; do
 	served=no
-	for _ in $(seq 1 40); do
+	for _ in $(seq 1 "$(scaled 40)"); do
 		if ns "$i" "$DLCELL" try kfuzz-ls "after-failslab-$i" EX \
 			>/dev/null 2>&1; then
 			served=yes
