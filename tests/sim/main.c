@@ -6,8 +6,11 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "sim.h"
 #include "bench.h"
@@ -415,6 +418,48 @@ static int parse_args(int argc, char **argv, struct sim_cfg *cfg, bool *bench)
 	return 0;
 }
 
+/*
+ * A core step that never returns (a loop over a list it corrupted: FINDINGS
+ * 16 spun in the client timer at one virtual instant, inside one call, so
+ * the livelock guard never ran) would hang a batch silently.  Each run gets
+ * DLOCK_SIM_RUN_WALL_S seconds of wall time (default 600; the longest
+ * sim-check run takes a few): past that the process names the seed and
+ * exits 3, which run-check.sh counts as a failure.
+ */
+static char watchdog_msg[160];
+
+static void run_watchdog_fire(int sig)
+{
+	ssize_t w;
+
+	(void)sig;
+	w = write(STDOUT_FILENO, watchdog_msg, strlen(watchdog_msg));
+	(void)w;
+	_exit(3);
+}
+
+static unsigned int watchdog_secs;
+
+static void run_watchdog_init(void)
+{
+	const char *e = getenv("DLOCK_SIM_RUN_WALL_S");
+
+	watchdog_secs = e ? (unsigned int)strtoul(e, NULL, 10) : 600;
+	if (watchdog_secs)
+		signal(SIGALRM, run_watchdog_fire);
+}
+
+static void run_watchdog_arm(u64 seed)
+{
+	if (!watchdog_secs)
+		return;
+	snprintf(watchdog_msg, sizeof(watchdog_msg),
+		 "not ok seed=%" PRIu64 ": no end within %u s of wall time"
+		 " (a core call that never returns?); replay with --seed %"
+		 PRIu64 " --runs 1\n", seed, watchdog_secs, seed);
+	alarm(watchdog_secs);
+}
+
 int main(int argc, char **argv)
 {
 	struct sim_cfg cfg = {
@@ -449,11 +494,13 @@ int main(int argc, char **argv)
 		rcu_unregister_thread();
 		return ret ? 1 : 0;
 	}
+	run_watchdog_init();
 	for (r = 0; r < cfg.runs; r++) {
 		u64 seed = cfg.seed + r;
 		struct run_result res;
 		size_t i;
 
+		run_watchdog_arm(seed);
 		if (sim_run(&cfg, seed, &res)) {
 			fprintf(stderr, "dlock-sim: out of memory\n");
 			return 2;
@@ -477,6 +524,7 @@ int main(int argc, char **argv)
 			print_replay(&cfg, seed);
 		}
 	}
+	alarm(0);
 	if (cfg.cache && cfg.layer == LAYER_NODE && cfg.ops &&
 	    !total.cache_grants) {
 		/* the runs passed, but the cache they were to test never ran */
