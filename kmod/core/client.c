@@ -174,6 +174,18 @@ static int dl_client_propose(struct dl_node *node, const struct dl_lt_cmd *cmd,
 }
 
 /*
+ * Proposal failures that pass (memory, log room, a leadership handover):
+ * no answer, the request comes again.  A FAILED is final for its owner,
+ * while an earlier transmission of the same request may already be in the
+ * log: the cell would then grant a lock its node has forgotten, held for
+ * as long as the owner lives (FINDINGS 18).
+ */
+static bool dl_client_retry_later(int err)
+{
+	return err == -ENOMEM || err == -ENOBUFS || err == -EBUSY;
+}
+
+/*
  * The floor @rq carries (struct dl_lt_cmd): the lowest request id of its
  * owner still in the node's requests, that is, whose answer has not come
  * back.  The table forgets a request only below it, so a retransmission
@@ -226,7 +238,7 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	if (dl_node_is_leader(node)) {
 		err = dl_client_propose(node, &rq->cmd, rq->ls_name,
 					rq->ls_len);
-		if (err && err != -ENOTCONN) {
+		if (err && err != -ENOTCONN && !dl_client_retry_later(err)) {
 			struct dl_wire_event ev = {
 				.kind = DL_WEV_FAILED, .status = err,
 				.session = node->session,
@@ -822,7 +834,7 @@ static int dl_client_on_request(struct dl_node *node, struct dl_peer *peer,
 		dl_node_tx_prefer(node, peer->id);
 	if (err == -ENOTCONN) {
 		dl_client_redirect(node, peer->id, wr.req_id);
-	} else if (err) {
+	} else if (err && !dl_client_retry_later(err)) {
 		struct dl_wire_event ev = {
 			.kind = cmd.type == DL_LT_CMD_LS_REMOVE ?
 				DL_WEV_DONE : DL_WEV_FAILED,

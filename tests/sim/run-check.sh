@@ -76,6 +76,10 @@ batches+=("failalloc200-storm|--nodes 3 --seed 300931 --runs 10 --faults all --f
 # memory and restarted it from a stale first chunk, the leader took its
 # answers for old ones (FINDINGS 17): seed 1000100 failed before the fix
 batches+=("failalloc-long-snapshot|--nodes 5 --clients 20 --ops 60 --duration 30 --seed 1000096 --runs 10 --faults all --fail-alloc 100")
+# a leader short of memory answered a retransmitted request FAILED while
+# its first copy was in the log: a lock granted that its node forgot
+# (FINDINGS 18): seed 5000040 failed before the fix
+batches+=("failalloc-v7-members|--nodes 7 --members 20 --clients 27 --ops 30 --duration 20 --seed 5000036 --runs 5 --faults all --fail-alloc 100")
 batches+=("failalloc-cache-v3|--cache --nodes 3 --seed 940001 --runs 100 --faults all --fail-alloc 50")
 # a local waiter's timeout that grants the next waiter, whose request the
 # timer's walk was about to visit (FINDINGS 16): seed 1000749 was a
