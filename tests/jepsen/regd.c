@@ -224,6 +224,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	reg_dir = argv[2];
+	/* Every register's log goes there: refuse a directory it cannot use. */
+	if (access(reg_dir, W_OK | X_OK)) {
+		fprintf(stderr, "jepsen_regd: %s: %s\n", reg_dir, strerror(errno));
+		return 2;
+	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
