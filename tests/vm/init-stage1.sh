@@ -31,6 +31,22 @@ mount -t proc proc /proc || die "mount /proc"
 mount -t sysfs sysfs /sys || die "mount /sys"
 mount -t devtmpfs devtmpfs /dev || die "mount /dev"
 
+# run.sh boots with maxcpus=1 (why: see there) and dlock_cpus=N: bring the
+# other CPUs online now, and stop if the guest does not get all N.
+if [ -n "$dlock_cpus" ]; then
+	for online in /sys/devices/system/cpu/cpu[0-9]*/online; do
+		[ "$(cat "$online")" = 1 ] || echo 1 > "$online" ||
+			die "cannot bring ${online%/online} online"
+	done
+	cpus=0
+	for cpu in /sys/devices/system/cpu/cpu[0-9]*; do
+		[ ! -e "$cpu/online" ] || [ "$(cat "$cpu/online")" = 1 ] &&
+			cpus=$((cpus + 1))
+	done
+	[ "$cpus" -eq "$dlock_cpus" ] ||
+		die "$cpus CPUs online, wanted $dlock_cpus"
+fi
+
 while read -r mod; do
 	[ -n "$mod" ] || continue
 	insmod "/lib/modules/$mod.ko" || die "insmod $mod"

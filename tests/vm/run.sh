@@ -191,6 +191,16 @@ mkdir -p "$work" || die "cannot create $work"
 # the full log comes back in kernel.log.  oops=panic with panic=-1 and
 # -no-reboot ends the VM at the first oops instead of hanging until timeout.
 append="console=ttyS0 quiet panic=-1 oops=panic"
+# The kernel boots on one CPU and stage 1 brings the others online once
+# every initcall has run.  At boot the kernel flips static keys in code
+# that every CPU runs all the time (sched_clock_cpu(), for one, when
+# sched_clock is marked stable) by writing an int3 over the instruction
+# and then the new bytes.  Under qemu's multi-threaded TCG, another vCPU
+# that translates that code during the write can keep running the int3
+# after the write is done, and the kernel dies with "Oops: int3" before
+# dlock is even loaded: CI saw it once on 6.12 (sched_clock_cpu+0x9, 1.4 s
+# into the boot).  With one CPU during the initcalls no other vCPU runs.
+[ "$smp" -eq 1 ] || append+=" maxcpus=1 dlock_cpus=$smp"
 append+=" dlock_stage2=$VM_DIR/init-stage2.sh$append_extra"
 
 qemu=(qemu-system-x86_64
