@@ -16,8 +16,9 @@
 #  4. loss of the leader's guest: L holds a lock D, a follower holds F, the
 #     other follower W waits for D.  L asks the host to SIGKILL its qemu
 #     (nothing released, no goodbye).  The survivors agree on a new leader,
-#     F is still held (W's try fails), W is granted D once L's lease has
-#     run out, with a larger token, and the survivors serve a new counter.
+#     F is still held (W's try fails; F's holder ends it only after that),
+#     W is granted D once L's lease has run out, with a larger token, and
+#     the survivors serve a new counter.
 
 CELL_TIMING=${CELL_TIMING:-"election_ms=1000 heartbeat_ms=200 lease_ms=5000 delay_ms=2000"}
 MV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -163,6 +164,13 @@ if [ "$me" = "$waiter" ]; then
 		sed 's/^/# fo.out: /' "$MV_SHARE/fo.out"
 		echo "# now: $(date +%s.%N)"
 	fi
+fi
+# The holder ends its hold only once the waiter has tried: ended at once
+# after the re-election barrier, its release (the closed fd's
+# RELEASE_OWNER) raced the try, and on a quiet host it won: the try was
+# granted with the next token, which looked like a second holder.
+barrier fo-tried || bail "failover: the waiter tried fo"
+if [ "$me" = "$waiter" ]; then
 	# Lease 5 s + lock delay 2 s, with room for a loaded TCG host.
 	check "guest $me is granted the dead guest's lock after its lease" \
 		wait_grep "$LOG.dead" granted 90
@@ -173,6 +181,15 @@ if [ "$me" = "$waiter" ]; then
 	kill "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null
 elif [ "$me" = "$holder" ]; then
+	# Still running and not released: the hold lasted through the
+	# failover and the try, so the try's failure above was its doing.
+	alive_hold=0
+	kill -0 "$fpid" 2>/dev/null &&
+		! grep -q releasing "$MV_SHARE/fo.out" && alive_hold=1
+	check "guest $me still holds fo after the failover and the try" \
+		[ "$alive_hold" = 1 ]
+	echo "@$(date +%s.%N) fo: cell.sh ends the hold (SIGTERM)" \
+		>> "$MV_SHARE/fo.out"
 	kill "$fpid" 2>/dev/null
 	wait "$fpid" 2>/dev/null
 fi
