@@ -73,7 +73,9 @@ done
 holder="${followers[0]}"
 waiter="${followers[1]}"
 if [ "$me" = "$holder" ]; then
-	"$DLCELL" hold mv ho EX 6 > "$MV_SHARE/ho.out" 2>&1 &
+	# Held until every other guest has tried (SIGUSR1 below), however
+	# long that takes on a loaded host.
+	"$DLCELL" hold mv ho EX 600 > "$MV_SHARE/ho.out" 2>&1 &
 	hpid=$!
 	check "guest $me (follower) is granted EX on ho" \
 		wait_grep "$MV_SHARE/ho.out" granted 60
@@ -86,6 +88,12 @@ if [ "$me" != "$holder" ]; then
 fi
 barrier ho-tried || bail "hand-off: all tried"
 if [ "$me" = "$holder" ]; then
+	# Released once the others wait in the queue (the cell's table, as
+	# this node applied it, shows them), so each grant is a hand-off.
+	# The hold's sleep ends at SIGUSR1: "releasing", then the unlock.
+	check "guest $me sees the $((MV_NODES - 1)) other guests queued on ho" \
+		wait_waiters mv ho $((MV_NODES - 1)) 120
+	kill -USR1 "$hpid"
 	wait "$hpid"
 	check "guest $me releases ho" [ $? -eq 0 ]
 else

@@ -124,6 +124,19 @@ wait_grep() {
 	return 1
 }
 
+# wait_waiters LS RES N SECS: until this node's lock table shows N requests
+# waiting on LS/RES.
+wait_waiters() {
+	local _
+
+	for _ in $(seq 1 $(($4 * 10))); do
+		[ "$("$DLCELL" locks "$1" "$2" 2>/dev/null |
+		     grep -c ' waiting=1')" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 token_of() {
 	sed -n 's/.*token=\([0-9]*\).*/\1/p' "$1" | head -n 1
 }

@@ -19,6 +19,7 @@
  *   dlcell locks [LS [RES]]      one line per lock: holders and waiters
  *   dlcell counters [PREFIX]     "name value" lines
  *   dlcell hold LS RES MODE SECS lock (blocking), print grant, sleep, unlock
+ *                                (SIGUSR1 after the grant ends the sleep)
  *   dlcell try LS RES MODE       NOQUEUE lock; exit 0 granted, 3 EAGAIN
  *   dlcell count LS RES FILE N   N times: EX lock, FILE += 1, unlock
  *   dlcell watch-revoke LS RES MODE SECS
@@ -44,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -725,8 +727,20 @@ hold_say(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * SIGUSR1 ends a hold's sleep early, and the hold then releases as when its
+ * time runs out ("releasing", unlock): a script can hold a lock exactly
+ * until the step that needs it held is done, instead of guessing how long
+ * that step takes on a loaded host.
+ */
+static void hold_wake(int sig)
+{
+	(void)sig;
+}
+
 static int cmd_hold(int argc, char **argv, bool try)
 {
+	struct sigaction wake = { .sa_handler = hold_wake };
 	struct dlock_lock_req req;
 	uint32_t ls_id;
 	int fd, ret;
@@ -747,6 +761,13 @@ static int cmd_hold(int argc, char **argv, bool try)
 	}
 	if (ret)
 		return ret;
+	/*
+	 * Set before "granted" is printed, so a signal sent on seeing it is
+	 * caught; no SA_RESTART, so sleep() returns.  Not before the lock:
+	 * it would interrupt the blocking request instead.
+	 */
+	if (!try && sigaction(SIGUSR1, &wake, NULL))
+		return -errno;
 	hold_say("granted lock=%llu token=%llu\n",
 		 (unsigned long long)req.lock_id,
 		 (unsigned long long)req.token);
