@@ -171,6 +171,9 @@ if [ "$me" = "$waiter" ]; then
 		sed 's/^/# try: /' "$LOG.try"
 		sed 's/^/# fo.out: /' "$MV_SHARE/fo.out"
 		echo "# now: $(date +%s.%N)"
+		# fo gone with no token bump since the holder's: a release,
+		# not an expiry or a lost entry (testing.rst, multi-VM)
+		"$DLCELL" locks mv 2>&1 | sed 's/^/# locks: /'
 	fi
 fi
 # The holder ends its hold only once the waiter has tried: ended at once
