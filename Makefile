@@ -75,7 +75,7 @@ jepsen: deps
 	bash tests/jepsen/run-vm.sh
 
 MULTIVM_NODES ?= 3
-check-multivm: deps modules
+check-multivm: deps modules tools
 	$(MAKE) -C tests/selftests/dlock
 	bash tests/multivm/check.sh --nodes $(MULTIVM_NODES)
 

@@ -79,10 +79,11 @@ kill_guest() {
 	return 1
 }
 
-# mv_cell_up: configure this guest as node MV_NODE of the cell (CELL_TIMING
+# mv_cell_up [TAG]: configure this guest as node MV_NODE of the cell (CELL_TIMING
 # scaled by DLOCK_TIME_SCALE, as cell_lib.sh's cell_up does), the other
 # guests as its peers, and start it (the key goes last, after a barrier, so
-# no node starts before its peers are configured).
+# no node starts before its peers are configured; TAG names the barrier, for
+# a script that forms several cells in one boot).
 mv_cell_up() {
 	local j
 
@@ -93,7 +94,7 @@ mv_cell_up() {
 		[ "$j" != "$MV_NODE" ] || continue
 		"$DLCELL" peer-add id="$j" addr="10.78.0.$j" port=7477 || return 1
 	done
-	barrier configured || return 1
+	barrier "${1:-}configured" || return 1
 	"$DLCELL" set key="$CELL_KEY"
 }
 
