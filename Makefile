@@ -14,8 +14,11 @@
 #   make jepsen     minutes of random faults on a 5-node cell in the VM, its
 #                   lock history checked (JEPSEN_SECONDS, JEPSEN_SEED)
 #   make check-multivm  the cell on three separate kernels (three qemu
-#                   guests, one node each): form, elect, lock across guests,
-#                   lose the leader's guest (MULTIVM_NODES=5 for five)
+#                   guests, one node each): Bully, Ring and Ricart-Agrawala
+#                   cells, then form, elect, lock across guests, lose the
+#                   leader's guest (MULTIVM_NODES=5 for five)
+#   make check-multivm-full  the same with the Raft leader's guest cut off
+#                   and healed in between
 #   make jepsen-multivm  the Jepsen run on that cell of separate kernels
 #                   (JEPSEN_SECONDS=60, JEPSEN_SEED, MULTIVM_NODES=3)
 #   make bench      benchmarks against the floor and peers (fs/dlm, etcd);
@@ -34,7 +37,7 @@ export KDIR KDIR612 PREFIX DESTDIR
 
 .PHONY: all modules modules-612 lib tools check deps demo sim sim-check unit jepsen \
 	install clean bench bench-deps kfuzz check-debug fuzz check-multivm \
-	jepsen-multivm
+	check-multivm-full jepsen-multivm
 
 all: modules lib tools
 
@@ -78,6 +81,10 @@ MULTIVM_NODES ?= 3
 check-multivm: deps modules tools
 	$(MAKE) -C tests/selftests/dlock
 	bash tests/multivm/check.sh --nodes $(MULTIVM_NODES)
+
+check-multivm-full: deps modules tools
+	$(MAKE) -C tests/selftests/dlock
+	bash tests/multivm/check.sh --nodes $(MULTIVM_NODES) --full
 
 jepsen-multivm: deps modules
 	MULTIVM_NODES=$(MULTIVM_NODES) bash tests/jepsen/run-multivm.sh

@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--nodes N] [--script S] [run.sh options]: the multi-VM
-# scenarios on N (default 3) separate guests, in one boot, as one TAP
-# stream: every guest's results, numbered anew and prefixed with the
+# check.sh [--nodes N] [--script S] [--full] [run.sh options]: the
+# multi-VM scenarios on N (default 3) separate guests, in one boot, as one
+# TAP stream: every guest's results, numbered anew and prefixed with the
 # guest, then one result per guest that it ended as expected (ran to its
 # end, or was the leader the scenario killed).  Exit status 0 when all
 # passed.  S is the script every guest runs: scenarios.sh (the default:
-# algos.sh, then cell.sh) or one of them alone.
+# algos.sh, then cell.sh; with --full also partition.sh between them) or
+# one of them alone.
 #
 # Needs the module (kmod/dlock.ko), dlcell (make -C tests/selftests/dlock)
 # and dlockadm (make -C tools) built.  `make check-multivm` runs it.
@@ -17,12 +18,14 @@ REPO_DIR="$(cd "$MV_DIR/../.." && pwd)"
 nodes=3
 name=mvcell
 script=scenarios.sh
+script_args=()
 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	(--nodes) nodes="$2"; shift 2 ;;
 	(--name) name="$2"; shift 2 ;;
 	(--script) script="$2"; shift 2 ;;
+	(--full) script_args=(full); shift ;;
 	(*) args+=("$1"); shift ;;
 	esac
 done
@@ -32,7 +35,7 @@ mkdir -p "$REPO_DIR/.build/multivm"
 
 start=$SECONDS
 bash "$MV_DIR/run.sh" --nodes "$nodes" --name "$name" "${args[@]}" \
-	-- "$MV_DIR/$script" > "$log" 2>&1
+	-- "$MV_DIR/$script" "${script_args[@]}" > "$log" 2>&1
 launcher_rc=$?
 echo "# multivm: $nodes guests, $((SECONDS - start)) s; log $log"
 

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# partition.sh: the Raft leader's guest cut off and healed, in every guest
+# (tests/multivm/run.sh; scenarios.sh full runs it between algos.sh and
+# cell.sh).  The netns kselftests cut a veth in one kernel; here the
+# leader's guest takes its own NICs down (every datagram to or from it is
+# lost on the emulated wire) while its kernel, clock and node keep running.
+#
+#  1. A Raft cell (CELL_ID 82) forms; all agree on a leader L; lockspace pt.
+#  2. L's guest cuts its links, then asks for an EX lock on pt/iso.  The
+#     others elect a new leader among themselves, and count K rounds each
+#     on pt/ctr under it: the total is exact.  L's request is not granted
+#     while it is cut off (no quorum behind it).
+#  3. L's guest heals its links.  Every guest must follow one leader again
+#     (each polls until all the published views agree), L's request must be
+#     granted within a bound (service back), and then every guest counts K
+#     rounds on pt/ctr2: exact again, now N*K.
+# Then every guest reloads the module, as after each cell of algos.sh.
+
+MV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$MV_DIR/../selftests/dlock/cell_lib.sh"
+source "$MV_DIR/mv_lib.sh"
+source "$MV_DIR/mv_cells.sh"
+
+bail() {
+	not_ok "$*"
+	tap_done
+	exit 1
+}
+
+[ -n "$module" ] && [ -f "$module" ] ||
+	bail "guest $me: the VM runner's module path (/dlock-vm/job)"
+[ "$MV_NODES" -ge 3 ] || bail "partition.sh needs 3 guests or more ($MV_NODES)"
+
+CELL_TIMING="election_ms=1000 heartbeat_ms=200 lease_ms=5000 delay_ms=2000"
+CELL_ID=82
+cell_form part
+L="$form_leader"
+if [ "$me" = 1 ]; then
+	"$DLCELL" ls-add pt || bail "lockspace pt added"
+fi
+check "lockspace pt known on guest $me" wait_ls pt "$(scaled 60)"
+[ "$me" != 1 ] || echo 0 > "$MV_SHARE/part.counter"
+barrier part-ls || bail "all guests know lockspace pt"
+
+# --- 2. the leader's guest cut off ---------------------------------------
+if [ "$me" = "$L" ]; then
+	check "guest $me (leader) cuts its links" links down
+	"$DLCELL" hold pt iso EX 0 > "$MV_SHARE/part.iso" 2>&1 &
+	ipid=$!
+fi
+barrier part-cut || bail "the leader's guest is cut off"
+if [ "$me" != "$L" ]; then
+	start=$SECONDS
+	new=""
+	for _ in $(seq 1 "$(scaled 600)"); do
+		new="$(my_field leader)"
+		[ -n "$new" ] && [ "$new" != 0 ] && [ "$new" != "$L" ] && break
+		new=""
+		sleep 0.1
+	done
+	check "guest $me follows a leader other than $L (${new:-none}, $((SECONDS - start)) s after the cut)" \
+		[ -n "$new" ]
+	"$DLCELL" count pt ctr "$MV_SHARE/part.counter" "$K"
+	check "guest $me: $K rounds on pt/ctr while guest $L is cut off" \
+		[ $? -eq 0 ]
+fi
+barrier part-counted || bail "the majority counted"
+total="$(cat "$MV_SHARE/part.counter")"
+check "counter is $(((MV_NODES - 1) * K)) after $((MV_NODES - 1)) guests x $K ($total)" \
+	[ "$total" = $(((MV_NODES - 1) * K)) ]
+if [ "$me" = "$L" ]; then
+	check "guest $me's request is not granted while it is cut off" \
+		eval '! grep -q granted "$MV_SHARE/part.iso"'
+fi
+barrier part-checked || bail "the cut-off guest checked its request"
+
+# --- 3. heal ----------------------------------------------------------------
+if [ "$me" = "$L" ]; then
+	check "guest $me heals its links" links up
+fi
+barrier part-healed || bail "the leader's guest healed"
+# One leader again: publish this guest's view until every guest's agrees.
+start=$SECONDS
+one=""
+for _ in $(seq 1 "$(scaled 300)"); do
+	l="$(my_field leader)"
+	put part-view "$l"
+	one="$l"
+	for i in $(seq 1 "$MV_NODES"); do
+		[ "$(get part-view "$i")" = "$l" ] || one=""
+	done
+	[ -n "$one" ] && [ "$one" != 0 ] && break
+	one=""
+	sleep 0.2
+done
+check "after the heal all $MV_NODES guests follow one leader (${one:-none}, $((SECONDS - start)) s)" \
+	[ -n "$one" ]
+if [ "$me" = "$L" ]; then
+	check "guest $me's request is granted after the heal" \
+		wait_grep "$MV_SHARE/part.iso" released "$(scaled 60)"
+	wait "$ipid"
+	check "guest $me's hold ended cleanly" [ $? -eq 0 ]
+fi
+barrier part-served || bail "the healed guest was served"
+[ "$me" != 1 ] || echo 0 > "$MV_SHARE/part.counter2"
+barrier part-zeroed2 || bail "counter2 zeroed"
+"$DLCELL" count pt ctr2 "$MV_SHARE/part.counter2" "$K"
+check "guest $me: $K rounds on pt/ctr2 after the heal" [ $? -eq 0 ]
+barrier part-counted2 || bail "all guests counted after the heal"
+total="$(cat "$MV_SHARE/part.counter2")"
+check "counter2 is $((MV_NODES * K)) after $MV_NODES guests x $K ($total)" \
+	[ "$total" = $((MV_NODES * K)) ]
+
+reload part
+
+tap_done
