@@ -226,9 +226,13 @@ static void dl_client_send(struct dl_node *node, struct dl_request *rq, u64 now)
 	rq->cmd.req_id = rq->req_id;
 	if (dl_lt_cmd_has_floor(rq->cmd.type))
 		rq->cmd.floor = dl_client_floor(node, rq);
-	if (!rq->sent && rq->lock && rq->cmd.owner.id < DL_CACHE_OWNER_BASE)
-		dl_local_owner_in_cell(node, rq->cmd.owner.id);
 	node->cause = dl_cmd_cause(rq->cmd.type);
+	if (!rq->sent && rq->lock && rq->cmd.owner.id < DL_CACHE_OWNER_BASE &&
+	    !dl_local_owner_in_cell(node, rq->cmd.owner.id)) {
+		/* no record of the owner, so no release later: not yet */
+		rq->retry_ns = now + dl_ms(node->cfg.timeouts.retry_ms);
+		goto out;
+	}
 
 	if (rq->kind == DL_REQ_LOCK && !dl_session_lease_valid(node)) {
 		/* no grant without a session: wait for the lease */
@@ -395,6 +399,10 @@ u64 dl_client_timer(struct dl_node *node, u64 now)
 	if (node->orphans_retry)
 		dl_client_orphans_retry(node);
 	if (node->orphans_retry)
+		next = now + dl_ms(node->cfg.timeouts.retry_ms);
+	/* gone owners whose RELEASE_OWNER lacked memory */
+	if (!dl_list_empty(&node->owners_releasing) &&
+	    dl_local_owners_release(node))
 		next = now + dl_ms(node->cfg.timeouts.retry_ms);
 
 	/*
@@ -947,6 +955,14 @@ int dl_node_lock(struct dl_node *node, const struct dl_lock_args *a,
 	    (a->lvb_len && !a->lvb) || (a->lvb_len && !convert) ||
 	    (a->lvb_len && !(a->flags & DL_LKF_VALBLK)))
 		return -EINVAL;
+	/*
+	 * An owner id released while its RELEASE_OWNER still waits for
+	 * memory: that release, sent later, would take this lock too.
+	 * (Hosts do not reuse ids soon; the kernel's are cyclic.)
+	 */
+	if (!dl_list_empty(&node->owners_releasing) &&
+	    dl_local_owner_releasing(node, a->owner))
+		return -EBUSY;
 	if (convert) {
 		lk = dl_local_find(node, a->lock_id);
 		if (!lk)
@@ -1113,18 +1129,16 @@ int dl_node_release_owner(struct dl_node *node, u64 owner)
 				dl_local_free(node, lk);
 	/* its share of cached cell locks: they may go idle or drain now */
 	dl_cache_run_all(node);
-	if (!dl_local_owner_forget(node, owner)) {
-		/* only ever used cached grants: the cell never knew it */
-		dl_node_leave(node);
-		return 0;
-	}
-	rq = dl_request_new(node, DL_REQ_RELEASE);
-	if (rq) {
-		rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;
-		rq->cmd.owner.id = owner;
+	/*
+	 * Not when it only ever used cached grants: the cell never knew it.
+	 * Otherwise its RELEASE_OWNER goes out now or, lacking memory, from
+	 * dl_client_timer() once there is some: the caller (a file's
+	 * release) cannot fail, so the node owns the retry.
+	 */
+	if (dl_local_owner_gone(node, owner)) {
 		node->cause = DL_CAUSE_RELEASE;
-		dl_request_submit(node, rq);
+		dl_local_owners_release(node);
 	}
 	dl_node_leave(node);
-	return rq ? 0 : -ENOMEM;
+	return 0;
 }

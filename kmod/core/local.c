@@ -45,6 +45,7 @@ void dl_local_init(struct dl_node *node)
 		dl_list_init(&node->cell_owners[i]);
 		dl_list_init(&node->req_hash[i]);
 	}
+	dl_list_init(&node->owners_releasing);
 	dl_list_init(&node->deferred);
 	dl_cache_init(node);
 }
@@ -120,26 +121,35 @@ void dl_local_free(struct dl_node *node, struct dl_local_lock *lk)
 	dl_obj_free(&dl_local_lock_type, lk);
 }
 
-/* Owner @owner sends the cell a request: it will need a RELEASE_OWNER. */
-void dl_local_owner_in_cell(struct dl_node *node, u64 owner)
+/*
+ * Owner @owner sends the cell a request: it will need a RELEASE_OWNER.
+ * Returns false when the record could not be allocated: the request must
+ * not go out then (dl_client_send() holds it back and tries again), for a
+ * cell that has state of an owner the node does not know of could never
+ * be told to drop it.
+ */
+bool dl_local_owner_in_cell(struct dl_node *node, u64 owner)
 {
 	struct dl_list *bucket = &node->cell_owners[dl_local_hash(owner)];
 	struct dl_cell_owner *o;
 
 	dl_list_for_each_entry(o, bucket, link)
 		if (o->id == owner)
-			return;
+			return true;
 	o = dl_zalloc(sizeof(*o));
-	if (!o) {
-		node->cell_owners_lost = true;	/* release every owner */
-		return;
-	}
+	if (!o)
+		return false;
 	o->id = owner;
 	dl_list_add_tail(&o->link, bucket);
+	return true;
 }
 
-/* Owner @owner is gone: does the cell have state to release for it? */
-bool dl_local_owner_forget(struct dl_node *node, u64 owner)
+/*
+ * Owner @owner is gone: if the cell has state of it, its record moves to
+ * node->owners_releasing until a RELEASE_OWNER for it is on its way
+ * (dl_local_owners_release()).  Returns whether it had one.
+ */
+bool dl_local_owner_gone(struct dl_node *node, u64 owner)
 {
 	struct dl_list *bucket = &node->cell_owners[dl_local_hash(owner)];
 	struct dl_cell_owner *o;
@@ -147,14 +157,55 @@ bool dl_local_owner_forget(struct dl_node *node, u64 owner)
 	dl_list_for_each_entry(o, bucket, link) {
 		if (o->id == owner) {
 			dl_list_del(&o->link);
-			dl_free(o);
+			dl_list_add_tail(&o->link, &node->owners_releasing);
 			return true;
 		}
 	}
-	return node->cell_owners_lost;
+	return false;
 }
 
-/* A new session: the cell forgets every owner of the old one itself. */
+/* Is a RELEASE_OWNER for @owner still to be sent? */
+bool dl_local_owner_releasing(struct dl_node *node, u64 owner)
+{
+	struct dl_cell_owner *o;
+
+	dl_list_for_each_entry(o, &node->owners_releasing, link)
+		if (o->id == owner)
+			return true;
+	return false;
+}
+
+/*
+ * Send a RELEASE_OWNER for every gone owner still waiting for one.  A
+ * request that cannot be allocated leaves its owner (and those after it)
+ * on the list, and dl_client_timer() calls this again: a release lost
+ * here would leave the owner's locks granted in the cell for as long as
+ * the node's session lives (FINDINGS 19).  The list holds the records the
+ * owners already had, so waiting for memory allocates nothing more.
+ * Returns whether any are left.
+ */
+bool dl_local_owners_release(struct dl_node *node)
+{
+	struct dl_cell_owner *o, *tmp;
+	struct dl_request *rq;
+
+	dl_list_for_each_entry_safe(o, tmp, &node->owners_releasing, link) {
+		rq = dl_request_new(node, DL_REQ_RELEASE);
+		if (!rq)
+			return true;
+		rq->cmd.type = DL_LT_CMD_RELEASE_OWNER;
+		rq->cmd.owner.id = o->id;
+		dl_list_del(&o->link);
+		dl_free(o);
+		dl_request_submit(node, rq);
+	}
+	return false;
+}
+
+/*
+ * A new session, or the node's end: the cell forgets every owner of the
+ * old session itself, those still to be released included.
+ */
 void dl_local_owners_reset(struct dl_node *node)
 {
 	struct dl_cell_owner *o, *tmp;
@@ -168,7 +219,10 @@ void dl_local_owners_reset(struct dl_node *node)
 			dl_list_del(&o->link);
 			dl_free(o);
 		}
-	node->cell_owners_lost = false;
+	dl_list_for_each_entry_safe(o, tmp, &node->owners_releasing, link) {
+		dl_list_del(&o->link);
+		dl_free(o);
+	}
 }
 
 void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev)

@@ -342,8 +342,9 @@ struct dl_lock_args {
  * unknown lockspace, ...).
  *
  * Return: 0 when accepted; -EINVAL for a bad argument, -ENOENT for
- * CONVERT of an unknown lock, -EBUSY when the lock has a request in flight,
- * -ENOMEM.  On error nothing changed and no event will follow.
+ * CONVERT of an unknown lock, -EBUSY when the lock has a request in flight
+ * or @args->owner was released and its release is not sent yet, -ENOMEM.
+ * On error nothing changed and no event will follow.
  */
 int dl_node_lock(struct dl_node *node, const struct dl_lock_args *args,
 		 u64 *req_id, u64 *lock_id);
@@ -380,7 +381,11 @@ int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id);
  * @owner: the owner
  *
  * Drops all its locks and requests in the cell, without events to it.
- * Return: 0 (also when it had nothing).
+ * Its local state goes at once; the cell's goes with a RELEASE_OWNER the
+ * node sends, at once or, when it lacks the memory for it, from its timer
+ * once it has some: the release is never lost.
+ * Return: 0 (also when it had nothing, or no memory), -EINVAL for owner 0
+ * or an id in the grant cache's range.
  */
 int dl_node_release_owner(struct dl_node *node, u64 owner);
 

@@ -406,10 +406,12 @@ struct dl_node {
 	/*
 	 * Local owners the cell has state for (they sent it a request), so
 	 * that an owner that only ever used cached grants goes without a
-	 * RELEASE_OWNER; all of them when a record could not be allocated.
+	 * RELEASE_OWNER.  No request goes out before its owner's record is
+	 * here.  Gone owners whose RELEASE_OWNER could not be allocated yet
+	 * wait in @owners_releasing (local.c).
 	 */
 	struct dl_list cell_owners[1 << DL_LOCAL_HASH_BITS];
-	bool cell_owners_lost;
+	struct dl_list owners_releasing;
 	bool orphans_retry;		/* an orphan's undo lacked memory */
 
 	/* the grant cache, see cache.c */
@@ -546,8 +548,10 @@ void dl_local_destroy(struct dl_node *node);
 void dl_local_event(struct dl_node *node, const struct dl_lock_event *ev);
 void dl_local_deliver_deferred(struct dl_node *node);
 void dl_local_drop_deferred(struct dl_node *node, u64 owner);
-void dl_local_owner_in_cell(struct dl_node *node, u64 owner);
-bool dl_local_owner_forget(struct dl_node *node, u64 owner);
+bool dl_local_owner_in_cell(struct dl_node *node, u64 owner);
+bool dl_local_owner_gone(struct dl_node *node, u64 owner);
+bool dl_local_owner_releasing(struct dl_node *node, u64 owner);
+bool dl_local_owners_release(struct dl_node *node);
 void dl_local_owners_reset(struct dl_node *node);
 
 /* cache.c */

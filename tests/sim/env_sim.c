@@ -33,13 +33,28 @@ struct alloc_hdr {
  * fault phase, each allocation fails with the given per-mille probability,
  * drawn from the run's own stream (so a seed replays).  The workload's
  * own calls into a node are left alone: they would only see -ENOMEM.
+ * Except dl_node_release_owner(), which cannot fail (a file's release)
+ * and must still get the owner released (FINDINGS 19): its draws come
+ * from a stream of their own, so those of the other entry points are the
+ * same as before it was armed.
  */
 static struct sim *fail_alloc_sim;
+static u64 *fail_alloc_rng;
 
 void sim_fail_alloc_arm(struct sim *s)
 {
-	if (s->cfg->fail_alloc_pm && !s->healed)
+	if (s->cfg->fail_alloc_pm && !s->healed) {
 		fail_alloc_sim = s;
+		fail_alloc_rng = &s->rng_alloc;
+	}
+}
+
+void sim_fail_alloc_arm_release(struct sim *s)
+{
+	if (s->cfg->fail_alloc_pm && !s->healed) {
+		fail_alloc_sim = s;
+		fail_alloc_rng = &s->rng_release;
+	}
 }
 
 void sim_fail_alloc_disarm(void)
@@ -52,7 +67,7 @@ void *dl_zalloc(size_t size)
 	struct sim *s = fail_alloc_sim;
 	struct alloc_hdr *h;
 
-	if (s && rng_pm(&s->rng_alloc, s->cfg->fail_alloc_pm)) {
+	if (s && rng_pm(fail_alloc_rng, s->cfg->fail_alloc_pm)) {
 		s->n.alloc_failed++;
 		return NULL;
 	}

@@ -218,7 +218,9 @@ static void release_owner(struct sim *s, struct client *c)
 		 c->req);
 	check(s, chk_forget(s->chk, s->now, c->req));
 	sim_enter(e, &t0);
+	sim_fail_alloc_arm_release(s);
 	err = dl_node_release_owner(e->node, owner_of(c));
+	sim_fail_alloc_disarm();
 	sim_leave(e, t0);
 	if (err)
 		sim_fail(s, "release_owner on node %u: %d", e->id, err);

@@ -44,6 +44,15 @@ static u64 cause_ops(struct cell *c, int cause)
 	return sum;
 }
 
+/* Owners the leader's lock table knows. */
+static u64 lt_owners(struct cell *c)
+{
+	struct dl_lt_stats st;
+
+	dl_lt_get_stats(dl_node_lt(c->node[leader_idx(c)]), &st);
+	return st.owners;
+}
+
 static int count_ev(struct cell *c, int i, u32 type, u64 lock_id)
 {
 	int k, n = 0;
@@ -861,6 +870,160 @@ TEST(release_owner_frees_everything)
 	/* no events to the owner that is gone */
 	EXPECT_EQ(0, count_ev(c, f1, DL_LEV_UNLOCKED, 0));
 	EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[f1], 7, a1, NULL, 0));
+	cell_free(c);
+}
+
+/*
+ * An owner's release (its file closed) frees its local state at once and
+ * tells the cell with a RELEASE_OWNER.  When that request could not be
+ * allocated, dl_node_release_owner() returned -ENOMEM, which its caller
+ * (a file's release, which cannot fail) ignored, and nothing tried again:
+ * the cell kept the owner's granted lock for as long as the node's session
+ * lived, and a waiter on it waited for ever (the failslab hang of session
+ * 5).  Here each allocation the release makes fails in turn (the 1st to
+ * the 6th; later ones never come); the waiter must be granted all the
+ * same, and the cell must end up with the owners it had before.
+ */
+TEST(release_owner_lacking_memory_is_retried)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
+	u64 a, b, owners, failed_total = 0, owner;
+	struct dl_node_status st;
+	int nth, waited, ret;
+
+	for (nth = 1; nth <= 6; nth++) {
+		owner = 10 + nth;
+		ASSERT_EQ(0, lock(c, f1, owner, "p", DL_MODE_EX, 0, 0, &a));
+		run_ms(c, 20);
+		ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+		ASSERT_EQ(0, lock(c, f2, owner + 100, "p", DL_MODE_PR, 0, 0,
+				  &b));
+		run_ms(c, 20);
+		ASSERT_EQ(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+		owners = lt_owners(c);
+		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+		unit_fail_alloc.node_id = c->id[f1];
+		unit_fail_alloc.nth = nth;
+		unit_fail_alloc.current = c->id[f1];
+		ret = dl_node_release_owner(c->node[f1], owner);
+		unit_fail_alloc.current = 0;
+		/* the owner is gone whatever the node's memory */
+		EXPECT_EQ(0, ret) TH_LOG("allocation %d failed", nth);
+		dl_node_get_status(c->node[f1], &st);
+		EXPECT_EQ(0, st.local_locks);
+		EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[f1], owner, a,
+						  NULL, 0));
+		for (waited = 0; waited < 3000 &&
+		     !find_ev(c, f2, DL_LEV_GRANTED, b); waited += 10)
+			run_ms(c, 10);
+		failed_total += unit_fail_alloc.failed;
+		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+		EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b))
+			TH_LOG("allocation %d of the release failed", nth);
+		run_ms(c, 200);
+		/* the holder's owner is forgotten, the waiter's is known */
+		EXPECT_EQ(owners - 1, lt_owners(c))
+			TH_LOG("allocation %d of the release failed", nth);
+		ASSERT_EQ(0, dl_node_release_owner(c->node[f2], owner + 100));
+		run_ms(c, 200);
+	}
+	EXPECT_GT(failed_total, 0);
+	/* nothing of it left on f1 (ASan checks the memory at cell_free) */
+	dl_node_get_status(c->node[f1], &st);
+	EXPECT_EQ(0, st.local_locks);
+	cell_free(c);
+}
+
+/*
+ * The same while the node has no memory at all for a while: the release
+ * waits for it (the id stays taken meanwhile: a lock of it would be
+ * released too), then goes out.
+ */
+TEST(release_owner_waits_out_no_memory)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), waited;
+	u64 a, b, owners;
+
+	ASSERT_EQ(0, lock(c, f1, 7, "p", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	ASSERT_EQ(0, lock(c, f2, 8, "p", DL_MODE_PR, 0, 0, &b));
+	run_ms(c, 20);
+	owners = lt_owners(c);
+	memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+	unit_fail_alloc.node_id = c->id[f1];
+	unit_fail_alloc.permille = 1000;
+	unit_fail_alloc.current = c->id[f1];
+	EXPECT_EQ(0, dl_node_release_owner(c->node[f1], 7));
+	EXPECT_EQ(-EBUSY, lock(c, f1, 7, "q", DL_MODE_EX, 0, 0, &a));
+	unit_fail_alloc.current = 0;
+	run_ms(c, 1000);
+	EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	EXPECT_EQ(owners, lt_owners(c));
+	EXPECT_GT(unit_fail_alloc.failed, 1);	/* tried again, and again */
+	memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+	for (waited = 0; waited < 3000 &&
+	     !find_ev(c, f2, DL_LEV_GRANTED, b); waited += 10)
+		run_ms(c, 10);
+	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	run_ms(c, 200);
+	EXPECT_EQ(owners - 1, lt_owners(c));
+	/* the id is free again */
+	EXPECT_EQ(0, lock(c, f1, 7, "q", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 50);
+	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	cell_free(c);
+}
+
+/*
+ * A request goes to the cell only once the node has a record of its owner
+ * (without it the owner's release would never be sent): the record's
+ * allocation failing holds the request back until it can be made.
+ */
+TEST(request_waits_for_its_owner_record)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), nth, waited;
+	u64 a, b, owners, failed_total = 0;
+
+	owners = lt_owners(c);
+	for (nth = 1; nth <= 4; nth++) {
+		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+		unit_fail_alloc.node_id = c->id[f1];
+		unit_fail_alloc.nth = nth;
+		unit_fail_alloc.current = c->id[f1];
+		a = 0;
+		if (lock(c, f1, 20 + nth, "w", DL_MODE_EX, 0, 0, &a)) {
+			/* refused at once: nothing happened */
+			unit_fail_alloc.current = 0;
+			failed_total += unit_fail_alloc.failed;
+			continue;
+		}
+		unit_fail_alloc.current = 0;
+		for (waited = 0; waited < 3000 &&
+		     !find_ev(c, f1, DL_LEV_GRANTED, a); waited += 10)
+			run_ms(c, 10);
+		failed_total += unit_fail_alloc.failed;
+		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+		ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a))
+			TH_LOG("allocation %d failed", nth);
+		ASSERT_EQ(0, lock(c, f2, 30 + nth, "w", DL_MODE_EX, 0, 0, &b));
+		run_ms(c, 20);
+		/* the release finds the record, and the waiter gets it */
+		ASSERT_EQ(0, dl_node_release_owner(c->node[f1], 20 + nth));
+		for (waited = 0; waited < 3000 &&
+		     !find_ev(c, f2, DL_LEV_GRANTED, b); waited += 10)
+			run_ms(c, 10);
+		EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b))
+			TH_LOG("allocation %d failed", nth);
+		ASSERT_EQ(0, dl_node_release_owner(c->node[f2], 30 + nth));
+		run_ms(c, 200);
+		EXPECT_EQ(owners, lt_owners(c))
+			TH_LOG("allocation %d failed", nth);
+	}
+	EXPECT_GT(failed_total, 0);
 	cell_free(c);
 }
 
