@@ -338,11 +338,58 @@ void dl_client_fail_all(struct dl_node *node, int err)
 
 /* ---- Timer --------------------------------------------------------------- */
 
+/*
+ * Send a CANCEL for @rq, a LOCK request the cell has seen.  Returns false
+ * when it could not be allocated: @rq is marked and dl_client_timer()
+ * tries again (dl_client_cancels_retry()), for whoever asked for the
+ * cancel may wait for the request's end (a blocking lock interrupted by a
+ * signal, in the chardev), which without it might never come.  The mark
+ * goes with the request when it ends anyway.
+ */
+static bool dl_client_cancel_send(struct dl_node *node, struct dl_request *rq,
+				  u64 now)
+{
+	struct dl_local_lock *lk = rq->lock;
+	struct dl_request *cancel = dl_request_new(node, DL_REQ_CANCEL);
+
+	if (!cancel) {
+		rq->cancel_wanted = true;
+		node->cancels_retry = true;
+		return false;
+	}
+	rq->cancel_wanted = false;
+	cancel->cmd.type = DL_LT_CMD_CANCEL;
+	cancel->cmd.owner.id = lk->owner;
+	if (lk->mode != DL_MODE_NONE)
+		cancel->cmd.lock_id = lk->lt_lock_id;
+	else
+		cancel->cmd.target_req = rq->req_id;
+	dl_client_send(node, cancel, now);
+	return true;
+}
+
+/* Cancels that found no memory: try again (rare; a walk of the requests). */
+static void dl_client_cancels_retry(struct dl_node *node, u64 now)
+{
+	struct dl_request *rq, *tmp;
+
+	node->cancels_retry = false;
+	dl_list_for_each_entry_safe(rq, tmp, &node->requests, link) {
+		if (!rq->cancel_wanted)
+			continue;
+		if (!rq->lock || rq->lock->pending != rq) {
+			rq->cancel_wanted = false;	/* its lock is gone */
+			continue;
+		}
+		if (!dl_client_cancel_send(node, rq, now))
+			return;
+	}
+}
+
 static void dl_client_timeout(struct dl_node *node, struct dl_request *rq,
 			      u64 now)
 {
 	struct dl_local_lock *lk = rq->lock;
-	struct dl_request *cancel;
 
 	node->ctr.timeouts++;
 	rq->deadline_ns = DL_NEVER;
@@ -361,16 +408,8 @@ static void dl_client_timeout(struct dl_node *node, struct dl_request *rq,
 	rq->orphan = true;
 	if (lk->mode == DL_MODE_NONE)
 		lk->state = DL_LL_ORPHAN;
-	cancel = dl_request_new(node, DL_REQ_CANCEL);
-	if (!cancel)
-		return;	/* the orphan logic still undoes a late grant */
-	cancel->cmd.type = DL_LT_CMD_CANCEL;
-	cancel->cmd.owner.id = lk->owner;
-	if (lk->mode != DL_MODE_NONE)
-		cancel->cmd.lock_id = lk->lt_lock_id;
-	else
-		cancel->cmd.target_req = rq->req_id;
-	dl_client_send(node, cancel, now);
+	/* without memory, the orphan logic undoes a late grant meanwhile */
+	dl_client_cancel_send(node, rq, now);
 }
 
 static void dl_client_unlock_orphan(struct dl_node *node,
@@ -399,6 +438,10 @@ u64 dl_client_timer(struct dl_node *node, u64 now)
 	if (node->orphans_retry)
 		dl_client_orphans_retry(node);
 	if (node->orphans_retry)
+		next = now + dl_ms(node->cfg.timeouts.retry_ms);
+	if (node->cancels_retry)
+		dl_client_cancels_retry(node, now);
+	if (node->cancels_retry)
 		next = now + dl_ms(node->cfg.timeouts.retry_ms);
 	/* gone owners whose RELEASE_OWNER lacked memory */
 	if (!dl_list_empty(&node->owners_releasing) &&
@@ -1068,7 +1111,7 @@ int dl_node_unlock(struct dl_node *node, u64 owner, u64 lock_id,
 int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id)
 {
 	struct dl_local_lock *lk = dl_local_find(node, lock_id);
-	struct dl_request *rq, *pending;
+	struct dl_request *pending;
 
 	if (dl_classic_owns(node, lock_id))
 		return dl_classic_cancel(node, owner, lock_id);
@@ -1081,6 +1124,8 @@ int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id)
 		return dl_cache_cancel(node, lk);
 	if (!pending || pending->kind != DL_REQ_LOCK || pending->orphan)
 		return -EALREADY;
+	if (pending->cancel_wanted)
+		return 0;	/* asked already, waits for memory */
 	dl_node_enter(node, true);
 	if (!pending->sent) {
 		/* the cell never saw it */
@@ -1091,19 +1136,14 @@ int dl_node_cancel(struct dl_node *node, u64 owner, u64 lock_id)
 		dl_node_leave(node);
 		return 0;
 	}
-	rq = dl_request_new(node, DL_REQ_CANCEL);
-	if (!rq) {
-		dl_node_leave(node);
-		return -ENOMEM;
-	}
-	rq->cmd.type = DL_LT_CMD_CANCEL;
-	rq->cmd.owner.id = owner;
-	if (lk->mode != DL_MODE_NONE)
-		rq->cmd.lock_id = lk->lt_lock_id;
-	else
-		rq->cmd.target_req = pending->req_id;
+	/*
+	 * Without memory for the CANCEL, the client timer sends it later:
+	 * a caller that waits for the request's end once it asked (the
+	 * chardev's interrupted blocking lock) would otherwise wait for ever
+	 * on a resource that is never released.
+	 */
 	node->cause = DL_CAUSE_RELEASE;
-	dl_request_submit(node, rq);
+	dl_client_cancel_send(node, pending, dl_node_now(node));
 	dl_node_leave(node);
 	return 0;
 }

@@ -171,6 +171,8 @@ struct dl_request {
 	bool orphan;
 	/* gives a conversion granted after its timeout back (client.c) */
 	bool restore;
+	/* a CANCEL of it lacked memory: the client timer sends it */
+	bool cancel_wanted;
 	u64 deadline_ns;
 	u64 retry_ns;
 	u32 backoff_ms;
@@ -413,6 +415,7 @@ struct dl_node {
 	struct dl_list cell_owners[1 << DL_LOCAL_HASH_BITS];
 	struct dl_list owners_releasing;
 	bool orphans_retry;		/* an orphan's undo lacked memory */
+	bool cancels_retry;		/* a CANCEL lacked memory */
 
 	/* the grant cache, see cache.c */
 	struct dl_list glock_hash[1 << DL_CACHE_HASH_BITS];

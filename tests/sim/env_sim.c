@@ -33,10 +33,11 @@ struct alloc_hdr {
  * fault phase, each allocation fails with the given per-mille probability,
  * drawn from the run's own stream (so a seed replays).  The workload's
  * own calls into a node are left alone: they would only see -ENOMEM.
- * Except dl_node_release_owner(), which cannot fail (a file's release)
- * and must still get the owner released (FINDINGS 19): its draws come
- * from a stream of their own, so those of the other entry points are the
- * same as before it was armed.
+ * Except dl_node_release_owner() and dl_node_cancel(), which must not
+ * fail for memory (a file's release cannot fail; an interrupted blocking
+ * lock waits for its cancel's answer): the owner must still be released,
+ * the request still cancelled (FINDINGS 19).  Their draws come from a
+ * stream of their own, so those of the other entry points stay the same.
  */
 static struct sim *fail_alloc_sim;
 static u64 *fail_alloc_rng;
@@ -49,11 +50,11 @@ void sim_fail_alloc_arm(struct sim *s)
 	}
 }
 
-void sim_fail_alloc_arm_release(struct sim *s)
+void sim_fail_alloc_arm_call(struct sim *s)
 {
 	if (s->cfg->fail_alloc_pm && !s->healed) {
 		fail_alloc_sim = s;
-		fail_alloc_rng = &s->rng_release;
+		fail_alloc_rng = &s->rng_calls;
 	}
 }
 

@@ -376,7 +376,7 @@ struct sim *sim_new(const struct sim_cfg *cfg, u64 seed)
 	s->rng_nem = seed_mix(seed, 2);
 	s->rng_work = seed_mix(seed, 3);
 	s->rng_alloc = seed_mix(seed, 4);
-	s->rng_release = seed_mix(seed, 5);
+	s->rng_calls = seed_mix(seed, 5);
 	s->trace = 0xcbf29ce484222325ULL;
 	s->ops = &sim_node_ops;
 	s->end = RUN_SETUP_END;

@@ -195,7 +195,7 @@ struct sim {
 	/* PRNG streams */
 	u64 rng_net, rng_nem, rng_work;
 	u64 rng_alloc;		/* --fail-alloc draws */
-	u64 rng_release;	/* --fail-alloc draws in release_owner */
+	u64 rng_calls;	/* --fail-alloc draws in release, cancel */
 
 	/* network faults in force */
 	u32 loss_pm, dup_pm, reorder_pm, delay_pm;	/* per mille */
@@ -257,7 +257,7 @@ void sim_fail(struct sim *s, const char *fmt, ...)
 u64 sim_alloc_live_bytes(void);
 u64 sim_alloc_live_count(void);
 void sim_fail_alloc_arm(struct sim *s);
-void sim_fail_alloc_arm_release(struct sim *s);
+void sim_fail_alloc_arm_call(struct sim *s);
 void sim_fail_alloc_disarm(void);
 u64 rng_next(u64 *state);
 u64 rng_below(u64 *state, u64 n);	/* uniform in [0, n) */

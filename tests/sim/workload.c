@@ -218,7 +218,7 @@ static void release_owner(struct sim *s, struct client *c)
 		 c->req);
 	check(s, chk_forget(s->chk, s->now, c->req));
 	sim_enter(e, &t0);
-	sim_fail_alloc_arm_release(s);
+	sim_fail_alloc_arm_call(s);
 	err = dl_node_release_owner(e->node, owner_of(c));
 	sim_fail_alloc_disarm();
 	sim_leave(e, t0);
@@ -251,7 +251,9 @@ void work_step(struct sim *s, struct client *c)
 		c->cancel_planned = true;
 		sim_logf(s, "c%u n%u cancel req %" PRIu64, c->idx, e->id, c->req);
 		sim_enter(e, &t0);
+		sim_fail_alloc_arm_call(s);
 		err = dl_node_cancel(e->node, owner_of(c), c->lock_id);
+		sim_fail_alloc_disarm();
 		sim_leave(e, t0);
 		if (err && err != -EALREADY)
 			sim_fail(s, "cancel on node %u: %d", e->id, err);

@@ -1027,6 +1027,59 @@ TEST(request_waits_for_its_owner_record)
 	cell_free(c);
 }
 
+/*
+ * A cancel of a waiting request whose CANCEL cannot be allocated.  The
+ * chardev cancels a blocking lock interrupted by a signal and then waits
+ * for the request's end (so that a grant which won the race is not lost);
+ * dl_node_cancel() returned -ENOMEM, which it ignored, and the request
+ * waited on in the cell for as long as the holder held: with a holder of
+ * the same process, for ever (kfuzz_ioctl under failslab).  The CANCEL
+ * must go out once there is memory, and the waiter end -ECANCELED.
+ */
+TEST(cancel_lacking_memory_is_sent_later)
+{
+	struct cell *c = cell_ready(_metadata, 3, 0);
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), nth, waited;
+	u64 a, b, failed_total = 0;
+	const struct rec_ev *f;
+
+	ASSERT_EQ(0, lock(c, f1, 1, "c", DL_MODE_EX, 0, 0, &a));
+	run_ms(c, 20);
+	ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a));
+	for (nth = 1; nth <= 3; nth++) {
+		ASSERT_EQ(0, lock(c, f2, 10 + nth, "c", DL_MODE_PR, 0, 0, &b));
+		run_ms(c, 20);
+		ASSERT_EQ(NULL, find_ev(c, f2, DL_LEV_FAILED, b));
+		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+		unit_fail_alloc.node_id = c->id[f2];
+		unit_fail_alloc.permille = 1000;
+		unit_fail_alloc.current = c->id[f2];
+		EXPECT_EQ(0, dl_node_cancel(c->node[f2], 10 + nth, b))
+			TH_LOG("round %d", nth);
+		/* asked again while it waits for memory: nothing more */
+		EXPECT_EQ(0, dl_node_cancel(c->node[f2], 10 + nth, b));
+		unit_fail_alloc.current = 0;
+		/* every allocation of f2 failing for a while (nth * 100 ms) */
+		run_ms(c, nth * 100);
+		EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_FAILED, b));
+		failed_total += unit_fail_alloc.failed;
+		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
+		for (waited = 0; waited < 3000 &&
+		     !find_ev(c, f2, DL_LEV_FAILED, b); waited += 10)
+			run_ms(c, 10);
+		f = find_ev(c, f2, DL_LEV_FAILED, b);
+		ASSERT_NE(NULL, f) TH_LOG("round %d", nth);
+		EXPECT_EQ(-ECANCELED, f->ev.status);
+		EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
+	}
+	EXPECT_GT(failed_total, 0);
+	/* the holder never let go; the cell has no waiter left behind it */
+	ASSERT_EQ(0, dl_node_unlock(c->node[f1], 1, a, NULL, 0));
+	run_ms(c, 100);
+	EXPECT_NE(NULL, find_ev(c, f1, DL_LEV_UNLOCKED, a));
+	cell_free(c);
+}
+
 TEST(lost_grant_recovered_by_retry_once)
 {
 	struct cell *c = cell_ready(_metadata, 3, 1);
