@@ -98,25 +98,35 @@ done
 # Its own exit status does not matter (see above), only that it ends:
 # within FAILING_LIMIT seconds (default 60 on this kernel's clock, x
 # DLOCK_TIME_SCALE; the longest, kfuzz_ioctl's 2,000 calls, takes some
-# 10-40 s on the debug kernel).  One that does not is killed (SIGKILL:
-# its files are released as a crashed process's) and named in $hung,
-# and the step's other commands are skipped: a hang (such as a lock whose
-# holder's release was lost, FINDINGS 19) is a "not ok" that says what
-# hung, not a VM that waits out its own time limit.
+# 10-40 s on the debug kernel).  One that does not has its threads'
+# kernel stacks printed (as TAP comments), is killed (SIGKILL: its files
+# are released as a crashed process's) and named in $hung, and the
+# step's other commands are skipped: a hang (such as a lock whose holder's
+# release was lost, FINDINGS 19) is a "not ok" that says what hung and
+# where, not a VM that waits out its own time limit.
 FAILING_LIMIT=${FAILING_LIMIT:-$(scaled 60)}
 hung=""
 failing() {
-	local start=$SECONDS rc
+	local start=$SECONDS pid t
 
 	[ -z "$hung" ] || return 0
-	(cd "$BIN" && DLOCK_MAKE_IT_FAIL=1 LD_BIND_NOW=1 \
-		timeout -s KILL "$FAILING_LIMIT" "$@" > /dev/null 2>&1)
-	rc=$?
-	# 137: killed; by timeout only if the time is up (failslab can
-	# also get a process killed, through the OOM path)
-	if [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$FAILING_LIMIT" ]; then
-		hung="${*#"$BIN/"} (killed after $FAILING_LIMIT s)"
-	fi
+	(cd "$BIN" && DLOCK_MAKE_IT_FAIL=1 LD_BIND_NOW=1 exec "$@" \
+		> /dev/null 2>&1) &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $((SECONDS - start)) -ge "$FAILING_LIMIT" ]; then
+			hung="${*#"$BIN/"} (killed after $FAILING_LIMIT s)"
+			echo "# failslab: still running after $FAILING_LIMIT s: ${*#"$BIN/"}"
+			for t in /proc/"$pid"/task/*; do
+				echo "# task ${t##*/} ($(cat "$t/comm" 2>/dev/null)), wchan $(cat "$t/wchan" 2>/dev/null):"
+				sed 's/^/#   /' "$t/stack" 2>/dev/null
+			done
+			kill -KILL "$pid" 2>/dev/null
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$pid" 2>/dev/null
 	return 0
 }
 
