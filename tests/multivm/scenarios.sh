@@ -5,8 +5,9 @@
 # run in each guest by tests/multivm/run.sh (check.sh runs it: `make
 # check-multivm`, and with --full `make check-multivm-full`): algos.sh
 # (Bully, Ring and Ricart-Agrawala cells), with "full" partition.sh (the
-# Raft leader's guest cut off and healed), each cell ending with an rmmod
-# and insmod of the module; then cell.sh (the Raft cell, which ends by
+# Raft leader's guest cut off and healed) and rejoin.sh (one guest's node
+# leaves by rmmod and joins again), each cell ending with an rmmod and
+# insmod of the module; then cell.sh (the Raft cell, which ends by
 # killing the leader's guest, so it goes last).  A guest whose script fails
 # ends there: the others' next barrier then fails at once (the host writes
 # ended.I) instead of waiting.
@@ -15,5 +16,6 @@ MV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$MV_DIR/algos.sh" || exit 1
 if [ "${1:-}" = full ]; then
 	bash "$MV_DIR/partition.sh" || exit 1
+	bash "$MV_DIR/rejoin.sh" || exit 1
 fi
 bash "$MV_DIR/cell.sh"
