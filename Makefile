@@ -17,8 +17,10 @@
 #                   guests, one node each): Bully, Ring and Ricart-Agrawala
 #                   cells, then form, elect, lock across guests, lose the
 #                   leader's guest (MULTIVM_NODES=5 for five)
-#   make check-multivm-full  the same with the Raft leader's guest cut off
-#                   and healed in between
+#   make check-multivm-full  the same with, in between, the Raft leader's
+#                   guest cut off and healed, a guest's node leaving by
+#                   rmmod and joining again, and the grant cache across
+#                   guests
 #   make jepsen-multivm  the Jepsen run on that cell of separate kernels
 #                   (JEPSEN_SECONDS=60, JEPSEN_SEED, MULTIVM_NODES=3)
 #   make bench      benchmarks against the floor and peers (fs/dlm, etcd);

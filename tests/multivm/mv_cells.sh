@@ -103,3 +103,15 @@ count_all() {
 	check "$1 counter is $((MV_NODES * K)) after $MV_NODES guests x $K ($total)" \
 		[ "$total" = $((MV_NODES * K)) ]
 }
+
+# wait_counter_above NAME VALUE SECS: until this node's counter NAME is
+# above VALUE.
+wait_counter_above() {
+	local _
+
+	for _ in $(seq 1 $(($3 * 10))); do
+		[ "$(my_counter "$1")" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
