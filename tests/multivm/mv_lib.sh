@@ -79,11 +79,11 @@ kill_guest() {
 	return 1
 }
 
-# mv_cell_up [TAG]: configure this guest as node MV_NODE of the cell (CELL_TIMING
-# scaled by DLOCK_TIME_SCALE, as cell_lib.sh's cell_up does), the other
-# guests as its peers, and start it (the key goes last, after a barrier, so
-# no node starts before its peers are configured; TAG names the barrier, for
-# a script that forms several cells in one boot).
+# mv_cell_up [TAG]: configure this guest as node MV_NODE of the cell
+# (CELL_TIMING scaled by DLOCK_TIME_SCALE, as cell_lib.sh's cell_up does),
+# the other guests as its peers, and start it (the key goes last, after a
+# barrier, so no node starts before its peers are configured; TAG names
+# the barrier, for a script that forms several cells in one boot).
 mv_cell_up() {
 	local j
 
