@@ -36,15 +36,7 @@ source "$MV_DIR/mv_cells.sh"
 DLOCKADM="$MV_DIR/../../tools/dlockadm"
 LOG=/tmp/mvalgo
 
-bail() {
-	not_ok "$*"
-	tap_done
-	exit 1
-}
-
-[ -n "$module" ] && [ -f "$module" ] ||
-	bail "guest $me: the VM runner's module path (/dlock-vm/job)"
-[ "$MV_NODES" -ge 3 ] || bail "algos.sh needs 3 guests or more ($MV_NODES)"
+mv_script_checks algos.sh
 
 # classic ALG: steps 1-3 with Bully or Ring, cell id CID.
 classic() {

@@ -31,15 +31,7 @@ RETAKE="$MV_DIR/../selftests/dlock/cell_cache_retake"
 R=${MV_RETAKES:-200}
 LOG=/tmp/mvcache
 
-bail() {
-	not_ok "$*"
-	tap_done
-	exit 1
-}
-
-[ -n "$module" ] && [ -f "$module" ] ||
-	bail "guest $me: the VM runner's module path (/dlock-vm/job)"
-[ "$MV_NODES" -ge 3 ] || bail "cache.sh needs 3 guests or more ($MV_NODES)"
+mv_script_checks cache.sh
 [ -x "$RETAKE" ] || bail "cell_cache_retake built (make -C tests/selftests/dlock)"
 
 # field FILE NAME: NAME=VALUE from cell_cache_retake's line.

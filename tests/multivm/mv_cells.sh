@@ -2,14 +2,50 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mv_cells.sh: helpers of the guest scripts that form several cells in one
-# boot of the multi-VM guests (algos.sh, partition.sh), sourced after
-# cell_lib.sh and mv_lib.sh by a script that defines bail (report, end the
-# plan, exit).  Each cell ends with reload, so the next starts from fresh
-# nodes.
+# boot of the multi-VM guests (algos.sh, partition.sh, rejoin.sh,
+# cache.sh), sourced after cell_lib.sh and mv_lib.sh.  Each cell ends with
+# reload, so the next starts from fresh nodes.
 
 me=$MV_NODE
 K=${MV_COUNT:-10}
 module="$( [ -r /dlock-vm/job ] && . /dlock-vm/job && echo "$MODULE")"
+
+# bail MSG: a step the script cannot go on from: report it, end the plan,
+# exit (the guest powers off and the others' barriers time out).
+bail() {
+	not_ok "$*"
+	tap_done
+	exit 1
+}
+
+# mv_script_checks NAME: what every such script needs before its first
+# cell: the module path the VM runner loaded (reload inserts it again) and
+# at least 3 guests.
+mv_script_checks() {
+	[ -n "$module" ] && [ -f "$module" ] ||
+		bail "guest $me: the VM runner's module path (/dlock-vm/job)"
+	[ "$MV_NODES" -ge 3 ] || bail "$1 needs 3 guests or more ($MV_NODES)"
+}
+
+# wait_one_leader TAG: publish this guest's view of the leader under TAG
+# until every guest's view is the same live leader, or a scaled minute
+# passes; sets one to that leader, or to "" if they never agreed.
+wait_one_leader() {
+	local l i
+
+	one=""
+	for _ in $(seq 1 "$(scaled 300)"); do
+		l="$(my_field leader)"
+		put "$1" "$l"
+		one="$l"
+		for i in $(seq 1 "$MV_NODES"); do
+			[ "$(get "$1" "$i")" = "$l" ] || one=""
+		done
+		[ -n "$one" ] && [ "$one" != 0 ] && return 0
+		one=""
+		sleep 0.2
+	done
+}
 
 # links up|down: this guest's NICs toward every other guest.  A link
 # going down takes its route with it (guest.sh's /32 to the peer): put it

@@ -27,15 +27,7 @@ source "$MV_DIR/mv_cells.sh"
 
 LOG=/tmp/mvpart
 
-bail() {
-	not_ok "$*"
-	tap_done
-	exit 1
-}
-
-[ -n "$module" ] && [ -f "$module" ] ||
-	bail "guest $me: the VM runner's module path (/dlock-vm/job)"
-[ "$MV_NODES" -ge 3 ] || bail "partition.sh needs 3 guests or more ($MV_NODES)"
+mv_script_checks partition.sh
 
 CELL_TIMING="election_ms=1000 heartbeat_ms=200 lease_ms=5000 delay_ms=2000"
 CELL_ID=82
@@ -94,18 +86,7 @@ fi
 barrier part-healed || bail "the leader's guest healed"
 # One leader again: publish this guest's view until every guest's agrees.
 start=$SECONDS
-one=""
-for _ in $(seq 1 "$(scaled 300)"); do
-	l="$(my_field leader)"
-	put part-view "$l"
-	one="$l"
-	for i in $(seq 1 "$MV_NODES"); do
-		[ "$(get part-view "$i")" = "$l" ] || one=""
-	done
-	[ -n "$one" ] && [ "$one" != 0 ] && break
-	one=""
-	sleep 0.2
-done
+wait_one_leader part-view
 check "after the heal all $MV_NODES guests follow one leader (${one:-none}, $((SECONDS - start)) s)" \
 	[ -n "$one" ]
 if [ "$me" = "$L" ]; then

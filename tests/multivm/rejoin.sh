@@ -25,16 +25,8 @@ source "$MV_DIR/../selftests/dlock/cell_lib.sh"
 source "$MV_DIR/mv_lib.sh"
 source "$MV_DIR/mv_cells.sh"
 
-bail() {
-	not_ok "$*"
-	tap_done
-	exit 1
-}
-
-[ -n "$module" ] && [ -f "$module" ] ||
-	bail "guest $me: the VM runner's module path (/dlock-vm/job)"
 LOG=/tmp/mvrejoin
-[ "$MV_NODES" -ge 3 ] || bail "rejoin.sh needs 3 guests or more ($MV_NODES)"
+mv_script_checks rejoin.sh
 
 CELL_TIMING="election_ms=1000 heartbeat_ms=200 lease_ms=5000 delay_ms=2000"
 CELL_ID=83
@@ -88,18 +80,7 @@ fi
 barrier rj-joined || bail "guest $F joined again"
 # One leader: publish this guest's view until every guest's agrees.
 start=$SECONDS
-one=""
-for _ in $(seq 1 "$(scaled 300)"); do
-	l="$(my_field leader)"
-	put rj-view "$l"
-	one="$l"
-	for i in $(seq 1 "$MV_NODES"); do
-		[ "$(get rj-view "$i")" = "$l" ] || one=""
-	done
-	[ -n "$one" ] && [ "$one" != 0 ] && break
-	one=""
-	sleep 0.2
-done
+wait_one_leader rj-view
 check "after the rejoin all $MV_NODES guests follow one leader (${one:-none}, $((SECONDS - start)) s)" \
 	[ -n "$one" ]
 barrier rj-one || bail "all guests follow one leader"
