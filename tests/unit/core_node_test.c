@@ -775,9 +775,7 @@ TEST(new_session_announced_again_to_the_next_leader)
 	c->drop = NULL;
 	/* another owner asks for the lock the old session held */
 	ASSERT_EQ(0, lock(c, f, 2, "x", DL_MODE_EX, 0, 0, &next));
-	for (waited = 0; waited < 10000 &&
-	     !find_ev(c, f, DL_LEV_GRANTED, next); waited += 10)
-		run_ms(c, 10);
+	wait_ev(c, f, DL_LEV_GRANTED, next, 10000);
 	EXPECT_NE(NULL, find_ev(c, f, DL_LEV_GRANTED, next));
 	/* by the incarnation, not by expiry: the member was heard */
 	EXPECT_EQ(0, dl_node_counters(c->node[leader_idx(c)])->nodes_expired);
@@ -816,7 +814,7 @@ TEST(revoked_lost_around_leader_change_is_sent_again)
 {
 	struct cell *c = cell_ready(_metadata, 3, 1);
 	struct dl_lt_cmd cmd = { .type = DL_LT_CMD_EXPIRE_NODE };
-	int m = 3, l = leader_idx(c), n, waited;
+	int m = 3, l = leader_idx(c), n;
 	const struct dl_counters *mc = dl_node_counters(c->node[m]);
 	u64 held;
 
@@ -838,9 +836,7 @@ TEST(revoked_lost_around_leader_change_is_sent_again)
 	n = wait_leader_idx(c, 5000);
 	ASSERT_GE(n, 0);
 	ASSERT_NE(l, n);
-	for (waited = 0; waited < 3000 &&
-	     !find_ev(c, m, DL_LEV_REVOKED, held); waited += 10)
-		run_ms(c, 10);
+	wait_ev(c, m, DL_LEV_REVOKED, held, 3000);
 	EXPECT_NE(NULL, find_ev(c, m, DL_LEV_REVOKED, held));
 	/* told by the cell, not by losing its own lease */
 	EXPECT_EQ(0, mc->leases_lost);
@@ -890,7 +886,7 @@ TEST(release_owner_lacking_memory_is_retried)
 	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
 	u64 a, b, owners, failed_total = 0, owner;
 	struct dl_node_status st;
-	int nth, waited, ret;
+	int nth, ret;
 
 	for (nth = 1; nth <= 6; nth++) {
 		owner = 10 + nth;
@@ -914,9 +910,7 @@ TEST(release_owner_lacking_memory_is_retried)
 		EXPECT_EQ(0, st.local_locks);
 		EXPECT_EQ(-ENOENT, dl_node_unlock(c->node[f1], owner, a,
 						  NULL, 0));
-		for (waited = 0; waited < 3000 &&
-		     !find_ev(c, f2, DL_LEV_GRANTED, b); waited += 10)
-			run_ms(c, 10);
+		wait_ev(c, f2, DL_LEV_GRANTED, b, 3000);
 		failed_total += unit_fail_alloc.failed;
 		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
 		EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b))
@@ -943,7 +937,7 @@ TEST(release_owner_lacking_memory_is_retried)
 TEST(release_owner_waits_out_no_memory)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);
-	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), waited;
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1);
 	u64 a, b, owners;
 
 	ASSERT_EQ(0, lock(c, f1, 7, "p", DL_MODE_EX, 0, 0, &a));
@@ -964,9 +958,7 @@ TEST(release_owner_waits_out_no_memory)
 	EXPECT_EQ(owners, lt_owners(c));
 	EXPECT_GT(unit_fail_alloc.failed, 1);	/* tried again, and again */
 	memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
-	for (waited = 0; waited < 3000 &&
-	     !find_ev(c, f2, DL_LEV_GRANTED, b); waited += 10)
-		run_ms(c, 10);
+	wait_ev(c, f2, DL_LEV_GRANTED, b, 3000);
 	EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b));
 	run_ms(c, 200);
 	EXPECT_EQ(owners - 1, lt_owners(c));
@@ -985,7 +977,7 @@ TEST(release_owner_waits_out_no_memory)
 TEST(request_waits_for_its_owner_record)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);
-	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), nth, waited;
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), nth;
 	u64 a, b, owners, failed_total = 0;
 
 	owners = lt_owners(c);
@@ -1002,9 +994,7 @@ TEST(request_waits_for_its_owner_record)
 			continue;
 		}
 		unit_fail_alloc.current = 0;
-		for (waited = 0; waited < 3000 &&
-		     !find_ev(c, f1, DL_LEV_GRANTED, a); waited += 10)
-			run_ms(c, 10);
+		wait_ev(c, f1, DL_LEV_GRANTED, a, 3000);
 		failed_total += unit_fail_alloc.failed;
 		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
 		ASSERT_NE(NULL, find_ev(c, f1, DL_LEV_GRANTED, a))
@@ -1013,9 +1003,7 @@ TEST(request_waits_for_its_owner_record)
 		run_ms(c, 20);
 		/* the release finds the record, and the waiter gets it */
 		ASSERT_EQ(0, dl_node_release_owner(c->node[f1], 20 + nth));
-		for (waited = 0; waited < 3000 &&
-		     !find_ev(c, f2, DL_LEV_GRANTED, b); waited += 10)
-			run_ms(c, 10);
+		wait_ev(c, f2, DL_LEV_GRANTED, b, 3000);
 		EXPECT_NE(NULL, find_ev(c, f2, DL_LEV_GRANTED, b))
 			TH_LOG("allocation %d failed", nth);
 		ASSERT_EQ(0, dl_node_release_owner(c->node[f2], 30 + nth));
@@ -1039,7 +1027,7 @@ TEST(request_waits_for_its_owner_record)
 TEST(cancel_lacking_memory_is_sent_later)
 {
 	struct cell *c = cell_ready(_metadata, 3, 0);
-	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), nth, waited;
+	int f1 = follower_idx(c, -1), f2 = follower_idx(c, f1), nth;
 	u64 a, b, failed_total = 0;
 	const struct rec_ev *f;
 
@@ -1064,9 +1052,7 @@ TEST(cancel_lacking_memory_is_sent_later)
 		EXPECT_EQ(NULL, find_ev(c, f2, DL_LEV_FAILED, b));
 		failed_total += unit_fail_alloc.failed;
 		memset(&unit_fail_alloc, 0, sizeof(unit_fail_alloc));
-		for (waited = 0; waited < 3000 &&
-		     !find_ev(c, f2, DL_LEV_FAILED, b); waited += 10)
-			run_ms(c, 10);
+		wait_ev(c, f2, DL_LEV_FAILED, b, 3000);
 		f = find_ev(c, f2, DL_LEV_FAILED, b);
 		ASSERT_NE(NULL, f) TH_LOG("round %d", nth);
 		EXPECT_EQ(-ECANCELED, f->ev.status);

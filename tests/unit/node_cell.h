@@ -230,6 +230,19 @@ find_ev(struct cell *c, int i, u32 type, u64 lock_id)
 	return NULL;
 }
 
+/* Run the cell until find_ev() finds that event, for at most @ms ms. */
+static __attribute__((unused)) const struct rec_ev *
+wait_ev(struct cell *c, int i, u32 type, u64 lock_id, int ms)
+{
+	const struct rec_ev *e;
+	int waited;
+
+	for (waited = 0; !(e = find_ev(c, i, type, lock_id)) && waited < ms;
+	     waited += 10)
+		run_ms(c, 10);
+	return e;
+}
+
 static __attribute__((unused)) int leader_idx(struct cell *c)
 {
 	struct dl_node_status st;
